@@ -1,0 +1,45 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface Provenance {
+  package: string;
+  version: string;
+  gitCommit: string | null;
+  gitDirty: boolean | null;
+  node: string;
+  platform: string;
+  createdAt: string;
+  command: string;
+}
+
+let cached: Omit<Provenance, 'createdAt' | 'command'> | undefined;
+
+function git(args: string[]): string | null {
+  try {
+    return execFileSync('git', args, { cwd: packageRoot, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+  } catch {
+    return null;
+  }
+}
+
+/** What every config.json records next to its outputs: package version, git commit, runtime. */
+export function provenance(): Provenance {
+  if (!cached) {
+    const pkg = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { name: string; version: string };
+    const commit = git(['rev-parse', 'HEAD']);
+    const status = commit === null ? null : git(['status', '--porcelain', '--untracked-files=no']);
+    cached = {
+      package: pkg.name,
+      version: pkg.version,
+      gitCommit: commit,
+      gitDirty: status === null ? null : status.length > 0,
+      node: process.version,
+      platform: `${process.platform}-${process.arch}`,
+    };
+  }
+  return { ...cached, createdAt: new Date().toISOString(), command: process.argv.slice(1).join(' ') };
+}

@@ -1,0 +1,45 @@
+/**
+ * One activation g and the Gaussian integrals the theory needs (equations.md §1).
+ * All covariance arguments follow the fixed argument order of §1; every method is
+ * float64 and allocation-free on its hot path.
+ */
+export type ActivationName = 'relu' | 'leaky-relu' | 'erf';
+
+export interface Activation {
+  readonly name: ActivationName;
+  /** Leaky slope α (0 for ReLU, undefined for erf). */
+  readonly alpha?: number;
+  /** g(x) and g′(x): used by Monte Carlo tests and by the network engine's float64 bookkeeping. */
+  g(x: number): number;
+  dg(x: number): number;
+  /** E[g(u) g(v)] for cov (c11, c12, c22) (§1). */
+  I2(c11: number, c12: number, c22: number): number;
+  /** E[g′(u) v g(w)] for cov of (u, v, w); c22 is not needed (§1). */
+  I3(c11: number, c12: number, c13: number, c23: number, c33: number): number;
+  /** E[g′(u) g′(v)] (§1). */
+  J2(c11: number, c12: number, c22: number): number;
+  /**
+   * E[g″(u) g(w)] for cov (c11, c13, c33). Stein's lemma splits
+   * I3 = c12·D2(c11,c13,c33) + c23·J2(c11,c13,c33), which is the §4 "fast form" for every g
+   * (for ReLU, D2 = √(c11c33 − c13²)/(2π c11) and J2 = P2(ρ13)).
+   */
+  D2(c11: number, c13: number, c33: number): number;
+  /**
+   * E[g′(u) g′(v) g(w) g(z)] for the row-major 4×4 covariance C of (u, v, w, z) (§1, §1.4).
+   * Fields may coincide (k = l, α = β, ...): implementations handle singular C.
+   */
+  I4(C: Float64Array): number;
+}
+
+/** Clip a correlation to [−1, 1] (equations.md §7.1): round-off pushes ρ past 1 at the global minimum. */
+export function clipCorrelation(r: number): number {
+  return r > 1 ? 1 : r < -1 ? -1 : r;
+}
+
+/** Smallest variance used as a divisor (§7.2: a unit with Q_kk = 0 is legitimate but 0/0 otherwise). */
+export const VARIANCE_FLOOR = 1e-300;
+
+/** P(u > 0, v > 0) for correlation r: ¼ + asin(r)/(2π) (§1). */
+export function orthant2(r: number): number {
+  return 0.25 + Math.asin(clipCorrelation(r)) / (2 * Math.PI);
+}

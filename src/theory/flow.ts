@@ -1,0 +1,202 @@
+import type { Activation } from './activations/activation.js';
+import { lossFromField, readoutGradient } from './loss.js';
+import { type Overlaps, fieldCovariance, packOverlaps, signedCoefficients, unpackOverlaps } from './overlaps.js';
+import { sgdSecondMoment } from './sgd-term.js';
+import { StateLayout } from './state.js';
+import { driftFromStein, steinCoefficients } from './stein.js';
+
+/** The mean-field right-hand sides (equations.md §4), selected by name. */
+export type FlowName = 'gd' | 'gd2l' | 'ngd' | 'ongd' | 'sgd';
+export const FLOW_NAMES: readonly FlowName[] = ['gd', 'gd2l', 'ngd', 'ongd', 'sgd'];
+
+export interface FlowOptions {
+  /** Learning rate η of the first layer (time conventions: equations.md §3). */
+  lr: number;
+  /** Learning rate η_a of the readouts (gd2l); defaults to η (§3). */
+  lrReadout?: number;
+  /** Label-noise standard deviation σ for sgd (§4.2); default 0. */
+  labelNoise?: number;
+  /**
+   * Mini-batch size B of online SGD (default 1). A step averages B per-sample gradients with the same lr
+   * and still advances t by 1/d, so the drift is unchanged and the η² noise term is divided by B.
+   */
+  batch?: number;
+}
+
+/**
+ * A named right-hand side dx/dt = F(x) over the packed state of `layout`, with T, v (and a unless
+ * trained) held in `fixed`. Workspaces are allocated once: `rhs` allocates nothing.
+ */
+export class Flow {
+  readonly layout: StateLayout;
+  readonly n: number;
+  readonly lr: number;
+  readonly lrReadout: number;
+  readonly labelNoise: number;
+  readonly batch: number;
+  private readonly omega: Float64Array;
+  private readonly c: Float64Array;
+  private readonly stein: Float64Array;
+  private readonly b: Float64Array;
+  private readonly sym: Float64Array;
+  private readonly second: Float64Array;
+  private readonly da: Float64Array;
+
+  constructor(
+    readonly name: FlowName,
+    readonly act: Activation,
+    readonly fixed: Overlaps,
+    options: FlowOptions,
+  ) {
+    const { K, M } = fixed;
+    this.layout = new StateLayout(K, M, name === 'gd2l');
+    this.n = K + M;
+    this.lr = options.lr;
+    this.lrReadout = options.lrReadout ?? options.lr;
+    this.labelNoise = options.labelNoise ?? 0;
+    this.batch = options.batch ?? 1;
+    const n = this.n;
+    this.omega = fieldCovariance(fixed);
+    this.c = signedCoefficients(fixed);
+    this.stein = new Float64Array(K * n);
+    this.b = new Float64Array(K * n);
+    this.sym = new Float64Array(K * K);
+    this.second = new Float64Array(K * K);
+    this.da = new Float64Array(K);
+  }
+
+  /** Load x into Ω (Q and R blocks; T stays) and c (a when trained). */
+  private loadField(x: Float64Array): void {
+    const { K, M } = this.layout;
+    const n = this.n;
+    const L = this.layout;
+    const omega = this.omega;
+    for (let i = 0; i < K; i++) {
+      for (let j = i; j < K; j++) {
+        const q = x[L.q(i, j)];
+        omega[i * n + j] = q;
+        omega[j * n + i] = q;
+      }
+      for (let m = 0; m < M; m++) {
+        const r = x[L.r(i, m)];
+        omega[i * n + K + m] = r;
+        omega[(K + m) * n + i] = r;
+      }
+    }
+    if (L.withReadouts) for (let k = 0; k < K; k++) this.c[k] = x[L.a(k)];
+  }
+
+  /** Population loss at state x (equations.md §2). */
+  loss(x: Float64Array): number {
+    this.loadField(x);
+    return lossFromField(this.act, this.omega, this.c, this.n);
+  }
+
+  /** dx/dt = F(x) into dx (equations.md §4.1–4.5). */
+  rhs(x: Float64Array, dx: Float64Array): void {
+    const { K } = this.layout;
+    const n = this.n;
+    const L = this.layout;
+    this.loadField(x);
+    steinCoefficients(this.act, this.omega, this.c, K, n, this.stein);
+    driftFromStein(this.stein, this.omega, K, n, this.b);
+    // A_kγ = −η a_k b_kγ, computed in place in b (§4).
+    const b = this.b;
+    for (let k = 0; k < K; k++) {
+      const f = -this.lr * this.c[k];
+      for (let g = 0; g < n; g++) b[k * n + g] *= f;
+    }
+    const A = b;
+    switch (this.name) {
+      case 'gd':
+      case 'gd2l':
+      case 'sgd':
+        this.plainGradientFlow(A, x, dx);
+        break;
+      case 'ngd':
+        this.sphereFlow(A, x, dx);
+        break;
+      case 'ongd':
+        this.stiefelFlow(A, x, dx);
+        break;
+    }
+    if (this.name === 'sgd') this.addSgdSecondOrder(dx);
+    if (this.name === 'gd2l') {
+      // da_k/dt = −η_a ∂L/∂a_k (§4.3).
+      readoutGradient(this.act, this.omega, this.c, K, n, this.da);
+      for (let k = 0; k < K; k++) dx[L.a(k)] = -this.lrReadout * this.da[k];
+    }
+  }
+
+  /** §4.1: dQ_kl = A_kl + A_lk, dR_km = A_{k,K+m}. */
+  private plainGradientFlow(A: Float64Array, _x: Float64Array, dx: Float64Array): void {
+    const { K, M } = this.layout;
+    const n = this.n;
+    const L = this.layout;
+    for (let k = 0; k < K; k++) {
+      for (let l = k; l < K; l++) dx[L.q(k, l)] = A[k * n + l] + A[l * n + k];
+      for (let m = 0; m < M; m++) dx[L.r(k, m)] = A[k * n + K + m];
+    }
+  }
+
+  /** §4.4 sphere: subtract the radial part; dQ_kk = 0 identically (set exactly, not by cancellation). */
+  private sphereFlow(A: Float64Array, x: Float64Array, dx: Float64Array): void {
+    const { K, M } = this.layout;
+    const n = this.n;
+    const L = this.layout;
+    const radial = this.da; // reuse: radial_k = A_kk / Q_kk
+    for (let k = 0; k < K; k++) radial[k] = A[k * n + k] / Math.max(x[L.q(k, k)], 1e-300);
+    for (let k = 0; k < K; k++) {
+      dx[L.q(k, k)] = 0;
+      for (let l = k + 1; l < K; l++) dx[L.q(k, l)] = A[k * n + l] + A[l * n + k] - (radial[k] + radial[l]) * x[L.q(k, l)];
+      for (let m = 0; m < M; m++) dx[L.r(k, m)] = A[k * n + K + m] - radial[k] * x[L.r(k, m)];
+    }
+  }
+
+  /** §4.5 Stiefel (polar retraction limit): Σ = sym(A_Q); dR = A_R − ΣR; dQ = A_Q + A_Qᵀ − ΣQ − QΣ. */
+  private stiefelFlow(A: Float64Array, x: Float64Array, dx: Float64Array): void {
+    const { K, M } = this.layout;
+    const n = this.n;
+    const L = this.layout;
+    const sym = this.sym;
+    for (let k = 0; k < K; k++) for (let l = 0; l < K; l++) sym[k * K + l] = 0.5 * (A[k * n + l] + A[l * n + k]);
+    for (let k = 0; k < K; k++) {
+      for (let l = k; l < K; l++) {
+        let sq = 0;
+        for (let j = 0; j < K; j++) sq += sym[k * K + j] * x[L.q(j, l)] + x[L.q(k, j)] * sym[j * K + l];
+        dx[L.q(k, l)] = A[k * n + l] + A[l * n + k] - sq;
+      }
+      for (let m = 0; m < M; m++) {
+        let sr = 0;
+        for (let j = 0; j < K; j++) sr += sym[k * K + j] * x[L.r(j, m)];
+        dx[L.r(k, m)] = A[k * n + K + m] - sr;
+      }
+    }
+  }
+
+  /** §4.2: dQ_kl += (η²/B) a_k a_l (S_kl + σ² J2(k,l)); R gets no η² term. */
+  private addSgdSecondOrder(dx: Float64Array): void {
+    const { K } = this.layout;
+    const n = this.n;
+    const L = this.layout;
+    sgdSecondMoment(this.act, this.omega, this.c, K, n, this.second);
+    const eta2 = (this.lr * this.lr) / this.batch;
+    const noise2 = this.labelNoise * this.labelNoise;
+    const omega = this.omega;
+    for (let k = 0; k < K; k++) {
+      for (let l = k; l < K; l++) {
+        let s = this.second[k * K + l];
+        if (noise2 > 0) s += noise2 * this.act.J2(omega[k * n + k], omega[k * n + l], omega[l * n + l]);
+        dx[L.q(k, l)] += eta2 * this.c[k] * this.c[l] * s;
+      }
+    }
+  }
+
+  pack(o: Overlaps): Float64Array {
+    return packOverlaps(o, this.layout);
+  }
+
+  unpack(x: Float64Array): Overlaps {
+    return unpackOverlaps(x, this.layout, this.fixed);
+  }
+}
