@@ -1,4 +1,4 @@
-import type { Activation } from './activations/activation.js';
+import { type Activation, VARIANCE_FLOOR } from './activations/activation.js';
 import { lossFromField, readoutGradient } from './loss.js';
 import { type Overlaps, fieldCovariance, packOverlaps, signedCoefficients, unpackOverlaps } from './overlaps.js';
 import { sgdSecondMoment } from './sgd-term.js';
@@ -41,6 +41,14 @@ export class Flow {
   private readonly sym: Float64Array;
   private readonly second: Float64Array;
   private readonly da: Float64Array;
+  private readonly radial: Float64Array;
+  /**
+   * For packed entry i < nQ + KM (a Q or R entry): its position in Ω (n×n) above the diagonal
+   * (row i_, column j_ ≥ i_) and the mirrored position below. Because A is K×n with the same row
+   * stride, they also address A_ij and A_ji (for R: A_{k,K+m} and an unused mirror).
+   */
+  private readonly upper: Int32Array;
+  private readonly lower: Int32Array;
 
   constructor(
     readonly name: FlowName,
@@ -63,27 +71,32 @@ export class Flow {
     this.sym = new Float64Array(K * K);
     this.second = new Float64Array(K * K);
     this.da = new Float64Array(K);
-  }
-
-  /** Load x into Ω (Q and R blocks; T stays) and c (a when trained). */
-  private loadField(x: Float64Array): void {
-    const { K, M } = this.layout;
-    const n = this.n;
+    this.radial = new Float64Array(K);
     const L = this.layout;
-    const omega = this.omega;
+    this.upper = new Int32Array(L.aOffset);
+    this.lower = new Int32Array(L.aOffset);
     for (let i = 0; i < K; i++) {
       for (let j = i; j < K; j++) {
-        const q = x[L.q(i, j)];
-        omega[i * n + j] = q;
-        omega[j * n + i] = q;
+        this.upper[L.q(i, j)] = i * n + j;
+        this.lower[L.q(i, j)] = j * n + i;
       }
       for (let m = 0; m < M; m++) {
-        const r = x[L.r(i, m)];
-        omega[i * n + K + m] = r;
-        omega[(K + m) * n + i] = r;
+        this.upper[L.r(i, m)] = i * n + K + m;
+        this.lower[L.r(i, m)] = (K + m) * n + i;
       }
     }
-    if (L.withReadouts) for (let k = 0; k < K; k++) this.c[k] = x[L.a(k)];
+  }
+
+  /** Load x into Ω (Q and R blocks, kept exactly symmetric, §7.3; T stays) and c (a when trained). */
+  private loadField(x: Float64Array): void {
+    const { upper, lower, omega } = this;
+    const L = this.layout;
+    for (let i = 0; i < upper.length; i++) {
+      const v = x[i];
+      omega[upper[i]] = v;
+      omega[lower[i]] = v;
+    }
+    if (L.withReadouts) for (let k = 0; k < L.K; k++) this.c[k] = x[L.a(k)];
   }
 
   /** Population loss at state x (equations.md §2). */
@@ -130,13 +143,10 @@ export class Flow {
 
   /** §4.1: dQ_kl = A_kl + A_lk, dR_km = A_{k,K+m}. */
   private plainGradientFlow(A: Float64Array, _x: Float64Array, dx: Float64Array): void {
-    const { K, M } = this.layout;
-    const n = this.n;
-    const L = this.layout;
-    for (let k = 0; k < K; k++) {
-      for (let l = k; l < K; l++) dx[L.q(k, l)] = A[k * n + l] + A[l * n + k];
-      for (let m = 0; m < M; m++) dx[L.r(k, m)] = A[k * n + K + m];
-    }
+    const { upper, lower } = this;
+    const nQ = this.layout.nQ;
+    for (let i = 0; i < nQ; i++) dx[i] = A[upper[i]] + A[lower[i]];
+    for (let i = nQ; i < upper.length; i++) dx[i] = A[upper[i]];
   }
 
   /** §4.4 sphere: subtract the radial part; dQ_kk = 0 identically (set exactly, not by cancellation). */
@@ -144,8 +154,8 @@ export class Flow {
     const { K, M } = this.layout;
     const n = this.n;
     const L = this.layout;
-    const radial = this.da; // reuse: radial_k = A_kk / Q_kk
-    for (let k = 0; k < K; k++) radial[k] = A[k * n + k] / Math.max(x[L.q(k, k)], 1e-300);
+    const radial = this.radial; // radial_k = A_kk / Q_kk
+    for (let k = 0; k < K; k++) radial[k] = A[k * n + k] / Math.max(x[L.q(k, k)], VARIANCE_FLOOR);
     for (let k = 0; k < K; k++) {
       dx[L.q(k, k)] = 0;
       for (let l = k + 1; l < K; l++) dx[L.q(k, l)] = A[k * n + l] + A[l * n + k] - (radial[k] + radial[l]) * x[L.q(k, l)];

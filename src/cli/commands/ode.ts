@@ -1,0 +1,211 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { InputError } from '../../errors.js';
+import { writeFileAtomic } from '../../io/atomic.js';
+import { provenance } from '../../io/provenance.js';
+import { trajectoryCsv, trajectoryRows } from '../../io/trajectory-csv.js';
+import { ACTIVATION_NAMES, DEFAULT_LEAKY_ALPHA } from '../../theory/activations/index.js';
+import { FLOW_NAMES } from '../../theory/flow.js';
+import { type StudentConstraint, randomOverlaps, studentConstraintOf } from '../../theory/init.js';
+import { type OdeConfig, type OdeRun, runOde } from '../../theory/ode-run.js';
+import { type Overlaps, overlapsFromJSON, overlapsToJSON } from '../../theory/overlaps.js';
+import { DEFAULT_ATOL, DEFAULT_MAX_STEPS, DEFAULT_RTOL, SOLVE_METHODS } from '../../theory/solvers/types.js';
+import { DEFAULT_SAVE_TIMES, buildSaveTimes, formatSaveTimes } from '../../theory/solvers/save-times.js';
+import {
+  parseEnum,
+  parseNonNegativeInteger,
+  parseNonNegativeNumber,
+  parsePositiveInteger,
+  parsePositiveNumber,
+  parseSaveTimesFlag,
+  rejectFlag,
+} from '../parse.js';
+
+/** Defaults of `ode` (all recorded in config.json). */
+export const ODE_DEFAULTS = {
+  lr: 1,
+  tMax: 100,
+  seed: 1,
+  /** Euler's fixed step (dopri5 chooses its initial step automatically unless --dt is given). */
+  eulerDt: 0.01,
+  /** "converged" = max|F| < 1e-9 (equations.md §7.9). */
+  convergenceTol: 1e-9,
+  labelNoise: 0,
+  /**
+   * How far an --init file may be from the constraint set of ngd (Q_kk = 1) or ongd (Q = I): loose
+   * enough for overlaps measured on float32 networks, tight enough to catch an unconstrained state.
+   */
+  constraintTolerance: 1e-4,
+} as const;
+
+type OdeFlags = Record<string, string | undefined>;
+
+interface ResolvedOde {
+  config: OdeConfig;
+  initial: Overlaps;
+  format: 'csv' | 'json';
+  out: string | null;
+}
+
+function readInitFile(path: string): Overlaps {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new InputError('--init', `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new InputError('--init', `${path} is not valid JSON: ${(err as Error).message}`);
+  }
+  return overlapsFromJSON(json, '--init');
+}
+
+/** ngd and ongd evolve on constraint sets (equations.md §4.4–4.5): the initial Q must lie on them. */
+function checkConstraint(o: Overlaps, constraint: StudentConstraint): void {
+  if (constraint === 'none') return;
+  const tol = ODE_DEFAULTS.constraintTolerance;
+  for (let k = 0; k < o.K; k++) {
+    for (let l = 0; l < o.K; l++) {
+      if (constraint === 'sphere' && l !== k) continue;
+      const target = k === l ? 1 : 0;
+      if (Math.abs(o.Q[k * o.K + l] - target) > tol) {
+        const set = constraint === 'sphere' ? 'the sphere of ngd needs Q_kk = 1' : 'the Stiefel manifold of ongd needs Q = I';
+        throw new InputError(`--init.Q[${k}][${l}]`, `is ${o.Q[k * o.K + l]}, but ${set} (tolerance ${tol})`);
+      }
+    }
+  }
+}
+
+function resolveInit(f: OdeFlags, constraint: StudentConstraint): { init: OdeConfig['init']; initial: Overlaps; K: number; M: number } {
+  if (f.init !== undefined) {
+    rejectFlag(f.initD, '--init-d', 'cannot be combined with --init (the initial overlaps come from the file)');
+    rejectFlag(f.seed, '--seed', 'cannot be combined with --init (the initial overlaps come from the file)');
+    const initial = readInitFile(f.init);
+    const K = parsePositiveInteger(f.K, '--K', initial.K);
+    const M = parsePositiveInteger(f.M, '--M', initial.M);
+    if (K !== initial.K) throw new InputError('--K', `is ${K} but ${f.init} has K = ${initial.K} (rows of Q)`);
+    if (M !== initial.M) throw new InputError('--M', `is ${M} but ${f.init} has M = ${initial.M} (columns of R)`);
+    checkConstraint(initial, constraint);
+    return { init: { kind: 'file', path: resolve(f.init) }, initial, K, M };
+  }
+  const K = parsePositiveInteger(f.K, '--K');
+  const M = parsePositiveInteger(f.M, '--M');
+  const d = parsePositiveInteger(f.initD, '--init-d', K);
+  const seed = parseNonNegativeInteger(f.seed, '--seed', ODE_DEFAULTS.seed);
+  return { init: { kind: 'random', d, seed }, initial: randomOverlaps(K, M, d, seed, '--init-d', constraint), K, M };
+}
+
+/** Parse and validate every flag (and the init file) before anything is written. */
+export function resolveOdeFlags(f: OdeFlags): ResolvedOde {
+  const activation = parseEnum(f.activation, ACTIVATION_NAMES, '--activation');
+  const optimizer = parseEnum(f.optimizer, FLOW_NAMES, '--optimizer');
+  if (activation !== 'leaky-relu') rejectFlag(f.alpha, '--alpha', 'only applies to --activation leaky-relu');
+  const alpha = activation === 'leaky-relu' ? parseNonNegativeNumber(f.alpha, '--alpha', DEFAULT_LEAKY_ALPHA) : null;
+  if (alpha !== null && !(alpha < 1)) throw new InputError('--alpha', `must be in [0, 1), got ${alpha}`);
+  const lr = parsePositiveNumber(f.lr, '--lr', ODE_DEFAULTS.lr);
+  if (optimizer !== 'gd2l') rejectFlag(f.lrReadout, '--lr-readout', 'only applies to --optimizer gd2l (the readouts are fixed otherwise)');
+  const lrReadout = optimizer === 'gd2l' ? parseNonNegativeNumber(f.lrReadout, '--lr-readout', lr) : null;
+  if (optimizer !== 'sgd') rejectFlag(f.labelNoise, '--label-noise', 'only applies to --optimizer sgd');
+  const labelNoise = optimizer === 'sgd' ? parseNonNegativeNumber(f.labelNoise, '--label-noise', ODE_DEFAULTS.labelNoise) : null;
+  const tMax = parsePositiveNumber(f.tMax, '--t-max', ODE_DEFAULTS.tMax);
+
+  const method = parseEnum(f.method, SOLVE_METHODS, '--method', 'dopri5');
+  const dt = method === 'euler' ? parsePositiveNumber(f.dt, '--dt', ODE_DEFAULTS.eulerDt) : f.dt === undefined ? null : parsePositiveNumber(f.dt, '--dt');
+  if (dt !== null && dt > tMax) throw new InputError('--dt', `must not exceed --t-max (${tMax}), got ${dt}`);
+  const rtol = parsePositiveNumber(f.rtol, '--rtol', DEFAULT_RTOL);
+  const atol = parseNonNegativeNumber(f.atol, '--atol', DEFAULT_ATOL);
+  const convergenceTol = parseNonNegativeNumber(f.convergenceTol, '--convergence-tol', ODE_DEFAULTS.convergenceTol);
+  const maxSteps = parsePositiveInteger(f.maxSteps, '--max-steps', DEFAULT_MAX_STEPS);
+  const saveSpec = parseSaveTimesFlag(f.saveTimes, '--save-times', DEFAULT_SAVE_TIMES);
+  buildSaveTimes(saveSpec, tMax, '--save-times');
+
+  const format = parseEnum(f.format, ['csv', 'json'] as const, '--format', 'csv');
+  if (format === 'csv' && f.out === undefined) throw new InputError('--out', 'is required with --format csv (the output directory)');
+  if (format === 'json') rejectFlag(f.out, '--out', 'is not used with --format json (the trajectory goes to stdout)');
+
+  const { init, initial, K, M } = resolveInit(f, studentConstraintOf(optimizer));
+  const config: OdeConfig = {
+    activation,
+    alpha,
+    optimizer,
+    K,
+    M,
+    lr,
+    lrReadout,
+    labelNoise,
+    tMax,
+    init,
+    solver: { method, dt, rtol, atol, convergenceTol, maxSteps, saveTimes: formatSaveTimes(saveSpec) },
+  };
+  return { config, initial, format, out: f.out === undefined ? null : resolve(f.out) };
+}
+
+/** config.json: the resolved configuration, the initial overlaps, the solver outcome, provenance. */
+function configDocument(r: ResolvedOde, run: OdeRun, wallSeconds: number): Record<string, unknown> {
+  const { result } = run;
+  return {
+    command: 'ode',
+    ...r.config,
+    format: r.format,
+    out: r.out,
+    initialOverlaps: overlapsToJSON(r.initial),
+    result: {
+      status: result.status,
+      tFinal: result.tFinal,
+      finalLoss: result.loss.length > 0 ? result.loss[result.loss.length - 1] : run.flow.loss(result.xFinal),
+      maxRhs: result.maxRhs,
+      steps: result.steps,
+      rejected: result.rejected,
+      firstStep: result.firstStep,
+      savedRows: result.times.length,
+      wallSeconds,
+    },
+    provenance: provenance(),
+  };
+}
+
+export function runOdeCommand(flags: OdeFlags): void {
+  const resolved = resolveOdeFlags(flags);
+  const started = performance.now();
+  const run = runOde(resolved.config, resolved.initial);
+  const doc = configDocument(resolved, run, (performance.now() - started) / 1000);
+  if (resolved.format === 'json') {
+    process.stdout.write(`${JSON.stringify({ config: doc, trajectory: trajectoryRows([run.trajectory]) })}\n`);
+    return;
+  }
+  const out = resolved.out as string;
+  writeFileAtomic(join(out, 'trajectory.csv'), trajectoryCsv([run.trajectory]));
+  writeFileAtomic(join(out, 'config.json'), `${JSON.stringify(doc, null, 2)}\n`);
+}
+
+export function registerOde(program: Command): void {
+  program
+    .command('ode')
+    .description('Integrate the mean-field ODEs (float64) of a soft committee machine and write the overlap trajectory')
+    .option('--activation <name>', `activation: ${ACTIVATION_NAMES.join('|')} (required)`)
+    .option('--alpha <a>', `leaky-relu slope in [0, 1) (default ${DEFAULT_LEAKY_ALPHA})`)
+    .option('--optimizer <name>', `flow: ${FLOW_NAMES.join('|')} (required)`)
+    .option('--K <n>', 'student width (required unless --init gives it)')
+    .option('--M <n>', 'teacher width (required unless --init gives it)')
+    .option('--lr <eta>', `learning rate η (default ${ODE_DEFAULTS.lr})`)
+    .option('--lr-readout <eta>', 'readout learning rate η_a, gd2l only (default: --lr)')
+    .option('--label-noise <sigma>', `label-noise std σ, sgd only (default ${ODE_DEFAULTS.labelNoise})`)
+    .option('--t-max <t>', `integrate on [0, t-max] (default ${ODE_DEFAULTS.tMax})`)
+    .option('--init <file>', 'initial overlaps JSON {"Q","R","T"?,"a"?,"v"?}')
+    .option('--init-d <d>', 'random init: overlaps of N(0,1) students (normalised for ngd, orthonormalised for ongd) and an orthonormal teacher in dimension d (default K)')
+    .option('--seed <s>', `random init seed (default ${ODE_DEFAULTS.seed})`)
+    .option('--method <name>', `integrator: ${SOLVE_METHODS.join('|')} (default dopri5)`)
+    .option('--dt <h>', `euler step (default ${ODE_DEFAULTS.eulerDt}); dopri5 initial step (default automatic)`)
+    .option('--rtol <r>', `dopri5 relative tolerance (default ${DEFAULT_RTOL})`)
+    .option('--atol <a>', `dopri5 absolute tolerance (default ${DEFAULT_ATOL})`)
+    .option('--convergence-tol <tol>', `stop when max|dx/dt| < tol; later save times repeat the final state; 0 = off (default ${ODE_DEFAULTS.convergenceTol})`)
+    .option('--max-steps <n>', `give up after n attempted steps (default ${DEFAULT_MAX_STEPS})`)
+    .option('--save-times <spec>', `log:N | linear:N | t0,t1,... (default ${DEFAULT_SAVE_TIMES})`)
+    .option('--format <fmt>', 'csv: write DIR/trajectory.csv and DIR/config.json; json: print to stdout (default csv)')
+    .option('--out <dir>', 'output directory (required with --format csv)')
+    .action((flags: OdeFlags) => runOdeCommand(flags));
+}

@@ -1,0 +1,67 @@
+import type { Trajectory } from '../data/trajectory.js';
+import { type ActivationName, activationByName } from './activations/index.js';
+import { Flow, type FlowName } from './flow.js';
+import type { Overlaps } from './overlaps.js';
+import { type SolveMethod, type SolveResult, buildSaveTimes, parseSaveTimes, solve, trajectoryFromSolve } from './solvers/solve.js';
+
+/**
+ * Fully resolved configuration of one mean-field ODE integration (what `ode` writes to config.json,
+ * and what a scenario resolves to). Fields that do not apply are null (alpha unless leaky-relu,
+ * lrReadout unless gd2l, labelNoise unless sgd; dt = null means dopri5's automatic initial step).
+ */
+export interface OdeConfig {
+  activation: ActivationName;
+  alpha: number | null;
+  optimizer: FlowName;
+  K: number;
+  M: number;
+  lr: number;
+  lrReadout: number | null;
+  labelNoise: number | null;
+  tMax: number;
+  init: { kind: 'random'; d: number; seed: number } | { kind: 'file'; path: string };
+  solver: {
+    method: SolveMethod;
+    dt: number | null;
+    rtol: number;
+    atol: number;
+    /** Stop when max|F| < convergenceTol (0 = off). */
+    convergenceTol: number;
+    maxSteps: number;
+    /** A save-times spec string (log:N | linear:N | t0,t1,...). */
+    saveTimes: string;
+  };
+}
+
+export interface OdeRun {
+  flow: Flow;
+  result: SolveResult;
+  trajectory: Trajectory;
+}
+
+export function flowFromConfig(config: OdeConfig, initial: Overlaps): Flow {
+  const act = activationByName(config.activation, config.alpha ?? undefined);
+  return new Flow(config.optimizer, act, initial, {
+    lr: config.lr,
+    ...(config.lrReadout === null ? {} : { lrReadout: config.lrReadout }),
+    ...(config.labelNoise === null ? {} : { labelNoise: config.labelNoise }),
+  });
+}
+
+/** Integrate the flow of `config` from `initial` (T, v and untrained a are taken from it). */
+export function runOde(config: OdeConfig, initial: Overlaps): OdeRun {
+  const flow = flowFromConfig(config, initial);
+  const s = config.solver;
+  const result = solve(flow, flow.pack(initial), {
+    method: s.method,
+    tMax: config.tMax,
+    ...(s.dt === null ? {} : { dt: s.dt }),
+    rtol: s.rtol,
+    atol: s.atol,
+    saveTimes: buildSaveTimes(parseSaveTimes(s.saveTimes), config.tMax),
+    convergenceTol: s.convergenceTol,
+    maxSteps: s.maxSteps,
+  });
+  const init = config.init.kind === 'random' ? { seed: config.init.seed, d: config.init.d } : {};
+  return { flow, result, trajectory: trajectoryFromSolve(flow, result, init) };
+}
