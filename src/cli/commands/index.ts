@@ -1,4 +1,15 @@
 import type { Command } from 'commander';
+import { registerOde } from './ode.js';
+import { registerTrain } from './train.js';
+import { registerRun } from './run.js';
+import { registerCheck } from './check.js';
+import { registerSchema } from './schema.js';
 
 /** Every subcommand registers itself on the program; one line per command. */
-export const commands: ((program: Command) => void)[] = [];
+export const commands: ((program: Command) => void)[] = [
+  registerOde,
+  registerTrain,
+  registerRun,
+  registerCheck,
+  registerSchema,
+];

@@ -1,0 +1,34 @@
+/** Public API of the network engine (issue 3): real finite-d teacher–student networks in TensorFlow.js. */
+export { BACKEND_NAMES, type BackendInfo, type BackendName, selectBackend } from './backend.js';
+export {
+  CONSTRAINTS,
+  type ConstraintName,
+  GRADIENT_SOURCES,
+  type GradientSource,
+  LAYERS,
+  type Layers,
+  OPTIMIZER_NAMES,
+  OPTIMIZER_PRESETS,
+  type OptimizerName,
+  TEACHER_INITS,
+  TRAIN_DEFAULTS,
+  TRAIN_FLAGS,
+  type TeacherInit,
+  type TrainConfig,
+  type TrainInput,
+  resolveTrainConfig,
+  stepTime,
+  totalSteps,
+} from './config.js';
+export { DEFAULT_RECORD, type RecordSpec, parseRecordSpec, recordSteps } from './record.js';
+export {
+  CONVERGED_GRAD_NORM,
+  CONVERGED_LOSS,
+  type EnsembleResult,
+  type SeedEnd,
+  type SeedResult,
+  type SeedStatus,
+  type TrainOptions,
+  type TrainProgress,
+  trainEnsemble,
+} from './train.js';
