@@ -4,6 +4,9 @@ import { registerTrain } from './train.js';
 import { registerRun } from './run.js';
 import { registerCheck } from './check.js';
 import { registerSchema } from './schema.js';
+import { registerFixedPoints } from './fixed-points.js';
+import { registerStats } from './stats.js';
+import { registerMerge } from './merge.js';
 
 /** Every subcommand registers itself on the program; one line per command. */
 export const commands: ((program: Command) => void)[] = [
@@ -12,4 +15,7 @@ export const commands: ((program: Command) => void)[] = [
   registerRun,
   registerCheck,
   registerSchema,
+  registerFixedPoints,
+  registerStats,
+  registerMerge,
 ];

@@ -1,0 +1,222 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { InputError } from '../../errors.js';
+import { writeFileAtomic } from '../../io/atomic.js';
+import { provenance } from '../../io/provenance.js';
+import { countAntiAligned } from '../../landscape/classify.js';
+import { type FamilySolution, solveFamily } from '../../landscape/families.js';
+import { NEWTON_TOLERANCE, solveFixedPoint } from '../../landscape/newton.js';
+import { PERTURBATION_DEFAULTS, type PerturbationRow, embedWithZeroUnit, perturbationStudy } from '../../landscape/perturb.js';
+import { FAMILY_COLUMNS, type FamilyRow, familyCells, familyRow } from '../../landscape/report-rows.js';
+import { analyseStability } from '../../landscape/stability.js';
+import { csvText } from '../../report/csv.js';
+import { ACTIVATION_NAMES, DEFAULT_LEAKY_ALPHA, activationByName } from '../../theory/activations/index.js';
+import { Flow, type FlowName } from '../../theory/flow.js';
+import { type Overlaps, identity, overlapsFromJSON, overlapsToJSON } from '../../theory/overlaps.js';
+import { parseEnum, parseNonNegativeInteger, parseNonNegativeNumber, parsePositiveInteger, parsePositiveNumber, parseSeedList, rejectFlag } from '../parse.js';
+
+/** The flows whose fixed points are solved here (sgd's depend on η through the η² term: not a landscape). */
+export const FIXED_POINT_OPTIMIZERS: readonly FlowName[] = ['gd', 'gd2l', 'ngd', 'ongd'];
+
+type Flags = Record<string, string | undefined>;
+
+interface Resolved {
+  optimizer: FlowName;
+  activation: (typeof ACTIVATION_NAMES)[number];
+  alpha: number | null;
+  lr: number;
+  K: number;
+  M: number;
+  source: { kind: 'ansatz'; k1: number[] } | { kind: 'file'; path: string; overlaps: Overlaps };
+  newtonTolerance: number;
+  perturb: { sigmas: number[]; d: number; tRelax: number; repetitions: number; seed: number } | null;
+  out: string;
+}
+
+function readOverlapsFile(path: string): Overlaps {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new InputError('--from', `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  try {
+    return overlapsFromJSON(JSON.parse(text), '--from');
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    throw new InputError('--from', `${path} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+function parseSigmas(text: string): number[] {
+  const sigmas = text.split(',').map((s) => parsePositiveNumber(s.trim(), '--perturb'));
+  return sigmas;
+}
+
+/** Validate every flag (and read --from) before anything is computed or written. */
+export function resolveFixedPointFlags(f: Flags): Resolved {
+  const optimizer = parseEnum(f.optimizer, FIXED_POINT_OPTIMIZERS, '--optimizer', 'gd');
+  const activation = parseEnum(f.activation, ACTIVATION_NAMES, '--activation', 'relu');
+  if (activation !== 'leaky-relu') rejectFlag(f.alpha, '--alpha', 'only applies to --activation leaky-relu');
+  const alpha = activation === 'leaky-relu' ? parseNonNegativeNumber(f.alpha, '--alpha', DEFAULT_LEAKY_ALPHA) : null;
+  if (alpha !== null && !(alpha < 1)) throw new InputError('--alpha', `must be in [0, 1), got ${alpha}`);
+  const lr = parsePositiveNumber(f.lr, '--lr', 1);
+  const newtonTolerance = parsePositiveNumber(f.newtonTol, '--newton-tol', NEWTON_TOLERANCE);
+  if (f.out === undefined) throw new InputError('--out', 'is required (the output directory)');
+  let source: Resolved['source'];
+  let K: number;
+  let M: number;
+  if (f.from !== undefined) {
+    rejectFlag(f.k1, '--k1', 'cannot be combined with --from (the start comes from the file)');
+    const overlaps = readOverlapsFile(f.from);
+    K = parsePositiveInteger(f.K, '--K', overlaps.K);
+    M = parsePositiveInteger(f.M, '--M', overlaps.M);
+    if (K !== overlaps.K) throw new InputError('--K', `is ${K} but ${f.from} has K = ${overlaps.K}`);
+    if (M !== overlaps.M) throw new InputError('--M', `is ${M} but ${f.from} has M = ${overlaps.M}`);
+    source = { kind: 'file', path: resolve(f.from), overlaps };
+  } else {
+    K = parsePositiveInteger(f.K, '--K');
+    M = parsePositiveInteger(f.M, '--M');
+    if (K !== M && K !== M + 1) throw new InputError('--K', `the k1 ansatz needs K = M or K = M + 1 (got K = ${K}, M = ${M}); use --from for other shapes`);
+    const k1 = parseSeedList(f.k1, '--k1', Array.from({ length: M + 1 }, (_, i) => i));
+    const bad = k1.find((k) => k > M);
+    if (bad !== undefined) throw new InputError('--k1', `must lie in 0..${M}, got ${bad}`);
+    source = { kind: 'ansatz', k1 };
+  }
+  let perturb: Resolved['perturb'] = null;
+  if (f.perturb !== undefined) {
+    if (optimizer !== 'gd') throw new InputError('--perturb', 'the perturbation protocol relaxes with gd (App. D); use --optimizer gd');
+    perturb = {
+      sigmas: parseSigmas(f.perturb),
+      d: parsePositiveInteger(f.perturbD, '--perturb-d', Math.max(PERTURBATION_DEFAULTS.d, K + M + 1)),
+      tRelax: parsePositiveNumber(f.tRelax, '--t-relax', PERTURBATION_DEFAULTS.tRelax),
+      repetitions: parsePositiveInteger(f.repetitions, '--repetitions', PERTURBATION_DEFAULTS.repetitions),
+      seed: parseNonNegativeInteger(f.perturbSeed, '--perturb-seed', PERTURBATION_DEFAULTS.seed),
+    };
+    if (perturb.d < K + M + 1) throw new InputError('--perturb-d', `must be at least K + M + 1 = ${K + M + 1} (room for the K = M + 1 embedding), got ${perturb.d}`);
+  } else {
+    for (const [flag, key] of [['--perturb-d', 'perturbD'], ['--t-relax', 'tRelax'], ['--repetitions', 'repetitions'], ['--perturb-seed', 'perturbSeed']] as const) {
+      rejectFlag(f[key], flag, 'only applies with --perturb');
+    }
+  }
+  return { optimizer, activation, alpha, lr, K, M, source, newtonTolerance, perturb, out: resolve(f.out) };
+}
+
+function flowFor(r: Resolved, K: number, M: number): Flow {
+  const fixed = { K, M, Q: identity(K), R: new Float64Array(K * M), T: identity(M), a: new Float64Array(K).fill(1), v: new Float64Array(M).fill(1) };
+  return new Flow(r.optimizer, activationByName(r.activation, r.alpha ?? undefined), fixed, { lr: r.lr });
+}
+
+/** Newton from a given state (--from): one fixed point, its k1 by matching, its stability. */
+function fixedPointFrom(r: Resolved, overlaps: Overlaps): FamilySolution {
+  const flow = new Flow(r.optimizer, activationByName(r.activation, r.alpha ?? undefined), overlaps, { lr: r.lr });
+  const x0 = flow.pack(overlaps);
+  const stability0 = analyseStability(flow, x0);
+  // At the global minimum the Jacobian is singular (equations.md §7.4): report it, do not solve there.
+  const solved = stability0.verdict === 'global-minimum' ? null : solveFixedPoint(flow, x0, { tolerance: r.newtonTolerance });
+  const x = solved?.x ?? x0;
+  const rhs = new Float64Array(x.length);
+  flow.rhs(x, rhs);
+  const residual = rhs.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  return {
+    k1: countAntiAligned(flow.unpack(x)),
+    scalars: {},
+    reducedResidual: Number.NaN,
+    x,
+    residual,
+    status: solved?.status ?? 'converged',
+    loss: flow.loss(x),
+    stability: solved ? analyseStability(flow, x) : stability0,
+  };
+}
+
+const PERTURBATION_COLUMNS = ['case', 'k1', 'solution', 'K', 'sigma', 'repetitions', 'loss_gap_mean', 'loss_gap_sd', 'distance_mean', 'distance_sd', 'initial_distance_mean'];
+
+export function runFixedPoints(flags: Flags): void {
+  const r = resolveFixedPointFlags(flags);
+  const started = performance.now();
+  const found: { solution: FamilySolution; index: number; flow: Flow }[] = [];
+  if (r.source.kind === 'file') {
+    const flow = new Flow(r.optimizer, activationByName(r.activation, r.alpha ?? undefined), r.source.overlaps, { lr: r.lr });
+    found.push({ solution: fixedPointFrom(r, r.source.overlaps), index: 0, flow });
+  } else {
+    const flow = flowFor(r, r.K, r.M);
+    for (const k1 of r.source.k1) {
+      solveFamily(flow, k1, { newton: { tolerance: r.newtonTolerance } }).forEach((solution, index) => found.push({ solution, index, flow }));
+    }
+  }
+  const files: [string, string][] = [];
+  const rows: FamilyRow[] = found.map(({ solution, index, flow }) => {
+    const name = r.source.kind === 'file' ? 'fixed-point.json' : `k1-${solution.k1}-${index}.json`;
+    files.push([name, `${JSON.stringify(overlapsToJSON(flow.unpack(solution.x)), null, 2)}\n`]);
+    return familyRow(solution, index, name);
+  });
+  files.push(['families.csv', csvText([...FAMILY_COLUMNS], rows.map(familyCells))]);
+  let perturbation: PerturbationRow[][] = [];
+  if (r.perturb) {
+    const cases = perturbationCases(r, found);
+    perturbation = cases.map((c) => c.rows);
+    files.push(['perturbation.csv', csvText(PERTURBATION_COLUMNS, cases.flatMap((c) => c.rows.map((p) => [c.case, c.k1, c.solution, c.K, p.sigma, p.repetitions, p.lossGapMean, p.lossGapSd, p.distanceMean, p.distanceSd, p.initialDistanceMean])))]);
+  }
+  const config = {
+    command: 'fixed-points',
+    optimizer: r.optimizer,
+    activation: r.activation,
+    alpha: r.alpha,
+    lr: r.lr,
+    K: r.K,
+    M: r.M,
+    source: r.source.kind === 'file' ? { kind: 'file', path: r.source.path } : r.source,
+    newtonTolerance: r.newtonTolerance,
+    perturb: r.perturb,
+    fixedPoints: rows.length,
+    perturbationCases: perturbation.length,
+    wallSeconds: (performance.now() - started) / 1000,
+    provenance: provenance(),
+  };
+  files.push(['config.json', `${JSON.stringify(config, null, 2)}\n`]);
+  for (const [name, text] of files) writeFileAtomic(join(r.out, name), text);
+}
+
+/**
+ * --perturb: each non-global fixed point that is stable at K = M (and, at K = M, its embedding into
+ * K = M + 1 with a zero unit) goes through the App. D protocol (perturb.ts).
+ */
+function perturbationCases(r: Resolved, found: { solution: FamilySolution; index: number; flow: Flow }[]) {
+  const options = r.perturb as NonNullable<Resolved['perturb']>;
+  const cases: { case: string; k1: number; solution: number; K: number; rows: PerturbationRow[] }[] = [];
+  for (const { solution, index, flow } of found) {
+    if (solution.stability.verdict === 'global-minimum') continue;
+    const point = flow.unpack(solution.x);
+    cases.push({ case: `K=${point.K}`, k1: solution.k1, solution: index, K: point.K, rows: perturbationStudy(flow, point, options) });
+    if (point.K === point.M) {
+      const embedded = embedWithZeroUnit(point);
+      const wide = new Flow('gd', flow.act, embedded, { lr: r.lr });
+      cases.push({ case: 'K=M+1 embedded', k1: solution.k1, solution: index, K: embedded.K, rows: perturbationStudy(wide, embedded, options) });
+    }
+  }
+  return cases;
+}
+
+export function registerFixedPoints(program: Command): void {
+  program
+    .command('fixed-points')
+    .description('Solve the k1 block-ansatz fixed points (or polish a given state) with Newton–LM, classify their stability, write families.csv')
+    .option('--K <n>', 'student width (K = M or M + 1 for the ansatz; required unless --from)')
+    .option('--M <n>', 'teacher width (required unless --from)')
+    .option('--optimizer <name>', `flow: ${FIXED_POINT_OPTIMIZERS.join('|')} (default gd)`)
+    .option('--activation <name>', `activation: ${ACTIVATION_NAMES.join('|')} (default relu)`)
+    .option('--alpha <a>', `leaky-relu slope in [0, 1) (default ${DEFAULT_LEAKY_ALPHA})`)
+    .option('--lr <eta>', 'learning rate η (default 1; eigenvalues scale with it)')
+    .option('--k1 <list>', 'families to solve: 3, 0..8 or 1,2,5 (default 0..M)')
+    .option('--from <file>', 'overlaps JSON to start Newton from instead of the ansatz (an ODE end point, a network)')
+    .option('--newton-tol <tol>', `target max|F| (default ${NEWTON_TOLERANCE})`)
+    .option('--perturb <sigmas>', 'also run the App. D weight-space perturbation protocol (gd) at these σ, e.g. 0.01,0.1 → perturbation.csv')
+    .option('--perturb-d <d>', `realisation dimension of the perturbation (default max(${PERTURBATION_DEFAULTS.d}, K + M + 1))`)
+    .option('--t-relax <t>', `relaxation time after a perturbation (default ${PERTURBATION_DEFAULTS.tRelax})`)
+    .option('--repetitions <n>', `perturbations per σ (default ${PERTURBATION_DEFAULTS.repetitions})`)
+    .option('--perturb-seed <s>', `first perturbation seed (default ${PERTURBATION_DEFAULTS.seed})`)
+    .option('--out <dir>', 'output directory (required)')
+    .action((flags: Flags) => runFixedPoints(flags));
+}

@@ -1,0 +1,45 @@
+import type { Command } from 'commander';
+import { type ScenarioResult, executeScenario } from '../../scenario/execute.js';
+import { loadScenario } from '../../scenario/resolve.js';
+import { allVerdicts } from '../../report/figures.js';
+import { writeReport } from '../../report/write.js';
+import { parsePositiveInteger } from '../parse.js';
+
+interface RunFlags {
+  out?: string;
+  workers?: string;
+}
+
+/** The command line that reproduces this run, for summary.md and report.html. */
+function reproducingCommand(name: 'run' | 'check', file: string, flags: RunFlags): string {
+  return ['scm-harness', name, file, ...(flags.out ? ['--out', flags.out] : []), ...(flags.workers ? ['--workers', flags.workers] : [])].join(' ');
+}
+
+/**
+ * Shared by `run` and `check`: validate everything (exit 2 and nothing written on bad input), run the
+ * scenario, write the report atomically, and print where it is and the tolerance verdict.
+ */
+export async function runScenarioFile(name: 'run' | 'check', file: string, flags: RunFlags): Promise<ScenarioResult> {
+  const scenario = loadScenario(file);
+  const workers = parsePositiveInteger(flags.workers, '--workers', 1);
+  const dir = flags.out ?? scenario.outputDir;
+  const result = await executeScenario(scenario, { workers });
+  const files = await writeReport(result, dir, reproducingCommand(name, file, flags));
+  const verdicts = allVerdicts(result);
+  const holding = verdicts.filter((v) => v.pass).length;
+  process.stdout.write(`${scenario.name}: report written to ${files[files.length - 1]} (summary: ${files[files.length - 2]})\n`);
+  process.stdout.write(`${scenario.name}: ${holding} of ${verdicts.length} tolerances hold, ${result.wallSeconds.toFixed(1)} s\n`);
+  return result;
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('Run a scenario (networks at each d, the theory from each seed\'s initial overlaps, comparisons) and write its report')
+    .argument('<scenario>', 'scenario JSON file (see `scm-harness schema`)')
+    .option('--out <dir>', 'report directory (default: the scenario\'s output.dir, else reports/<name>)')
+    .option('--workers <n>', 'worker threads for the (run, d) ensembles (default 1)')
+    .action(async (file: string, flags: RunFlags) => {
+      await runScenarioFile('run', file, flags);
+    });
+}

@@ -1,0 +1,130 @@
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { InputError } from '../../errors.js';
+import { writeFileAtomic } from '../../io/atomic.js';
+import { FINISH_MODES, STATS_DEFAULTS, STATS_OPTIMIZERS, type StatsConfig, resolveStatsConfig } from '../../landscape/stats-config.js';
+import { paperAgrees } from '../../landscape/stats-report.js';
+import { runStats } from '../../landscape/stats-runner.js';
+import { loadStatsScenario } from '../../landscape/stats-scenario.js';
+import { createProgress } from '../../report/progress.js';
+import { ACTIVATION_NAMES } from '../../theory/activations/index.js';
+import { parseEnum, parseNonNegativeInteger, parseNonNegativeNumber, parsePositiveInteger, parsePositiveNumber, parseSeedList, rejectFlag } from '../parse.js';
+
+type Flags = Record<string, string | undefined>;
+
+/** `--shard i/n`: this process runs initialisations i, i + n, i + 2n, … (0 ≤ i < n). */
+export function parseShard(text: string | undefined): { index: number; count: number } | undefined {
+  if (text === undefined) return undefined;
+  const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
+  if (!m) throw new InputError('--shard', `must be i/n (e.g. 0/4), got "${text}"`);
+  const [index, count] = [Number(m[1]), Number(m[2])];
+  if (!(count >= 1 && index < count)) throw new InputError('--shard', `needs 0 <= i < n, got ${index}/${count}`);
+  return { index, count };
+}
+
+const optional = <T>(text: string | undefined, parse: (s: string) => T): T | undefined => (text === undefined ? undefined : parse(text));
+
+/** Flags → StatsConfig (defaults filled by the schema); every error names its flag. */
+function configFromFlags(f: Flags): StatsConfig {
+  const K = parsePositiveInteger(f.K, '--K');
+  const M = parsePositiveInteger(f.M, '--M');
+  const thresholds = Object.fromEntries(
+    Object.entries({
+      globalLoss: optional(f.globalLoss, (s) => parsePositiveNumber(s, '--global-loss')),
+      convergedRhs: optional(f.convergedRhs, (s) => parsePositiveNumber(s, '--converged-rhs')),
+      newtonStartRhs: optional(f.newtonStartRhs, (s) => parsePositiveNumber(s, '--newton-start-rhs')),
+    }).filter(([, v]) => v !== undefined),
+  );
+  const input = {
+    K,
+    M,
+    inits: parsePositiveInteger(f.inits, '--inits'),
+    optimizer: parseEnum(f.optimizer, STATS_OPTIMIZERS, '--optimizer', STATS_DEFAULTS.optimizer),
+    activation: parseEnum(f.activation, ACTIVATION_NAMES, '--activation', STATS_DEFAULTS.activation),
+    alpha: optional(f.alpha, (s) => parseNonNegativeNumber(s, '--alpha')) ?? null,
+    lr: parsePositiveNumber(f.lr, '--lr', STATS_DEFAULTS.lr),
+    initD: optional(f.initD, (s) => parsePositiveInteger(s, '--init-d')) ?? null,
+    seed: parseNonNegativeInteger(f.seed, '--seed', STATS_DEFAULTS.seed),
+    shard: parseShard(f.shard) ?? { index: 0, count: 1 },
+    thresholds,
+    solver: { tMax: parsePositiveNumber(f.tMax, '--t-max', STATS_DEFAULTS.tMax) },
+    finish: parseEnum(f.finish, FINISH_MODES, '--finish', STATS_DEFAULTS.finish),
+    spectrum: parseEnum(f.spectrum, ['on', 'off'] as const, '--spectrum', 'on') === 'on',
+  };
+  try {
+    return resolveStatsConfig(input, 'stats');
+  } catch (err) {
+    // Map schema paths back to the flags that set them.
+    if (err instanceof InputError && err.where === 'stats.alpha') throw new InputError('--alpha', err.message.replace(/^[^:]*: /, ''));
+    if (err instanceof InputError && err.where === 'stats.initD') throw new InputError('--init-d', err.message.replace(/^[^:]*: /, ''));
+    throw err;
+  }
+}
+
+const SCENARIO_EXCLUSIVE = ['K', 'M', 'optimizer', 'activation', 'alpha', 'lr', 'initD', 'seed', 'globalLoss', 'convergedRhs', 'newtonStartRhs', 'tMax', 'finish', 'spectrum'] as const;
+
+function summaryLine(label: string, table: { group: string; category: string; fraction: number; se: number }[], n: number, computed: number, seconds: number): string {
+  const pct = (c: string) => {
+    const r = table.find((t) => t.group === 'paper' && t.category === c);
+    return r ? `${(100 * r.fraction).toFixed(2)} ± ${(100 * r.se).toFixed(2)}%` : '–';
+  };
+  return `${label}: ${n} runs (${computed} new, ${seconds.toFixed(1)} s): global ${pct('global')}, local ${pct('local')}, none ${pct('none')}\n`;
+}
+
+export async function runStatsCommand(f: Flags): Promise<void> {
+  if (f.out === undefined) throw new InputError('--out', 'is required (the output directory)');
+  const out = resolve(f.out);
+  const workers = parsePositiveInteger(f.workers, '--workers', 1);
+  if (f.scenario !== undefined) {
+    for (const key of SCENARIO_EXCLUSIVE) rejectFlag(f[key], `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, 'is set by the scenario file (only --inits, --rows, --shard, --workers override it)');
+    const scenario = loadStatsScenario(f.scenario, {
+      inits: optional(f.inits, (s) => parsePositiveInteger(s, '--inits')),
+      rows: optional(f.rows, (s) => parseSeedList(s, '--rows')),
+      shard: parseShard(f.shard),
+    });
+    const lines: string[] = [`# ${scenario.name}`, '', scenario.description, '', `Source: ${scenario.source}`, '', '| K | M | runs | local % | global % | none % | paper local / global / none | within 3 SE |', '|---:|---:|---:|---:|---:|---:|---|---|'];
+    for (const row of scenario.rows) {
+      const progress = createProgress(`stats ${row.id}`, row.config.inits);
+      const result = await runStats(row.config, join(out, row.id), { workers, paper: row.paper, onRecord: (_, done) => progress.update(done) });
+      progress.done();
+      process.stdout.write(summaryLine(row.id, result.table, result.records.length, result.computed, result.wallSeconds));
+      const pct = (c: string) => (100 * (result.table.find((t) => t.group === 'paper' && t.category === c)?.fraction ?? Number.NaN)).toFixed(2);
+      lines.push(`| ${row.config.K} | ${row.config.M} | ${result.records.length} | ${pct('local')} | ${pct('global')} | ${pct('none')} | ${row.paper.local} / ${row.paper.global} / ${row.paper.none} | ${paperAgrees(result.table, result.records.length, row.paper) ? 'yes' : 'no'} |`);
+    }
+    writeFileAtomic(join(out, 'summary.md'), `${lines.join('\n')}\n`);
+    return;
+  }
+  rejectFlag(f.rows, '--rows', 'only applies with --scenario');
+  const config = configFromFlags(f);
+  const progress = createProgress('stats', Math.ceil((config.inits - config.shard.index) / config.shard.count));
+  const result = await runStats(config, out, { workers, onRecord: (_, done) => progress.update(done) });
+  progress.done();
+  process.stdout.write(summaryLine('stats', result.table, result.records.length, result.computed, result.wallSeconds));
+}
+
+export function registerStats(program: Command): void {
+  program
+    .command('stats')
+    .description('Integrate the ODE from many random initialisations in parallel, classify the end states (global / spurious k1 / saddle / not-converged), write runs.csv, table.csv/md and a loss histogram; resumable, shardable')
+    .option('--K <n>', 'student width (required unless --scenario)')
+    .option('--M <n>', 'teacher width (required unless --scenario)')
+    .option('--inits <n>', 'number of random initialisations (required unless --scenario; overrides the scenario)')
+    .option('--optimizer <name>', `flow: ${STATS_OPTIMIZERS.join('|')} (default ${STATS_DEFAULTS.optimizer})`)
+    .option('--activation <name>', `activation: ${ACTIVATION_NAMES.join('|')} (default relu)`)
+    .option('--alpha <a>', 'leaky-relu slope (default 0.1)')
+    .option('--lr <eta>', `learning rate (default ${STATS_DEFAULTS.lr})`)
+    .option('--init-d <d>', 'dimension of the random initial weights (default K, the Safran–Shamir setting)')
+    .option('--seed <s>', `base seed: initialisation i uses seed + i (default ${STATS_DEFAULTS.seed})`)
+    .option('--shard <i/n>', 'run only initialisations i, i+n, i+2n, … (one element of a job array; combine with `merge`)')
+    .option('--workers <n>', 'worker threads (default 1); results do not depend on it')
+    .option('--t-max <t>', `ODE time budget per run (default ${STATS_DEFAULTS.tMax})`)
+    .option('--finish <mode>', `newton: Newton once max|F| < --newton-start-rhs; flow: integrate to max|F| <= --converged-rhs (default ${STATS_DEFAULTS.finish})`)
+    .option('--spectrum <on|off>', 'classify converged non-global states as saddle/spurious by the Jacobian spectrum (default on)')
+    .option('--global-loss <L>', `global if the final loss is below L (default ${STATS_DEFAULTS.globalLoss})`)
+    .option('--converged-rhs <f>', `converged if max|F| <= f (default ${STATS_DEFAULTS.convergedRhs})`)
+    .option('--newton-start-rhs <f>', `hand over to Newton below this max|F| (default ${STATS_DEFAULTS.newtonStartRhs})`)
+    .option('--scenario <file>', 'run every row of a stats scenario (scenarios/table1.json …) into DIR/K<K>-M<M>/, plus DIR/summary.md against the paper')
+    .option('--rows <Ks>', 'with --scenario: only the rows with these K (e.g. 6..8)')
+    .option('--out <dir>', 'output directory (required); re-running with the same directory resumes')
+    .action((flags: Flags) => runStatsCommand(flags));
+}

@@ -1,0 +1,117 @@
+import type { Overlaps } from '../theory/overlaps.js';
+
+/**
+ * End-state classes (equations.md §7.9; the paper's App. G "Global / Local / None"):
+ * - global: loss below `globalLoss` (classified by the loss: convergence to the global minimum is slow
+ *   in max|F|, and the Jacobian is singular there, §7.4);
+ * - spurious: a converged (max|F| ≤ convergedRhs) non-global fixed point, with its k1;
+ * - saddle: converged, but with a realisable unstable direction (only when a spectrum was supplied);
+ * - not-converged: max|F| above convergedRhs at the end of the budget.
+ */
+export type EndClass = 'global' | 'spurious' | 'saddle' | 'not-converged';
+export const END_CLASSES: readonly EndClass[] = ['global', 'spurious', 'saddle', 'not-converged'];
+
+/** Defaults of equations.md §7.9: "global" means L < 1e-5, "converged" means max|F| < 1e-9. */
+export const CLASSIFY_DEFAULTS = { globalLoss: 1e-5, convergedRhs: 1e-9 } as const;
+
+export interface ClassifyThresholds {
+  globalLoss?: number;
+  convergedRhs?: number;
+}
+
+export interface EndState {
+  overlaps: Overlaps;
+  loss: number;
+  /** max_i |F_i| at the end state. */
+  maxRhs: number;
+  /** Realisable unstable directions of the Jacobian (stability.ts), when the spectrum was computed. */
+  nUnstable?: number;
+}
+
+export interface Classification {
+  class: EndClass;
+  /** Students whose matched teacher overlap is negative (matchStudentsToTeachers). */
+  k1: number;
+}
+
+/**
+ * Assignment of students to teachers maximising Σ|R_k,π(k)| (Hungarian algorithm, O(n³) with
+ * potentials; K and M are small). Returns, for each student, its teacher or −1 (K > M leaves K − M
+ * students unmatched; K < M leaves teachers unmatched). Matching by |R| rather than R is what lets an
+ * anti-aligned unit (R_kk < 0, paper Fig. 7) be recognised as paired with its teacher.
+ */
+export function matchStudentsToTeachers(R: Float64Array, K: number, M: number): Int32Array {
+  const transpose = K > M;
+  const rows = transpose ? M : K;
+  const cols = transpose ? K : M;
+  const weight = (i: number, j: number) => Math.abs(transpose ? R[j * M + i] : R[i * M + j]);
+  // Minimise Σ cost with cost = −|R| over rows ≤ cols (e-maxx formulation, 1-based with a sentinel).
+  const u = new Float64Array(rows + 1);
+  const v = new Float64Array(cols + 1);
+  const owner = new Int32Array(cols + 1);
+  const way = new Int32Array(cols + 1);
+  for (let i = 1; i <= rows; i++) {
+    owner[0] = i;
+    let j0 = 0;
+    const minv = new Float64Array(cols + 1).fill(Infinity);
+    const used = new Uint8Array(cols + 1);
+    do {
+      used[j0] = 1;
+      const i0 = owner[j0];
+      let delta = Infinity;
+      let j1 = 0;
+      for (let j = 1; j <= cols; j++) {
+        if (used[j]) continue;
+        const cur = -weight(i0 - 1, j - 1) - u[i0] - v[j];
+        if (cur < minv[j]) {
+          minv[j] = cur;
+          way[j] = j0;
+        }
+        if (minv[j] < delta) {
+          delta = minv[j];
+          j1 = j;
+        }
+      }
+      for (let j = 0; j <= cols; j++) {
+        if (used[j]) {
+          u[owner[j]] += delta;
+          v[j] -= delta;
+        } else {
+          minv[j] -= delta;
+        }
+      }
+      j0 = j1;
+    } while (owner[j0] !== 0);
+    do {
+      const j1 = way[j0];
+      owner[j0] = owner[j1];
+      j0 = j1;
+    } while (j0 !== 0);
+  }
+  const match = new Int32Array(K).fill(-1);
+  for (let j = 1; j <= cols; j++) {
+    if (owner[j] === 0) continue;
+    if (transpose) match[j - 1] = owner[j] - 1;
+    else match[owner[j] - 1] = j - 1;
+  }
+  return match;
+}
+
+/** k1: the number of students whose matched teacher overlap is negative (paper Result 2). */
+export function countAntiAligned(o: Overlaps): number {
+  const match = matchStudentsToTeachers(o.R, o.K, o.M);
+  let k1 = 0;
+  for (let k = 0; k < o.K; k++) if (match[k] >= 0 && o.R[k * o.M + match[k]] < 0) k1++;
+  return k1;
+}
+
+/** Classify an end state (see EndClass); thresholds default to CLASSIFY_DEFAULTS. */
+export function classifyEndState(state: EndState, thresholds: ClassifyThresholds = {}): Classification {
+  const globalLoss = thresholds.globalLoss ?? CLASSIFY_DEFAULTS.globalLoss;
+  const convergedRhs = thresholds.convergedRhs ?? CLASSIFY_DEFAULTS.convergedRhs;
+  const k1 = countAntiAligned(state.overlaps);
+  if (state.loss < globalLoss) return { class: 'global', k1 };
+  if (!(state.maxRhs <= convergedRhs)) return { class: 'not-converged', k1 };
+  if (state.nUnstable !== undefined && state.nUnstable > 0) return { class: 'saddle', k1 };
+  return { class: 'spurious', k1 };
+}

@@ -1,0 +1,58 @@
+import type { CsvCell } from '../report/csv.js';
+import { ANSATZ_SCALAR_NAMES } from './ansatz.js';
+import type { FamilySolution } from './families.js';
+import type { StabilityReport } from './stability.js';
+
+/** families.csv columns (issue 5 contract first, then diagnostics, then the ansatz scalars). */
+export const FAMILY_COLUMNS = [
+  'k1',
+  'loss',
+  'residual',
+  'n_unstable',
+  'max_real_eigenvalue',
+  'stable',
+  'verdict',
+  'solution',
+  'n_zero',
+  'n_unrealisable_unstable',
+  'gram_nullity',
+  'newton_status',
+  ...ANSATZ_SCALAR_NAMES,
+  'file',
+] as const;
+
+export interface FamilyRow {
+  k1: number;
+  solution: number;
+  loss: number;
+  residual: number;
+  newtonStatus: string;
+  stability: StabilityReport;
+  scalars: Record<string, number>;
+  file: string;
+}
+
+export function familyRow(s: FamilySolution, solution: number, file: string): FamilyRow {
+  return { k1: s.k1, solution, loss: s.loss, residual: s.residual, newtonStatus: s.status, stability: s.stability, scalars: s.scalars, file };
+}
+
+export function familyCells(r: FamilyRow): CsvCell[] {
+  const st = r.stability;
+  const finite = (v: number) => (Number.isFinite(v) ? v : null);
+  return [
+    r.k1,
+    r.loss,
+    r.residual,
+    st.nUnstable,
+    finite(st.maxRealEigenvalue),
+    st.verdict === 'stable' || st.verdict === 'global-minimum',
+    st.verdict,
+    r.solution,
+    st.nZero,
+    st.nUnrealisableUnstable,
+    st.gramNullity,
+    r.newtonStatus,
+    ...ANSATZ_SCALAR_NAMES.map((name) => r.scalars[name] ?? null),
+    r.file,
+  ];
+}

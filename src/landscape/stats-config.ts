@@ -1,0 +1,130 @@
+import { z } from 'zod';
+import { InputError } from '../errors.js';
+import { ACTIVATION_NAMES, DEFAULT_LEAKY_ALPHA } from '../theory/activations/index.js';
+import { CLASSIFY_DEFAULTS } from './classify.js';
+
+/**
+ * Configuration of one `stats` run: which landscape, how many random initialisations, how each is
+ * integrated, finished and classified. Every field that changes a result is in here (and in
+ * config.json): resuming and merging compare them (`statsIdentity`). `workers` is not part of it —
+ * results do not depend on it.
+ */
+
+export const STATS_OPTIMIZERS = ['gd', 'gd2l', 'ngd', 'ongd'] as const;
+export const FINISH_MODES = ['newton', 'flow'] as const;
+
+/**
+ * Defaults:
+ * - globalLoss 1e-5, convergedRhs 1e-9: equations.md §7.9.
+ * - newtonStartRhs 1e-4: hand over from the ODE to Newton once the flow has slowed to max|F| < 1e-4
+ *   (issue 5); from there Newton needs 1–2 Jacobians, while the explicit flow would need t ~ 1e4 to
+ *   reach 1e-9 (slowest directions ≈ −3e-3 at K = M = 17).
+ * - newtonMinLoss 1e-3: no Newton while the loss is this small — the run is heading for the global
+ *   minimum, where the Jacobian is singular (§7.4); spurious levels are ~1e-2 (fixed-points at K ≤ 20).
+ * - newtonMaxJump 0.2: a Newton root farther than this (max-norm over the packed state) from the flow's
+ *   state is not the attractor the flow is approaching; the flow continues instead. At hand-over the
+ *   attractor is ~max|F|/|λ_slow| ≈ 1e-4/3e-3 ≈ 0.03 away.
+ * - tMax 1e4: the flow's time budget (the paper's slow runs; a run still moving then is not-converged).
+ * - rtol 1e-6, atol 1e-9: dopri5 is stability-limited here (dt ≈ 2.5/|λ_min|, §7.5), so tighter
+ *   tolerances buy nothing for the end state but cost steps in the early transient.
+ * - firstChunk 100: the flow is integrated in chunks of doubling length (100, 200, 400, ...), checking
+ *   the loss (global) and the hand-over condition in between.
+ */
+export const STATS_DEFAULTS = {
+  optimizer: 'gd',
+  activation: 'relu',
+  lr: 1,
+  seed: 0,
+  globalLoss: CLASSIFY_DEFAULTS.globalLoss,
+  convergedRhs: CLASSIFY_DEFAULTS.convergedRhs,
+  newtonStartRhs: 1e-4,
+  newtonMinLoss: 1e-3,
+  newtonMaxJump: 0.2,
+  tMax: 1e4,
+  rtol: 1e-6,
+  atol: 1e-9,
+  firstChunk: 100,
+  maxSteps: 10_000_000,
+  finish: 'newton',
+  spectrum: true,
+} as const;
+
+const positive = () => z.number().positive();
+const positiveInt = () => z.int().min(1);
+
+export const StatsThresholdsSchema = z.strictObject({
+  globalLoss: positive().default(STATS_DEFAULTS.globalLoss).describe('Final loss below this: global (equations.md §7.9).'),
+  convergedRhs: positive().default(STATS_DEFAULTS.convergedRhs).describe('max|F| at or below this: converged (§7.9).'),
+  newtonStartRhs: positive().default(STATS_DEFAULTS.newtonStartRhs).describe('Hand over from the flow to Newton below this max|F|.'),
+  newtonMinLoss: positive().default(STATS_DEFAULTS.newtonMinLoss).describe('No Newton while the loss is below this (heading for the singular global minimum).'),
+  newtonMaxJump: positive().default(STATS_DEFAULTS.newtonMaxJump).describe('Reject a Newton root farther than this (max-norm) from the flow state.'),
+});
+
+export const StatsSolverSchema = z.strictObject({
+  tMax: positive().default(STATS_DEFAULTS.tMax),
+  rtol: positive().default(STATS_DEFAULTS.rtol),
+  atol: positive().default(STATS_DEFAULTS.atol),
+  firstChunk: positive().default(STATS_DEFAULTS.firstChunk),
+  maxSteps: positiveInt().default(STATS_DEFAULTS.maxSteps),
+});
+
+export const StatsConfigSchema = z.strictObject({
+  K: positiveInt(),
+  M: positiveInt(),
+  optimizer: z.enum(STATS_OPTIMIZERS).default(STATS_DEFAULTS.optimizer),
+  activation: z.enum(ACTIVATION_NAMES as unknown as ['relu', 'leaky-relu', 'erf']).default(STATS_DEFAULTS.activation),
+  alpha: z.number().min(0).lt(1).nullable().default(null).describe('Leaky-ReLU slope (leaky-relu only; default 0.1 there).'),
+  lr: positive().default(STATS_DEFAULTS.lr),
+  initD: positiveInt().nullable().default(null).describe('Dimension of the random initial weights (default K, Safran–Shamir).'),
+  seed: z.int().min(0).default(STATS_DEFAULTS.seed).describe('Initialisation i uses seed + i.'),
+  inits: positiveInt().describe('Number of random initialisations (before sharding).'),
+  shard: z.strictObject({ index: z.int().min(0), count: positiveInt() }).default({ index: 0, count: 1 }),
+  thresholds: StatsThresholdsSchema.prefault({}),
+  solver: StatsSolverSchema.prefault({}),
+  finish: z.enum(FINISH_MODES).default(STATS_DEFAULTS.finish).describe('newton: Newton once the flow has slowed; flow: integrate until max|F| ≤ convergedRhs.'),
+  spectrum: z.boolean().default(STATS_DEFAULTS.spectrum).describe('Tell saddles from minima by the Jacobian spectrum of converged non-global end states.'),
+});
+
+export type StatsConfigInput = z.input<typeof StatsConfigSchema>;
+export type StatsConfig = z.output<typeof StatsConfigSchema> & { initD: number; alpha: number | null };
+
+/** Parse, fill defaults and check cross-field rules; `where` prefixes error paths (a flag or a JSON path). */
+export function resolveStatsConfig(input: unknown, where = 'stats'): StatsConfig {
+  const parsed = StatsConfigSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new InputError(`${where}.${issue.path.join('.')}`, issue.message);
+  }
+  const c = parsed.data;
+  if (c.shard.index >= c.shard.count) throw new InputError(`${where}.shard`, `index ${c.shard.index} must be below the count ${c.shard.count}`);
+  if (c.activation !== 'leaky-relu' && c.alpha !== null) throw new InputError(`${where}.alpha`, 'only applies to the leaky-relu activation');
+  const alpha = c.activation === 'leaky-relu' ? (c.alpha ?? DEFAULT_LEAKY_ALPHA) : null;
+  const initD = c.initD ?? c.K;
+  if (initD < c.M) throw new InputError(`${where}.initD`, `must be at least M = ${c.M} (orthonormal teacher), got ${initD}`);
+  if (c.optimizer === 'ongd' && initD < c.K) throw new InputError(`${where}.initD`, `must be at least K = ${c.K} for ongd (orthonormal students), got ${initD}`);
+  return { ...c, alpha, initD };
+}
+
+/** The seeds of a shard: initialisation indices i ≡ shard.index (mod shard.count), seed = base + i. */
+export function shardSeeds(c: StatsConfig): number[] {
+  const seeds: number[] = [];
+  for (let i = c.shard.index; i < c.inits; i += c.shard.count) seeds.push(c.seed + i);
+  return seeds;
+}
+
+/** The configuration without its shard index: equal for every shard of one run (merge, resume). */
+export function statsIdentity(c: StatsConfig): Omit<StatsConfig, 'shard'> & { shardCount: number } {
+  const { shard, ...rest } = c;
+  return { ...rest, shardCount: shard.count };
+}
+
+/** First field (dotted path) where two configurations differ, or null. */
+export function firstDifference(a: unknown, b: unknown, path = ''): string | null {
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return Object.is(a, b) ? null : path || '(root)';
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  for (const key of [...keys].sort()) {
+    const d = firstDifference((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], path ? `${path}.${key}` : key);
+    if (d !== null) return d;
+  }
+  return null;
+}

@@ -1,0 +1,79 @@
+import { appendFileSync, existsSync, readFileSync, truncateSync } from 'node:fs';
+import { InputError } from '../errors.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { END_CLASSES, type EndClass } from './classify.js';
+import type { RunFinish, RunRecord } from './stats-run.js';
+
+/** runs.csv columns (issue 5: seed, final loss, class, k1, steps, wall time; plus t_final and max|F|). */
+export const RUN_COLUMNS = ['seed', 'final_loss', 'class', 'k1', 'steps', 'wall_time_s', 't_final', 'max_rhs', 'finish', 'newton_iterations', 'n_unstable'] as const;
+const HEADER = RUN_COLUMNS.join(',');
+const FINISHES: readonly RunFinish[] = ['loss', 'newton', 'flow', 't-max', 'diverged', 'max-steps'];
+
+/** One CSV line (no quoting needed: numbers in shortest round-trip form, fixed identifiers). */
+export function runLine(r: RunRecord): string {
+  return [r.seed, r.finalLoss, r.class, r.k1, r.steps, r.wallTime, r.tFinal, r.maxRhs, r.finish, r.newtonIterations, r.nUnstable ?? ''].join(',');
+}
+
+function parseRunLine(line: string, where: string): RunRecord {
+  const cells = line.split(',');
+  if (cells.length !== RUN_COLUMNS.length) throw new InputError(where, `expected ${RUN_COLUMNS.length} columns, got ${cells.length}`);
+  const num = (i: number) => {
+    const v = Number(cells[i]);
+    if (cells[i] === '' || Number.isNaN(v)) throw new InputError(where, `column ${RUN_COLUMNS[i]} is not a number: "${cells[i]}"`);
+    return v;
+  };
+  const cls = cells[2] as EndClass;
+  const finish = cells[8] as RunFinish;
+  if (!END_CLASSES.includes(cls)) throw new InputError(where, `unknown class "${cells[2]}"`);
+  if (!FINISHES.includes(finish)) throw new InputError(where, `unknown finish "${cells[8]}"`);
+  return {
+    seed: num(0),
+    finalLoss: num(1),
+    class: cls,
+    k1: num(3),
+    steps: num(4),
+    wallTime: num(5),
+    tFinal: num(6),
+    maxRhs: num(7),
+    finish,
+    newtonIterations: num(9),
+    nUnstable: cells[10] === '' ? null : num(10),
+  };
+}
+
+/** Parse runs.csv text (complete lines only). */
+export function parseRuns(text: string, where: string): RunRecord[] {
+  const lines = text.split('\n');
+  if (lines[0] !== HEADER) throw new InputError(where, `is not a runs.csv of this version (header "${lines[0]}")`);
+  return lines.slice(1).flatMap((line, i) => (line === '' ? [] : [parseRunLine(line, `${where}:${i + 2}`)]));
+}
+
+/**
+ * Open runs.csv for appending: create it with its header, or read the rows already recorded. A run
+ * killed while appending can leave one unterminated last line; it is cut off here (that run is redone),
+ * so a kill costs at most the runs in flight.
+ */
+export function openRuns(path: string): RunRecord[] {
+  if (!existsSync(path)) {
+    writeFileAtomic(path, `${HEADER}\n`);
+    return [];
+  }
+  const text = readFileSync(path, 'utf8');
+  const complete = text.lastIndexOf('\n') + 1;
+  if (complete < text.length) truncateSync(path, Buffer.byteLength(text.slice(0, complete)));
+  if (complete === 0) {
+    writeFileAtomic(path, `${HEADER}\n`);
+    return [];
+  }
+  return parseRuns(text.slice(0, complete), path);
+}
+
+/** Append one row with a single write of a whole line (O_APPEND): rows never interleave or tear mid-file. */
+export function appendRun(path: string, r: RunRecord): void {
+  appendFileSync(path, `${runLine(r)}\n`);
+}
+
+/** Rows sorted by seed (the canonical order of merged and finished runs). */
+export function runsCsv(records: RunRecord[]): string {
+  return `${HEADER}\n${[...records].sort((a, b) => a.seed - b.seed).map((r) => `${runLine(r)}\n`).join('')}`;
+}

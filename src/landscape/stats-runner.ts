@@ -1,0 +1,114 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { InputError } from '../errors.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { type Provenance, provenance } from '../io/provenance.js';
+import { type StatsConfig, firstDifference, shardSeeds, statsIdentity } from './stats-config.js';
+import { appendRun, openRuns } from './stats-io.js';
+import { type PaperRow, writeStatsSummary } from './stats-report.js';
+import { type RunRecord, StatsContext, runInitialisation } from './stats-run.js';
+import type { TableRow } from './stats-table.js';
+
+/** Messages of the stats worker (./stats-worker.ts). */
+export type StatsWorkerMessage = { kind: 'done'; record: RunRecord } | { kind: 'failed'; seed: number; message: string };
+
+export interface StatsRunOptions {
+  /** Worker threads; ≤ 1 runs in this thread. Results do not depend on it. */
+  workers: number;
+  /** Called after each recorded run (progress display). */
+  onRecord?: (record: RunRecord, done: number, total: number) => void;
+  paper?: PaperRow;
+}
+
+export interface StatsRunResult {
+  records: RunRecord[];
+  table: TableRow[];
+  /** Runs computed now (the others were already in runs.csv). */
+  computed: number;
+  wallSeconds: number;
+}
+
+interface ConfigFile {
+  command: 'stats';
+  config: StatsConfig;
+  provenance: Provenance;
+}
+
+/**
+ * Bind `dir` to this configuration: a new directory gets config.json; an existing one must hold the same
+ * configuration (resume) — anything else is refused, naming the first differing field.
+ */
+export function bindOutputDirectory(dir: string, config: StatsConfig): void {
+  const path = join(dir, 'config.json');
+  if (existsSync(path)) {
+    const previous = JSON.parse(readFileSync(path, 'utf8')) as ConfigFile;
+    if (previous.command !== 'stats') throw new InputError('--out', `${dir} holds output of \`${previous.command}\`, not of stats`);
+    const diff = firstDifference({ ...statsIdentity(previous.config), shard: previous.config.shard }, { ...statsIdentity(config), shard: config.shard });
+    if (diff !== null) throw new InputError('--out', `${dir} holds a stats run with a different configuration (${diff}); use a new directory`);
+    return;
+  }
+  const doc: ConfigFile = { command: 'stats', config, provenance: provenance() };
+  writeFileAtomic(path, `${JSON.stringify(doc, null, 2)}\n`);
+}
+
+/** Run the seeds on worker threads, calling `record` in this thread as each finishes. */
+function runOnWorkers(config: StatsConfig, seeds: number[], workers: number, record: (r: RunRecord) => void): Promise<void> {
+  let next = 0;
+  const lane = () =>
+    new Promise<void>((resolve, reject) => {
+      const worker = new Worker(new URL('./stats-worker.js', import.meta.url), { workerData: { config } });
+      const feed = () => {
+        if (next >= seeds.length) {
+          void worker.terminate().then(() => resolve());
+          return;
+        }
+        worker.postMessage(seeds[next++]);
+      };
+      worker.on('message', (message: StatsWorkerMessage) => {
+        if (message.kind === 'failed') {
+          void worker.terminate();
+          reject(new Error(`stats run for seed ${message.seed} failed in a worker: ${message.message}`));
+          return;
+        }
+        record(message.record);
+        feed();
+      });
+      worker.on('error', reject);
+      feed();
+    });
+  return Promise.all(Array.from({ length: Math.min(workers, seeds.length) }, lane)).then(() => undefined);
+}
+
+/**
+ * A `stats` run into `dir`: the shard's seeds not yet in runs.csv are integrated and classified
+ * (stats-run.ts), in this thread or on worker threads, and each result is appended to runs.csv as soon
+ * as it arrives — so a killed run loses only the runs in flight, and re-running the same command
+ * resumes. At the end runs.csv is rewritten sorted by seed, and table.csv, table.md and the histogram
+ * are written (stats-report.ts).
+ */
+export async function runStats(config: StatsConfig, dir: string, options: StatsRunOptions): Promise<StatsRunResult> {
+  const started = performance.now();
+  bindOutputDirectory(dir, config);
+  const runsPath = join(dir, 'runs.csv');
+  const records = openRuns(runsPath);
+  const wanted = shardSeeds(config);
+  const wantedSet = new Set(wanted);
+  const stray = records.find((r) => !wantedSet.has(r.seed));
+  if (stray) throw new InputError('--out', `${runsPath} records seed ${stray.seed}, which is not in this run's shard`);
+  const done = new Set(records.map((r) => r.seed));
+  const todo = wanted.filter((s) => !done.has(s));
+  const record = (r: RunRecord) => {
+    appendRun(runsPath, r);
+    records.push(r);
+    options.onRecord?.(r, records.length, wanted.length);
+  };
+  if (options.workers <= 1 || todo.length <= 1) {
+    const ctx = new StatsContext(config);
+    for (const seed of todo) record(runInitialisation(ctx, seed));
+  } else {
+    await runOnWorkers(config, todo, options.workers, record);
+  }
+  const table = await writeStatsSummary(dir, config, records, wanted.length, provenance(), options.paper);
+  return { records, table, computed: todo.length, wallSeconds: (performance.now() - started) / 1000 };
+}

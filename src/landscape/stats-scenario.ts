@@ -1,0 +1,79 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { InputError } from '../errors.js';
+import { type StatsConfig, StatsConfigSchema, resolveStatsConfig } from './stats-config.js';
+import type { PaperRow } from './stats-report.js';
+
+/**
+ * A statistics scenario (scenarios/table1.json, …): one published table of end-state fractions
+ * (paper Appendix G), one stats run per row. `base` holds the StatsConfig fields shared by the rows
+ * (anything but K, M and the shard); each row gives K, M, optional threshold overrides (the nGD tables
+ * use their own loss and gradient thresholds per row) and the published percentages. This is its own
+ * schema, not a section of the network-vs-theory scenario schema (src/scenario/schema.ts): a stats
+ * scenario has no network runs, and its rows are independent ODE ensembles.
+ */
+const PercentSchema = z.number().min(0).max(100);
+
+export const StatsScenarioSchema = z.strictObject({
+  $schema: z.string().optional(),
+  name: z.string().min(1),
+  description: z.string().default(''),
+  source: z.string().describe('Where the published numbers come from (paper table).'),
+  base: StatsConfigSchema.omit({ K: true, M: true, shard: true }).describe('Shared stats configuration (src/landscape/stats-config.ts).'),
+  rows: z
+    .array(
+      z.strictObject({
+        K: z.int().min(1),
+        M: z.int().min(1),
+        thresholds: StatsConfigSchema.shape.thresholds.unwrap().partial().optional(),
+        paper: z.strictObject({ local: PercentSchema, global: PercentSchema, none: PercentSchema }),
+      }),
+    )
+    .min(1),
+});
+
+export interface StatsScenarioRow {
+  id: string;
+  config: StatsConfig;
+  paper: PaperRow;
+}
+
+export interface StatsScenario {
+  name: string;
+  description: string;
+  source: string;
+  rows: StatsScenarioRow[];
+}
+
+/**
+ * Read a stats scenario and resolve each row into a StatsConfig, with the CLI overrides applied
+ * (`--inits` to run a published table small, `--rows` to pick rows by K, `--shard` for job arrays).
+ */
+export function loadStatsScenario(path: string, overrides: { inits?: number; rows?: number[]; shard?: { index: number; count: number } }): StatsScenario {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new InputError('--scenario', `cannot read ${path}: ${(err as Error).message}`);
+  }
+  const parsed = StatsScenarioSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new InputError(`--scenario ${path}: ${issue.path.join('.') || '(root)'}`, issue.message);
+  }
+  const s = parsed.data;
+  const selected = overrides.rows === undefined ? s.rows : s.rows.filter((r) => overrides.rows?.includes(r.K));
+  if (selected.length === 0) throw new InputError('--rows', `matches no row of ${path} (its K values: ${s.rows.map((r) => r.K).join(', ')})`);
+  const rows = selected.map((row, i) => {
+    const input = {
+      ...s.base,
+      K: row.K,
+      M: row.M,
+      inits: overrides.inits ?? s.base.inits,
+      ...(overrides.shard ? { shard: overrides.shard } : {}),
+      thresholds: { ...s.base.thresholds, ...row.thresholds },
+    };
+    return { id: `K${row.K}-M${row.M}`, config: resolveStatsConfig(input, `--scenario rows[${i}]`), paper: row.paper };
+  });
+  return { name: s.name, description: s.description, source: s.source, rows };
+}

@@ -1,0 +1,68 @@
+import type { RunRecord } from './stats-run.js';
+
+/**
+ * Fractions of end-state classes with binomial standard errors √(p(1−p)/n):
+ * - group `class`: global, spurious, saddle, not-converged (classify.ts);
+ * - group `paper`: the Appendix G columns — Local (spurious + saddle: converged, non-global), Global,
+ *   None (not-converged);
+ * - group `k1`: local end states by their number of anti-aligned units, as a fraction of all runs
+ *   (the paper's Table 1 rows).
+ */
+export interface TableRow {
+  group: 'class' | 'paper' | 'k1';
+  category: string;
+  count: number;
+  fraction: number;
+  se: number;
+}
+
+export const TABLE_COLUMNS = ['group', 'category', 'count', 'fraction', 'se'] as const;
+
+function row(group: TableRow['group'], category: string, count: number, n: number): TableRow {
+  const p = n > 0 ? count / n : Number.NaN;
+  return { group, category, count, fraction: p, se: n > 0 ? Math.sqrt((p * (1 - p)) / n) : Number.NaN };
+}
+
+export function summariseRuns(records: RunRecord[]): TableRow[] {
+  const n = records.length;
+  const count = (pred: (r: RunRecord) => boolean) => records.filter(pred).length;
+  const local = (r: RunRecord) => r.class === 'spurious' || r.class === 'saddle';
+  const rows: TableRow[] = [
+    ...(['global', 'spurious', 'saddle', 'not-converged'] as const).map((c) => row('class', c, count((r) => r.class === c), n)),
+    row('paper', 'local', count(local), n),
+    row('paper', 'global', count((r) => r.class === 'global'), n),
+    row('paper', 'none', count((r) => r.class === 'not-converged'), n),
+  ];
+  const k1s = [...new Set(records.filter(local).map((r) => r.k1))].sort((a, b) => a - b);
+  for (const k1 of k1s) rows.push(row('k1', String(k1), count((r) => local(r) && r.k1 === k1), n));
+  return rows;
+}
+
+const pct = (x: number) => (Number.isFinite(x) ? (100 * x).toFixed(2) : '–');
+
+/** Markdown of the table; `paper` (percent, Appendix G) adds the published row and z-scores. */
+export function tableMarkdown(title: string, rows: TableRow[], total: number, expected: number | null, paper?: { local: number; global: number; none: number }): string {
+  const lines = [`# ${title}`, '', `${total} runs${expected !== null && expected !== total ? ` of ${expected} expected (incomplete)` : ''}.`, ''];
+  const section = (heading: string, group: TableRow['group'], withPaper: boolean) => {
+    const selected = rows.filter((r) => r.group === group);
+    if (selected.length === 0) return;
+    lines.push(`## ${heading}`, '');
+    lines.push(withPaper ? '| category | count | % | ± SE (%) | paper (%) | z |' : '| category | count | % | ± SE (%) |');
+    lines.push(withPaper ? '|---|---:|---:|---:|---:|---:|' : '|---|---:|---:|---:|');
+    for (const r of selected) {
+      const cells = [r.category, String(r.count), pct(r.fraction), pct(r.se)];
+      if (withPaper && paper) {
+        const published = paper[r.category as keyof typeof paper] / 100;
+        // z against the binomial SE at the published rate (finite even when we observe 0 or n).
+        const se = Math.sqrt((published * (1 - published)) / total);
+        cells.push(pct(published), se > 0 ? ((r.fraction - published) / se).toFixed(2) : '–');
+      }
+      lines.push(`| ${cells.join(' | ')} |`);
+    }
+    lines.push('');
+  };
+  section('Paper columns (Appendix G)', 'paper', paper !== undefined);
+  section('Classes', 'class', false);
+  section('Local minima by k1 (fraction of all runs)', 'k1', false);
+  return `${lines.join('\n')}\n`;
+}

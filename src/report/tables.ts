@@ -1,0 +1,203 @@
+import type { BroadeningRow } from '../compare/broadening.js';
+import type { Trajectory } from '../data/trajectory.js';
+import { type KeyColumn, trajectoryCsvHeader, trajectoryCsvRows } from '../io/trajectory-csv.js';
+import type { SeedRecord } from '../scenario/job.js';
+import type { ScenarioResult } from '../scenario/execute.js';
+import { StateLayout } from '../theory/state.js';
+import type { CsvCell } from './csv.js';
+
+/**
+ * A first-layer trajectory in the two-layer layout (a_i columns appended, constant = the fixed readouts),
+ * so runs with and without trained readouts share one trajectories.csv with one column set.
+ */
+function withReadoutColumns(tr: Trajectory): Trajectory {
+  if (tr.layout.withReadouts) return tr;
+  const layout = new StateLayout(tr.layout.K, tr.layout.M, true);
+  const states = tr.states.map((x) => {
+    const y = new Float64Array(layout.dim);
+    y.set(x);
+    y.set(tr.fixed.a, layout.aOffset);
+    return y;
+  });
+  return { ...tr, layout, states };
+}
+
+interface Tagged {
+  run: string;
+  trajectory: Trajectory;
+  label: string;
+}
+
+/**
+ * trajectories.csv in long format (THE trajectory writer of src/io/trajectory-csv.ts) with key columns
+ * run, d, seed, source (network | theory | reference) and step (network rows only).
+ */
+export function trajectoriesCsv(result: ScenarioResult): string {
+  const tagged: Tagged[] = result.runs.flatMap((r) =>
+    r.jobs.flatMap((job) =>
+      job.seeds.flatMap((s) => [
+        { run: r.run.id, trajectory: s.network, label: 'network' },
+        { run: r.run.id, trajectory: s.theory, label: 'theory' },
+        ...(s.reference ? [{ run: r.run.id, trajectory: s.reference, label: 'reference' }] : []),
+      ]),
+    ),
+  );
+  const anyReadouts = tagged.some((t) => t.trajectory.layout.withReadouts);
+  const lifted = tagged.map((t) => ({ ...t, trajectory: anyReadouts ? withReadoutColumns(t.trajectory) : t.trajectory }));
+  const byTrajectory = new Map(lifted.map((t) => [t.trajectory, t]));
+  const keys: KeyColumn[] = [
+    { name: 'run', value: (tr) => byTrajectory.get(tr)?.run ?? '' },
+    { name: 'd', value: (tr) => tr.d ?? '' },
+    { name: 'seed', value: (tr) => tr.seed ?? '' },
+    { name: 'source', value: (tr) => byTrajectory.get(tr)?.label ?? tr.source },
+    { name: 'step', value: (tr, i) => tr.steps?.[i] ?? '' },
+  ];
+  const trajectories = lifted.map((t) => t.trajectory);
+  return trajectoryCsvHeader(trajectories[0], keys) + trajectoryCsvRows(trajectories, keys);
+}
+
+export const COMPARISON_COLUMNS = [
+  'run',
+  'optimizer',
+  'd',
+  'seed',
+  'status',
+  'theory_status',
+  'reference',
+  't_end',
+  'max_dloss',
+  'max_dQ',
+  'max_dR',
+  'max_da',
+  'first_exceed_loss',
+  'first_exceed_Q',
+  'first_exceed_R',
+  'first_exceed_a',
+  'final_loss_network',
+  'final_loss_theory',
+  'final_loss_prediction',
+  'final_dQ_prediction',
+  'final_dR_prediction',
+  'class_network',
+  'k1_network',
+  'max_rhs_network',
+  'class_theory',
+  'k1_theory',
+  'max_rhs_theory',
+];
+
+function comparisonRow(run: string, flow: string, d: number, s: SeedRecord, outcome: { predictedFinalLoss: number; finalQDeviation: number; finalRDeviation: number }): CsvCell[] {
+  const dev = s.deviation;
+  return [
+    run,
+    flow,
+    d,
+    s.seed,
+    s.status,
+    s.theoryStatus,
+    s.referenceKind,
+    dev.tEnd,
+    dev.max.loss,
+    dev.max.Q,
+    dev.max.R,
+    dev.max.a,
+    dev.firstExceed.loss,
+    dev.firstExceed.Q,
+    dev.firstExceed.R,
+    dev.firstExceed.a,
+    s.network.loss[dev.points - 1],
+    s.theory.loss[dev.points - 1],
+    outcome.predictedFinalLoss,
+    outcome.finalQDeviation,
+    outcome.finalRDeviation,
+    s.endNetwork.class,
+    s.endNetwork.k1,
+    s.endNetwork.maxRhs,
+    s.endTheory.class,
+    s.endTheory.k1,
+    s.endTheory.maxRhs,
+  ];
+}
+
+/** comparison.csv: one row per (run, d, seed) with the network-vs-theory metrics. */
+export function comparisonRows(result: ScenarioResult): CsvCell[][] {
+  return result.runs.flatMap((r) =>
+    r.jobs.flatMap((job) =>
+      job.seeds.map((s) => {
+        const outcome = r.outcomes.find((o) => o.d === job.job.d && o.seed === s.seed) as (typeof r.outcomes)[number];
+        return comparisonRow(r.run.id, r.run.flow, job.job.d, s, outcome);
+      }),
+    ),
+  );
+}
+
+export const BROADENING_COLUMNS: (keyof BroadeningRow)[] = [
+  'd',
+  'n',
+  'diverged',
+  'finalLossMean',
+  'finalLossSd',
+  'predictedLossMean',
+  'lossDeviationMean',
+  'lossDeviationRms',
+  'finalQDeviationMean',
+  'finalQDeviationSd',
+  'finalRDeviationMean',
+  'finalRDeviationSd',
+  'trajectoryLossDeviationMean',
+  'trajectoryQDeviationMean',
+  'trajectoryRDeviationMean',
+];
+
+/** broadening.csv: one row per (run, d). */
+export function broadeningRows(result: ScenarioResult): CsvCell[][] {
+  return result.runs.flatMap((r) => r.broadening.rows.map((row) => [r.run.id, ...BROADENING_COLUMNS.map((c) => row[c])]));
+}
+
+export const FIT_COLUMNS = ['run', 'measure', 'description', 'slope', 'slope_se', 'intercept', 'method', 'points'];
+
+/** broadening-fits.csv: the power-law fit of each spread measure against d, per run with ≥ 2 values of d. */
+export function fitRows(result: ScenarioResult): CsvCell[][] {
+  return result.runs.flatMap((r) =>
+    r.broadening.fits
+      .filter((f) => f.fit)
+      .map((f) => [r.run.id, f.key, f.label, f.fit?.slope ?? null, f.fit?.slopeSE ?? null, f.fit?.intercept ?? null, f.fit?.method ?? null, f.fit?.n ?? null]),
+  );
+}
+
+export const PERTURBATION_COLUMNS = [
+  'case',
+  'k1',
+  'K',
+  'fixed_point_loss',
+  'fixed_point_residual',
+  'stability',
+  'sigma',
+  'repetitions',
+  'initial_distance_mean',
+  'distance_mean',
+  'distance_sd',
+  'loss_gap_mean',
+  'loss_gap_sd',
+];
+
+/** perturbation.csv: one row per (case, k1, σ) of the Appendix D protocol. */
+export function perturbationRows(result: ScenarioResult): CsvCell[][] {
+  return (result.perturbation?.cases ?? []).flatMap((c) =>
+    c.rows.map((r) => [
+      c.case,
+      c.k1,
+      c.K,
+      c.loss,
+      c.residual,
+      c.stability,
+      r.sigma,
+      r.repetitions,
+      r.initialDistanceMean,
+      r.distanceMean,
+      r.distanceSd,
+      r.lossGapMean,
+      r.lossGapSd,
+    ]),
+  );
+}

@@ -1,0 +1,53 @@
+import { join } from 'node:path';
+import { writeFileAtomic } from '../io/atomic.js';
+import { provenance } from '../io/provenance.js';
+import type { ScenarioResult } from '../scenario/execute.js';
+import { csvText } from './csv.js';
+import { reportHtml } from './page.js';
+import { summaryMarkdown } from './summary.js';
+import {
+  BROADENING_COLUMNS,
+  COMPARISON_COLUMNS,
+  FIT_COLUMNS,
+  PERTURBATION_COLUMNS,
+  broadeningRows,
+  comparisonRows,
+  fitRows,
+  perturbationRows,
+  trajectoriesCsv,
+} from './tables.js';
+
+/**
+ * Write the report of a scenario run into `dir`, every file atomically (temporary file + rename), so an
+ * interrupted run never leaves a truncated table: the network tables when the scenario has runs,
+ * perturbation.csv when it has a perturbation study, then config.json, summary.md and report.html.
+ * Returns the paths written, report.html last.
+ */
+export async function writeReport(result: ScenarioResult, dir: string, command: string): Promise<string[]> {
+  const prov = provenance();
+  // Render the page first: it is the slowest step and may fail; nothing is half-written then.
+  const page = await reportHtml(result, command, prov);
+  const files: [string, string][] = [];
+  if (result.runs.length > 0) {
+    files.push(
+      ['trajectories.csv', trajectoriesCsv(result)],
+      ['comparison.csv', csvText(COMPARISON_COLUMNS, comparisonRows(result))],
+      ['broadening.csv', csvText(['run', ...BROADENING_COLUMNS], broadeningRows(result))],
+      ['broadening-fits.csv', csvText(FIT_COLUMNS, fitRows(result))],
+    );
+  }
+  if (result.perturbation) files.push(['perturbation.csv', csvText(PERTURBATION_COLUMNS, perturbationRows(result))]);
+  const configJson = {
+    scenario: result.scenario,
+    provenance: { ...prov, command },
+    workers: result.workers,
+    wallSeconds: result.wallSeconds,
+    backends: result.runs.map((r) => ({ run: r.run.id, backend: r.jobs[0].backend })),
+    violations: result.violations,
+  };
+  files.push(['config.json', `${JSON.stringify(configJson, null, 2)}\n`]);
+  const names = [...files.map(([name]) => name), 'summary.md', 'report.html'];
+  files.push(['summary.md', summaryMarkdown(result, command, names)], ['report.html', page]);
+  for (const [name, text] of files) writeFileAtomic(join(dir, name), text);
+  return names.map((name) => join(dir, name));
+}

@@ -1,0 +1,123 @@
+import { type Broadening, type SeedOutcome, broadening } from '../compare/broadening.js';
+import { type Verdict, type Violation, checkTolerances, toleranceVerdicts } from '../compare/tolerances.js';
+import type { Trajectory } from '../data/trajectory.js';
+import { createProgress } from '../report/progress.js';
+import type { JobResult, SeedRecord } from './job.js';
+import { runJobs } from './pool.js';
+import type { ResolvedRun, Scenario } from './resolve.js';
+import { jobCost, validateJobs } from './job.js';
+import { type PerturbationResult, executePerturbation } from './perturbation.js';
+
+export interface RunResult {
+  run: ResolvedRun;
+  /** One per d, in the run's d order. */
+  jobs: JobResult[];
+  outcomes: SeedOutcome[];
+  broadening: Broadening;
+  verdicts: Verdict[];
+  violations: Violation[];
+}
+
+export interface ScenarioResult {
+  scenario: Scenario;
+  runs: RunResult[];
+  /** The Appendix D perturbation study, when the scenario has one. */
+  perturbation: PerturbationResult | null;
+  violations: Violation[];
+  workers: number;
+  wallSeconds: number;
+}
+
+export interface ExecuteOptions {
+  workers?: number;
+  /** Show progress on stderr (bar on a terminal, plain lines otherwise); default true. */
+  progress?: boolean;
+}
+
+function maxEntryDifference(x: Float64Array, y: Float64Array, from: number, to: number): number {
+  let m = 0;
+  for (let i = from; i < to; i++) {
+    const a = Math.abs(x[i] - y[i]);
+    if (!(a <= m)) m = a;
+  }
+  return m;
+}
+
+/** The d → ∞ prediction of a seed: the T = I reference when it is a separate run, else the same-init theory. */
+export function predictionOf(record: SeedRecord): Trajectory {
+  return record.reference ?? record.theory;
+}
+
+/** A seed's contribution to the broadening statistics, compared at the last common recorded time. */
+export function seedOutcome(d: number, record: SeedRecord): SeedOutcome {
+  const net = record.network;
+  const prediction = predictionOf(record);
+  const last = Math.min(net.times.length, prediction.times.length) - 1;
+  const L = net.layout;
+  const finalLoss = net.loss[last];
+  return {
+    d,
+    seed: record.seed,
+    finite: record.status !== 'diverged' && Number.isFinite(finalLoss),
+    finalLoss,
+    predictedFinalLoss: prediction.loss[last],
+    finalQDeviation: maxEntryDifference(net.states[last], prediction.states[last], 0, L.nQ),
+    finalRDeviation: maxEntryDifference(net.states[last], prediction.states[last], L.rOffset, L.aOffset),
+    trajectory: record.deviation,
+  };
+}
+
+function summariseRun(run: ResolvedRun, jobs: JobResult[]): RunResult {
+  const outcomes = jobs.flatMap((job) => job.seeds.map((s) => seedOutcome(job.job.d, s)));
+  const stats = broadening(outcomes);
+  const checks = outcomes.map((o) => ({ ...o, deviation: o.trajectory }));
+  return {
+    run,
+    jobs,
+    outcomes,
+    broadening: stats,
+    verdicts: toleranceVerdicts(run.id, run.tolerances, checks, stats),
+    violations: checkTolerances(run.id, run.tolerances, checks, stats),
+  };
+}
+
+/**
+ * Run a whole scenario: every (run, d) ensemble with its theory runs (on worker threads when
+ * workers > 1), then the comparisons, broadening fits and tolerance checks, and the perturbation study
+ * if there is one. Writes nothing.
+ */
+export async function executeScenario(scenario: Scenario, options: ExecuteOptions = {}): Promise<ScenarioResult> {
+  const started = performance.now();
+  const jobs = validateJobs(scenario);
+  const workers = Math.max(1, options.workers ?? 1);
+  // Progress in units of job cost (training steps × seeds × d), so a long large-d ensemble moves the bar.
+  const costs = jobs.map((job) => jobCost(scenario, job));
+  const total = costs.reduce((a, b) => a + b, 0);
+  const fractions = new Array<number>(jobs.length).fill(0);
+  const finished = new Set<number>();
+  const progress = options.progress === false || jobs.length === 0 ? null : createProgress(scenario.name, total);
+  const results = await runJobs(scenario, jobs, workers, (job, fraction, done) => {
+    const i = jobs.indexOf(job);
+    fractions[i] = fraction;
+    if (done) finished.add(i);
+    const work = fractions.reduce((s, f, j) => s + f * costs[j], 0);
+    // Hold below 100% until every job, theory included, has finished.
+    progress?.update(finished.size === jobs.length ? total : Math.min(work, 0.999 * total), `(${finished.size}/${jobs.length} ensembles)`);
+  });
+  progress?.done();
+  const runs = scenario.runs.map((run, runIndex) =>
+    summariseRun(
+      run,
+      run.d.map((d) => results[jobs.findIndex((j) => j.runIndex === runIndex && j.d === d)]),
+    ),
+  );
+  const perturbation = executePerturbation(scenario);
+  return {
+    scenario,
+    runs,
+    perturbation,
+    violations: [...runs.flatMap((r) => r.violations), ...(perturbation?.violations ?? [])],
+    workers,
+    wallSeconds: (performance.now() - started) / 1000,
+  };
+}

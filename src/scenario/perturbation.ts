@@ -1,0 +1,73 @@
+import { type PerturbationPoint, checkPerturbation } from '../compare/perturbation.js';
+import type { Verdict, Violation } from '../compare/tolerances.js';
+import { solveFamily } from '../landscape/families.js';
+import { type PerturbationRow, embedWithZeroUnit, perturbationStudy } from '../landscape/perturb.js';
+import type { StabilityReport } from '../landscape/stability.js';
+import { activationByName } from '../theory/activations/index.js';
+import { Flow } from '../theory/flow.js';
+import { type Overlaps, identity } from '../theory/overlaps.js';
+import type { Scenario } from './resolve.js';
+
+/** One perturbed fixed point: a K = M family, or that family embedded into K = M + 1. */
+export interface PerturbationCase {
+  case: PerturbationPoint['case'];
+  k1: number;
+  K: number;
+  /** Loss, full-system residual and stability verdict of the fixed point (K = M only: the embedding is singular in (Q, R), §7.2). */
+  loss: number;
+  residual: number | null;
+  stability: StabilityReport['verdict'] | null;
+  rows: PerturbationRow[];
+}
+
+export interface PerturbationResult {
+  id: string;
+  cases: PerturbationCase[];
+  /** Families for which the ansatz has no realisable solution. */
+  missing: number[];
+  verdicts: Verdict[];
+  violations: Violation[];
+  wallSeconds: number;
+}
+
+function teacherOnly(K: number, M: number): Overlaps {
+  return { K, M, Q: identity(K), R: new Float64Array(K * M), T: identity(M), a: new Float64Array(K).fill(1), v: new Float64Array(M).fill(1) };
+}
+
+/**
+ * The Appendix D protocol for each requested k1 (src/landscape/perturb.ts): solve the K = M family
+ * (lowest-loss root of the block ansatz), perturb its weights at dimension d with N(0, σ²) noise, relax
+ * with the gd flow and record the return distance; then the same for the family embedded into
+ * K = M + 1 with a zero unit (equations.md §6: its instability is visible only in weight space).
+ */
+export function executePerturbation(scenario: Scenario): PerturbationResult | null {
+  const spec = scenario.perturbation;
+  if (!spec) return null;
+  const started = performance.now();
+  const { K, M, activation, alpha } = scenario.model;
+  const act = activationByName(activation, alpha);
+  const flow = new Flow('gd', act, teacherOnly(K, M), { lr: spec.lr });
+  const options = { sigmas: spec.sigmas, d: spec.d, tRelax: spec.tRelax, repetitions: spec.repetitions, seed: spec.seed };
+  const cases: PerturbationCase[] = [];
+  const missing: number[] = [];
+  for (const k1 of spec.k1) {
+    const [family] = solveFamily(flow, k1);
+    if (!family) {
+      missing.push(k1);
+      continue;
+    }
+    const point = flow.unpack(family.x);
+    cases.push({ case: 'K=M', k1, K, loss: family.loss, residual: family.residual, stability: family.stability.verdict, rows: perturbationStudy(flow, point, options) });
+    if (spec.embed) {
+      const embedded = embedWithZeroUnit(point);
+      const wide = new Flow('gd', act, embedded, { lr: spec.lr });
+      cases.push({ case: 'K=M+1', k1, K: K + 1, loss: wide.loss(wide.pack(embedded)), residual: null, stability: null, rows: perturbationStudy(wide, embedded, options) });
+    }
+  }
+  const points = cases.flatMap((c) => c.rows.map((r) => ({ case: c.case, k1: c.k1, K: c.K, sigma: r.sigma, distanceMean: r.distanceMean, initialDistanceMean: r.initialDistanceMean })));
+  const { verdicts, violations } = checkPerturbation(spec.id, spec.tolerances, points);
+  for (const k1 of missing) {
+    violations.push({ metric: `${spec.id}.family`, observed: 'no realisable solution', tolerance: 'a k1 family', where: `k1 ${k1} / K ${K}` });
+  }
+  return { id: spec.id, cases, missing, verdicts, violations, wallSeconds: (performance.now() - started) / 1000 };
+}
