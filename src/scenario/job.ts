@@ -140,7 +140,7 @@ function theoryRun(scenario: Scenario, run: ResolvedRun, init: Overlaps, times: 
     method: run.theoryMethod,
     tMax,
     saveTimes: times,
-    ...(run.theoryMethod === 'euler' ? { dt: run.dt } : {}),
+    ...(run.theoryMethod === 'dopri5' ? {} : { dt: run.dt }),
     rtol: scenario.theory.rtol,
     atol: scenario.theory.atol,
   });

@@ -30,7 +30,7 @@ export interface ResolvedRun extends Omit<RunInput, 'optimizer' | 'seeds' | 'lrR
   lrReadout: number;
   seeds: number[];
   /** ODE method for this run's theory (scenario theory.method, with auto resolved). */
-  theoryMethod: 'dopri5' | 'euler';
+  theoryMethod: 'dopri5' | 'euler' | 'map';
   tolerances: Tolerances;
 }
 
@@ -58,6 +58,17 @@ export function flowOf(c: Composition): FlowName | null {
   if (c.gradient === 'online') return c.constraint === 'none' && c.layers === 'first' ? 'sgd' : null;
   if (c.layers === 'both') return c.constraint === 'none' ? 'gd2l' : null;
   return c.constraint === 'none' ? 'gd' : c.constraint === 'sphere' ? 'ngd' : 'ongd';
+}
+
+/**
+ * The theory's solver method of a run. auto: dopri5 for online SGD (its network is random, the flow is
+ * its d → ∞ limit); map for population and empirical GD, the exact discrete population-GD map with the
+ * run's dt (src/theory/gd-map.ts): a population run follows it to float32 round-off at any d and dt,
+ * and an empirical run is its finite-sample approximation, step for step.
+ */
+export function theoryMethodOf(method: ParsedScenario['theory']['method'], c: Composition): ResolvedRun['theoryMethod'] {
+  if (method !== 'auto') return method;
+  return c.gradient === 'online' ? 'dopri5' : 'map';
 }
 
 /** JSON path in the usual notation: runs[0].d[2], model.K; the root is "(scenario)". */
@@ -156,8 +167,11 @@ function resolveRun(run: RunInput, i: number, scenario: ParsedScenario, ids: Set
     flow,
     lrReadout: run.lrReadout ?? run.lr,
     seeds: parseSeeds(run.seeds, `${at}.seeds`),
-    theoryMethod: scenario.theory.method === 'auto' ? (composition.gradient === 'online' ? 'dopri5' : 'euler') : scenario.theory.method,
+    theoryMethod: theoryMethodOf(scenario.theory.method, composition),
   };
+  if (resolved.theoryMethod === 'map' && composition.gradient === 'online') {
+    throw new InputError('theory.method', `map is the exact discrete population-GD map; run "${run.id}" is online SGD (random steps): use auto, dopri5 or euler`);
+  }
   checkSlope(run.tolerances.spreadSlope, `${at}.tolerances.spreadSlope`, resolved);
   checkSlope(run.tolerances.deviationSlope, `${at}.tolerances.deviationSlope`, resolved);
   return resolved;

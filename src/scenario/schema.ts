@@ -116,9 +116,11 @@ export const ScenarioSchema = z
     theory: z
       .strictObject({
         method: z
-          .enum(['auto', 'dopri5', 'euler'])
+          .enum(['auto', 'dopri5', 'euler', 'map'])
           .default('auto')
-          .describe('auto: Euler with the run\'s dt for population/empirical runs (the same map as the network, so only finite d and float32 separate them), dopri5 for online SGD.'),
+          .describe(
+            'auto: map with the run\'s dt for population/empirical runs (the exact discrete population-GD map: what the network\'s steps do to the overlaps, so for population runs only float32 round-off separates them), dopri5 for online SGD. euler: Euler steps of the flow with the run\'s dt (differs from the network by O(dt)); map is not available for online SGD.',
+          ),
         rtol: positive().default(DEFAULT_RTOL),
         atol: positive().default(DEFAULT_ATOL),
         reference: z

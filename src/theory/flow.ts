@@ -105,6 +105,18 @@ export class Flow {
     return lossFromField(this.act, this.omega, this.c, this.n);
   }
 
+  /**
+   * The field covariance Ω (n×n), signed coefficients c (n) and Stein coefficients S (K×n, §5) at
+   * state x, copied into the caller's buffers: what the exact discrete population-GD map (gd-map.ts)
+   * needs. Allocates nothing.
+   */
+  fieldAndStein(x: Float64Array, omega: Float64Array, c: Float64Array, stein: Float64Array): void {
+    this.loadField(x);
+    steinCoefficients(this.act, this.omega, this.c, this.layout.K, this.n, stein);
+    omega.set(this.omega);
+    c.set(this.c);
+  }
+
   /** dx/dt = F(x) into dx (equations.md §4.1–4.5). */
   rhs(x: Float64Array, dx: Float64Array): void {
     const { K } = this.layout;

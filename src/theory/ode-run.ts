@@ -2,7 +2,15 @@ import type { Trajectory } from '../data/trajectory.js';
 import { type ActivationName, activationByName } from './activations/index.js';
 import { Flow, type FlowName } from './flow.js';
 import type { Overlaps } from './overlaps.js';
-import { type SolveMethod, type SolveResult, buildSaveTimes, parseSaveTimes, solve, trajectoryFromSolve } from './solvers/solve.js';
+import {
+  type SolveMethod,
+  type SolveResult,
+  buildGridSaveTimes,
+  buildSaveTimes,
+  parseSaveTimes,
+  solve,
+  trajectoryFromSolve,
+} from './solvers/solve.js';
 
 /**
  * Fully resolved configuration of one mean-field ODE integration (what `ode` writes to config.json,
@@ -48,6 +56,16 @@ export function flowFromConfig(config: OdeConfig, initial: Overlaps): Flow {
   });
 }
 
+/**
+ * The save times of `config`: for method map, on its step grid (buildGridSaveTimes: log/linear times
+ * rounded to the nearest step, an explicit list must lie on the grid).
+ */
+export function odeSaveTimes(config: OdeConfig): number[] {
+  const s = config.solver;
+  const spec = parseSaveTimes(s.saveTimes);
+  return s.method === 'map' ? buildGridSaveTimes(spec, config.tMax, s.dt as number) : buildSaveTimes(spec, config.tMax);
+}
+
 /** Integrate the flow of `config` from `initial` (T, v and untrained a are taken from it). */
 export function runOde(config: OdeConfig, initial: Overlaps): OdeRun {
   const flow = flowFromConfig(config, initial);
@@ -58,7 +76,7 @@ export function runOde(config: OdeConfig, initial: Overlaps): OdeRun {
     ...(s.dt === null ? {} : { dt: s.dt }),
     rtol: s.rtol,
     atol: s.atol,
-    saveTimes: buildSaveTimes(parseSaveTimes(s.saveTimes), config.tMax),
+    saveTimes: odeSaveTimes(config),
     convergenceTol: s.convergenceTol,
     maxSteps: s.maxSteps,
   });

@@ -92,6 +92,18 @@ describe('scm-harness ode: outputs', () => {
     expect(doc.trajectory[5].t).toBe(5);
   });
 
+  it('--method map iterates the exact population-GD map on the step grid (log:N times rounded to steps)', async () => {
+    const r = await cli('ode', '--activation', 'relu', '--optimizer', 'ngd', '--K', '2', '--M', '2', '--init-d', '6', '--t-max', '1', '--method', 'map', '--dt', '0.1', '--save-times', 'log:6', '--format', 'json');
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.config.solver).toMatchObject({ method: 'map', dt: 0.1, saveTimes: 'log:6' });
+    expect(doc.config.result).toMatchObject({ status: 't-max', steps: 10, tFinal: 1 });
+    // log:6 on [0, 1] = 0, 0.01, 0.032, 0.1, 0.32, 1 → steps 0, 0, 0, 1, 3, 10.
+    expect(doc.trajectory.map((row: { t: number }) => row.t)).toEqual([0, 0.1, 0.30000000000000004, 1]);
+    // The sphere retraction keeps Q_kk = 1 exactly.
+    expect(doc.trajectory.map((row: { Q_2_2: number }) => row.Q_2_2)).toEqual([1, 1, 1, 1]);
+  });
+
   it('--init reads an overlaps file (T, a, v defaulted) and the trajectory starts there', async () => {
     const file = join(work, 'init.json');
     writeFileSync(file, JSON.stringify({ Q: [[1, 0.1], [0.1, 0.8]], R: [[0.3, -0.2], [0.1, 0.5]] }));
@@ -129,6 +141,9 @@ describe('scm-harness ode: invalid input exits 2, names the flag, writes nothing
     { args: [...base, '--t-max', '1e400'], flag: '--t-max' },
     { args: [...base, '--method', 'rk4'], flag: '--method' },
     { args: [...base, '--method', 'euler', '--dt', '0'], flag: '--dt' },
+    { args: ['--activation', 'relu', '--optimizer', 'sgd', '--K', '2', '--M', '2', '--method', 'map'], flag: '--method' },
+    { args: [...base, '--method', 'map', '--t-max', '1', '--dt', '0.3'], flag: '--dt' },
+    { args: [...base, '--method', 'map', '--t-max', '1', '--dt', '0.1', '--save-times', '0,0.25'], flag: '--save-times' },
     { args: [...base, '--rtol', 'x'], flag: '--rtol' },
     { args: [...base, '--atol', '-1e-3'], flag: '--atol' },
     { args: [...base, '--convergence-tol', ''], flag: '--convergence-tol' },

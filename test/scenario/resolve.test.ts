@@ -28,6 +28,7 @@ const MALFORMED: [string, (s: any) => void, string, RegExp][] = [
   ['composition without a flow', (s) => (s.runs[0].optimizer = { gradient: 'online', constraint: 'sphere' }), 'runs[0].optimizer', /no mean-field flow/],
   ['d < K with a Stiefel constraint', (s) => Object.assign(s.runs[0], { optimizer: 'ongd', d: [10, 2] }), 'runs[0].d[1]', /K <= d/],
   ['d < M with an orthonormal teacher', (s) => Object.assign(s.model, { K: 2, M: 5 }) && (s.runs[0].d = [4]), 'runs[0].d[0]', /M <= d/],
+  ['map theory for online SGD', (s) => Object.assign(s, { theory: { method: 'map' } }) && (s.runs[0].optimizer = 'sgd'), 'theory.method', /online SGD/],
   ['empty d list', (s) => (s.runs[0].d = []), 'runs[0].d', />=1 items/],
   ['no runs', (s) => (s.runs = []), 'runs', /at least one network run/],
   ['perturbation with K ≠ M', (s) => Object.assign(s, { model: { K: 3, M: 2 }, perturbation: { k1: [1], sigmas: [0.1] } }), 'perturbation', /K = M/],
@@ -70,7 +71,7 @@ describe('resolveScenario: defaults', () => {
       seeds: [0, 1, 2, 3],
       composition: { gradient: 'population', constraint: 'none', layers: 'first' },
       flow: 'gd',
-      theoryMethod: 'euler',
+      theoryMethod: 'map',
       batch: 1,
       record: 'log:100',
       backend: 'wasm',
@@ -82,7 +83,7 @@ describe('resolveScenario: defaults', () => {
     expect(s.outputDir).toBe('reports/unit');
   });
 
-  it('maps compositions to flows and online runs to dopri5', () => {
+  it('maps compositions to flows, online runs to dopri5 and GD-type runs to the exact map', () => {
     const s = base();
     s.runs = [
       { id: 'a', optimizer: { gradient: 'online' } as any, lr: 0.5, d: [50], seeds: [1], tMax: 2 },
@@ -90,7 +91,11 @@ describe('resolveScenario: defaults', () => {
       { id: 'c', optimizer: 'gd2l', lr: 1, d: [50], seeds: [1], tMax: 2 },
     ];
     const runs = resolveScenario(s).runs;
-    expect(runs.map((r) => [r.flow, r.theoryMethod])).toEqual([['sgd', 'dopri5'], ['ongd', 'euler'], ['gd2l', 'euler']]);
+    expect(runs.map((r) => [r.flow, r.theoryMethod])).toEqual([['sgd', 'dopri5'], ['ongd', 'map'], ['gd2l', 'map']]);
+  });
+
+  it('keeps an explicit theory method', () => {
+    expect(resolveScenario({ ...base(), theory: { method: 'euler' } }).runs[0].theoryMethod).toBe('euler');
   });
 
   it('formats JSON paths', () => {

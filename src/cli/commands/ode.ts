@@ -11,7 +11,7 @@ import { type StudentConstraint, randomOverlaps, studentConstraintOf } from '../
 import { type OdeConfig, type OdeRun, runOde } from '../../theory/ode-run.js';
 import { type Overlaps, overlapsFromJSON, overlapsToJSON } from '../../theory/overlaps.js';
 import { DEFAULT_ATOL, DEFAULT_MAX_STEPS, DEFAULT_RTOL, SOLVE_METHODS } from '../../theory/solvers/types.js';
-import { DEFAULT_SAVE_TIMES, buildSaveTimes, formatSaveTimes } from '../../theory/solvers/save-times.js';
+import { DEFAULT_SAVE_TIMES, buildGridSaveTimes, buildSaveTimes, formatSaveTimes } from '../../theory/solvers/save-times.js';
 import {
   parseEnum,
   parseNonNegativeInteger,
@@ -27,7 +27,7 @@ export const ODE_DEFAULTS = {
   lr: 1,
   tMax: 100,
   seed: 1,
-  /** Euler's fixed step (dopri5 chooses its initial step automatically unless --dt is given). */
+  /** The fixed step of euler and map (dopri5 chooses its initial step automatically unless --dt is given). */
   eulerDt: 0.01,
   /** "converged" = max|F| < 1e-9 (equations.md §7.9). */
   convergenceTol: 1e-9,
@@ -114,14 +114,19 @@ export function resolveOdeFlags(f: OdeFlags): ResolvedOde {
   const tMax = parsePositiveNumber(f.tMax, '--t-max', ODE_DEFAULTS.tMax);
 
   const method = parseEnum(f.method, SOLVE_METHODS, '--method', 'dopri5');
-  const dt = method === 'euler' ? parsePositiveNumber(f.dt, '--dt', ODE_DEFAULTS.eulerDt) : f.dt === undefined ? null : parsePositiveNumber(f.dt, '--dt');
+  if (method === 'map' && optimizer === 'sgd') {
+    throw new InputError('--method', 'map is the exact discrete population-GD map (gd, gd2l, ngd, ongd); online SGD takes random steps: use dopri5 or euler');
+  }
+  const fixedStep = method !== 'dopri5';
+  const dt = fixedStep ? parsePositiveNumber(f.dt, '--dt', ODE_DEFAULTS.eulerDt) : f.dt === undefined ? null : parsePositiveNumber(f.dt, '--dt');
   if (dt !== null && dt > tMax) throw new InputError('--dt', `must not exceed --t-max (${tMax}), got ${dt}`);
   const rtol = parsePositiveNumber(f.rtol, '--rtol', DEFAULT_RTOL);
   const atol = parseNonNegativeNumber(f.atol, '--atol', DEFAULT_ATOL);
   const convergenceTol = parseNonNegativeNumber(f.convergenceTol, '--convergence-tol', ODE_DEFAULTS.convergenceTol);
   const maxSteps = parsePositiveInteger(f.maxSteps, '--max-steps', DEFAULT_MAX_STEPS);
   const saveSpec = parseSaveTimesFlag(f.saveTimes, '--save-times', DEFAULT_SAVE_TIMES);
-  buildSaveTimes(saveSpec, tMax, '--save-times');
+  if (method === 'map') buildGridSaveTimes(saveSpec, tMax, dt as number, '--save-times', '--dt');
+  else buildSaveTimes(saveSpec, tMax, '--save-times');
 
   const format = parseEnum(f.format, ['csv', 'json'] as const, '--format', 'csv');
   if (format === 'csv' && f.out === undefined) throw new InputError('--out', 'is required with --format csv (the output directory)');
@@ -198,8 +203,11 @@ export function registerOde(program: Command): void {
     .option('--init <file>', 'initial overlaps JSON {"Q","R","T"?,"a"?,"v"?}')
     .option('--init-d <d>', 'random init: overlaps of N(0,1) students (normalised for ngd, orthonormalised for ongd) and an orthonormal teacher in dimension d (default K)')
     .option('--seed <s>', `random init seed (default ${ODE_DEFAULTS.seed})`)
-    .option('--method <name>', `integrator: ${SOLVE_METHODS.join('|')} (default dopri5)`)
-    .option('--dt <h>', `euler step (default ${ODE_DEFAULTS.eulerDt}); dopri5 initial step (default automatic)`)
+    .option(
+      '--method <name>',
+      `integrator: ${SOLVE_METHODS.join('|')} (default dopri5); map iterates the exact discrete population-GD map (what a population-gradient network does per step of dt, at any d; not for sgd), --t-max must be a whole number of steps, log:/linear: save times are rounded to the nearest step, listed ones must be multiples of --dt`,
+    )
+    .option('--dt <h>', `euler and map step (default ${ODE_DEFAULTS.eulerDt}); dopri5 initial step (default automatic)`)
     .option('--rtol <r>', `dopri5 relative tolerance (default ${DEFAULT_RTOL})`)
     .option('--atol <a>', `dopri5 absolute tolerance (default ${DEFAULT_ATOL})`)
     .option('--convergence-tol <tol>', `stop when max|dx/dt| < tol; later save times repeat the final state; 0 = off (default ${ODE_DEFAULTS.convergenceTol})`)

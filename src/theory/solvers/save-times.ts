@@ -74,3 +74,36 @@ export function buildSaveTimes(spec: SaveTimesSpec, tMax: number, where = '--sav
     }
   }
 }
+
+/**
+ * Relative slack, in steps, within which a time counts as a grid time n·dt (decimal input such as
+ * t = 0.3, dt = 0.1 gives t/dt = 2.9999999999999996). The network engine uses the same slack for
+ * "t_max is a whole number of steps" (src/network/config.ts).
+ */
+export const STEP_GRID_SLACK = 1e-9;
+
+/** The step number n with t = n·dt to round-off (|t/dt − n| ≤ STEP_GRID_SLACK·max(1, n)), or null if t is off the grid. */
+export function onStepGrid(t: number, dt: number): number | null {
+  const steps = t / dt;
+  const n = Math.round(steps);
+  return Math.abs(steps - n) <= STEP_GRID_SLACK * Math.max(1, n) ? n : null;
+}
+
+/**
+ * Save times for a fixed-step discrete map (solve method 'map'), which has states only at t = n·dt:
+ * tMax must be a whole number of steps (else InputError at `dtWhere`); an explicit list must lie on the
+ * grid (else InputError at `where`, naming the first time that does not); log:N and linear:N times are
+ * rounded to the nearest step and duplicates dropped (as the network's --record log:N does), so short
+ * runs can get fewer than N times. The returned times are n·dt, exactly as the step loop computes them.
+ */
+export function buildGridSaveTimes(spec: SaveTimesSpec, tMax: number, dt: number, where = '--save-times', dtWhere = '--dt'): number[] {
+  const total = onStepGrid(tMax, dt);
+  if (total === null || total < 1) throw new InputError(dtWhere, `t-max (${tMax}) must be a whole number of steps of ${dt} for the map method`);
+  const steps = buildSaveTimes(spec, tMax, where).map((t) => {
+    const n = onStepGrid(t, dt);
+    if (n !== null) return n;
+    if (spec.kind === 'list') throw new InputError(where, `time ${t} is not a multiple of the step ${dt}: the map method has states only at t = n·dt`);
+    return Math.min(total, Math.round(t / dt));
+  });
+  return [...new Set(steps)].map((n) => (n === total ? tMax : n * dt));
+}

@@ -1,8 +1,11 @@
 import type { Trajectory } from '../../data/trajectory.js';
-import type { Flow } from '../flow.js';
+import { Flow } from '../flow.js';
+import { PopulationGdMap } from '../gd-map.js';
 import { ConstantStepController, PIController } from './controller.js';
 import { Dopri5Stepper, initialStepDopri5 } from './dopri5.js';
 import { EulerStepper } from './euler.js';
+import { MapStepper } from './map.js';
+import { onStepGrid } from './save-times.js';
 import {
   DEFAULT_ATOL,
   DEFAULT_MAX_STEPS,
@@ -29,7 +32,7 @@ function checkOptions(system: OdeSystem, x0: Float64Array, o: SolveOptions): voi
   if (!allFinite(x0)) throw new RangeError('x0 must be finite');
   if (!(Number.isFinite(o.tMax) && o.tMax > 0)) throw new RangeError(`tMax must be positive and finite, got ${o.tMax}`);
   if (o.dt !== undefined && !(Number.isFinite(o.dt) && o.dt > 0)) throw new RangeError(`dt must be positive and finite, got ${o.dt}`);
-  if (o.method === 'euler' && o.dt === undefined) throw new RangeError('the euler method needs a step dt');
+  if (o.method !== 'dopri5' && o.dt === undefined) throw new RangeError(`the ${o.method} method needs a step dt`);
   for (const [name, v] of [['rtol', o.rtol], ['atol', o.atol], ['convergenceTol', o.convergenceTol]] as const) {
     if (v !== undefined && !(Number.isFinite(v) && v >= 0)) throw new RangeError(`${name} must be finite and >= 0, got ${v}`);
   }
@@ -40,10 +43,24 @@ function checkOptions(system: OdeSystem, x0: Float64Array, o: SolveOptions): voi
       throw new RangeError(`saveTimes must be strictly increasing in [0, tMax]; entry ${i} is ${ts[i]}`);
     }
   }
+  if (o.method === 'map') checkStepGrid(system, o);
+}
+
+/** The map has states only at t = n·dt: tMax and the save times must be on that grid (buildGridSaveTimes makes such times). */
+function checkStepGrid(system: OdeSystem, o: SolveOptions): void {
+  if (!(system instanceof Flow)) throw new RangeError('the map method needs a Flow (the population-GD map is defined by its name, activation and rates)');
+  const dt = o.dt as number;
+  if (onStepGrid(o.tMax, dt) === null) throw new RangeError(`map: tMax = ${o.tMax} is not a whole number of steps of ${dt}`);
+  const off = o.saveTimes.find((t) => onStepGrid(t, dt) === null);
+  if (off !== undefined) throw new RangeError(`map: save time ${off} is not on the step grid n·${dt}`);
 }
 
 function makeStepper(system: OdeSystem, o: SolveOptions): { stepper: Stepper; controller: StepController } {
   if (o.method === 'euler') return { stepper: new EulerStepper(system), controller: new ConstantStepController(o.dt as number) };
+  if (o.method === 'map') {
+    const map = new PopulationGdMap(system as Flow, o.dt as number);
+    return { stepper: new MapStepper(map), controller: new ConstantStepController(o.dt as number) };
+  }
   return {
     stepper: new Dopri5Stepper(system, o.rtol ?? DEFAULT_RTOL, o.atol ?? DEFAULT_ATOL),
     controller: new PIController({ order: 5 }),
@@ -52,10 +69,12 @@ function makeStepper(system: OdeSystem, o: SolveOptions): { stepper: Stepper; co
 
 /**
  * Integrate dx/dt = F(x) from x0 at t = 0 to options.tMax (diffrax's diffeqsolve / scipy's solve_ivp):
- * a stepper (euler | dopri5) + a step-size controller (constant | PI) + save times, composed here.
+ * a stepper (euler | dopri5 | map) + a step-size controller (constant | PI) + save times, composed here.
  * States at save times come from the stepper's dense output (dopri5: 4th-order continuous extension;
- * euler: linear), or the step end itself when a save time coincides with it. The loop allocates only
- * the saved states.
+ * euler: linear; map: none, its save times must be grid times n·dt and get the state of that step), or
+ * the step end itself when a save time coincides with it. Method map iterates the exact discrete
+ * population-GD map of a Flow (gd-map.ts) instead of integrating F. The loop allocates only the saved
+ * states.
  *
  * Stopping (see SolveStatus): tMax; convergence max|F| < convergenceTol (checked at t = 0 and after
  * every accepted step; the remaining save times then receive the final state, since the flow is at

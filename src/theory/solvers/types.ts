@@ -9,21 +9,31 @@ export interface OdeSystem {
   loss(x: Float64Array): number;
 }
 
-export type SolveMethod = 'dopri5' | 'euler';
-export const SOLVE_METHODS: readonly SolveMethod[] = ['dopri5', 'euler'];
+/**
+ * dopri5 and euler integrate the flow dx/dt = F(x); map iterates the exact discrete population-GD map
+ * of a Flow (gd-map.ts: what a population-gradient network's steps do to the overlaps at any d).
+ */
+export type SolveMethod = 'dopri5' | 'euler' | 'map';
+export const SOLVE_METHODS: readonly SolveMethod[] = ['dopri5', 'euler', 'map'];
 
 export interface SolveOptions {
   method: SolveMethod;
   /** Integrate on [0, tMax]. */
   tMax: number;
-  /** Euler: the fixed step (required). dopri5: the initial step (default: Hairer's automatic choice). */
+  /**
+   * euler, map: the fixed step (required; map: tMax and every save time must be whole multiples of it,
+   * see onStepGrid). dopri5: the initial step (default: Hairer's automatic choice).
+   */
   dt?: number;
-  /** dopri5 tolerances (defaults DEFAULT_RTOL, DEFAULT_ATOL); ignored by euler. */
+  /** dopri5 tolerances (defaults DEFAULT_RTOL, DEFAULT_ATOL); ignored by euler and map. */
   rtol?: number;
   atol?: number;
   /** Sorted, strictly increasing times in [0, tMax] at which the state is recorded (see save-times.ts). */
   saveTimes: number[];
-  /** Stop when max_i |F_i(x)| < convergenceTol (equations.md §7.9); 0 (the default here) = never. */
+  /**
+   * Stop when max_i |F_i(x)| < convergenceTol (equations.md §7.9); 0 (the default here) = never. For map,
+   * F is the map's displacement per unit time (Φ(x) − x)/dt (solvers/map.ts).
+   */
   convergenceTol?: number;
   /** Give up after this many attempted steps (accepted + rejected); default DEFAULT_MAX_STEPS. */
   maxSteps?: number;
@@ -46,7 +56,7 @@ export interface SolveResult {
   loss: number[];
   tFinal: number;
   xFinal: Float64Array;
-  /** max_i |F_i(xFinal)|. */
+  /** max_i |F_i(xFinal)| (map: max_i |Φ(xFinal) − xFinal|_i / dt, see solvers/map.ts). */
   maxRhs: number;
   /** Accepted steps, and rejected attempts (dopri5 error too large or a non-finite stage). */
   steps: number;
