@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../io/atomic.js';
 import { networkBenchmark } from './network.js';
 import { odeBenchmark } from './ode.js';
+import { statsBenchmark } from './stats.js';
 
 /**
  * `npm run bench` (node dist/bench/index.js [name ...]): runs each benchmark module (all, or the named
@@ -16,7 +17,7 @@ export interface Benchmark {
   run(): Promise<string> | string;
 }
 
-const benchmarks: Benchmark[] = [odeBenchmark, networkBenchmark];
+const benchmarks: Benchmark[] = [odeBenchmark, networkBenchmark, statsBenchmark];
 
 const reportDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'reports', 'bench');
 

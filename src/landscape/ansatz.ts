@@ -78,11 +78,6 @@ export class BlockAnsatz {
     }
     return worst;
   }
-
-  valueOf(s: Float64Array, name: string): number | undefined {
-    const i = this.names.indexOf(name);
-    return i < 0 ? undefined : s[i];
-  }
 }
 
 function qBlockEntries(layout: StateLayout, rows: [number, number], cols: [number, number], part: 'diag' | 'off' | 'const'): number[] {
@@ -172,7 +167,7 @@ function paperNames(matrix: 'R' | 'Q' | 'a', s: number, t: number, part: 'diag' 
 }
 
 /** All scalar names of the paper ansatz, in CSV column order. */
-export const ANSATZ_SCALAR_NAMES = ['x1', 'y1', 'z1', 'z2', 'x2', 'y2', 'q1', 'q2', 'q3', 'q4', 'q5', 'e1', 'e2', 'q6', 'q7', 'q8'] as const;
+export const ANSATZ_SCALAR_NAMES = ['x1', 'y1', 'z1', 'z2', 'x2', 'y2', 'q1', 'q2', 'q3', 'q4', 'q5', 'e1', 'e2', 'q6', 'q7', 'q8', 'a_A', 'a_B', 'a_E'] as const;
 
 /**
  * The k1 ansatz of Result 2 at K = M (extra = 0) or its generalisation at K = M + 1 (extra = 1).
@@ -223,10 +218,6 @@ export class ReducedSystem {
     this.scalarValues = Float64Array.from(fixedValues);
     this.x = new Float64Array(flow.layout.dim);
     this.dx = new Float64Array(flow.layout.dim);
-  }
-
-  get size(): number {
-    return this.freeScalars.length;
   }
 
   /** All scalars, with the free ones from y. */

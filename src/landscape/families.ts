@@ -50,6 +50,12 @@ export interface FamilySolution {
 
 /** Distinct roots differ by more than this in some scalar (roots are solved to |F| ~ 1e-12). */
 const DISTINCT_SCALARS = 1e-6;
+/**
+ * Roots whose losses agree to this are one family: points of a continuum of fixed points (gd2l's
+ * rescaling a_k → c·a_k, w_k → w_k/c, c > 0, under which ReLU units are invariant; or the free split of
+ * coincident units), not different minima. Losses of distinct families differ by ≫ 1e-10.
+ */
+const SAME_LOSS = 1e-10;
 /** An extra unit with squared norm q6 below this is the zero-unit embedding (singular, §7.2), not a new root. */
 const EMBEDDING_NORM = 1e-6;
 /** A root whose Ω has an eigenvalue below −this is not realisable by any weights (§6 "Realisability"). */
@@ -75,6 +81,8 @@ function gramMatrix(R: Float64Array, K: number, M: number): Float64Array {
 function guessScalars(flow: Flow, ansatz: BlockAnsatz, r: Record<string, number>, extraNorm: number): Float64Array {
   const { K, M } = flow.layout;
   const s = new Float64Array(ansatz.size);
+  // Readouts (gd2l) start at the teacher's value 1.
+  for (const name of ['a_A', 'a_B', 'a_E']) if (ansatz.names.includes(name)) s[ansatz.names.indexOf(name)] = 1;
   for (const [name, value] of Object.entries(r)) {
     const i = ansatz.names.indexOf(name);
     if (i >= 0) s[i] = value;
@@ -148,12 +156,12 @@ function globalMinimum(flow: Flow, ansatz: BlockAnsatz, options: FamilyOptions):
 
 /**
  * Distinct realisable roots of the reduced equations from the guess grid: converged to the Newton
- * tolerance, with Ω ⪰ 0, not a permutation of the global minimum (loss ≈ 0, it belongs to k1 = 0) and,
- * at K = M + 1, not the zero-extra-unit embedding.
+ * tolerance, with Ω ⪰ 0, not a permutation of the global minimum (loss ≈ 0, it belongs to k1 = 0),
+ * at K = M + 1 not the zero-extra-unit embedding, and one per loss level (SAME_LOSS).
  */
-function ansatzRoots(flow: Flow, ansatz: BlockAnsatz, options: FamilyOptions): { s: Float64Array; residual: number }[] {
+function ansatzRoots(flow: Flow, ansatz: BlockAnsatz, options: FamilyOptions): { s: Float64Array; residual: number; loss: number }[] {
   const { K, M } = flow.layout;
-  const roots: { s: Float64Array; residual: number }[] = [];
+  const roots: { s: Float64Array; residual: number; loss: number }[] = [];
   const q6 = ansatz.names.indexOf('q6');
   const globalLoss = options.stability?.globalLoss ?? STABILITY_DEFAULTS.globalLoss;
   for (const guess of guesses(options.guesses ?? DEFAULT_GUESS_GRID, K > M)) {
@@ -164,10 +172,11 @@ function ansatzRoots(flow: Flow, ansatz: BlockAnsatz, options: FamilyOptions): {
     const s = system.scalarsOf(root.y);
     if (q6 >= 0 && s[q6] < EMBEDDING_NORM) continue;
     const x = ansatz.lift(s);
-    if (Math.abs(flow.loss(x)) < globalLoss) continue;
+    const loss = flow.loss(x);
+    if (Math.abs(loss) < globalLoss) continue;
     if (minEigenvalue(fieldCovariance(flow.unpack(x)), K + M) < -GRAM_NEGATIVE) continue;
-    if (roots.some((r) => r.s.every((v, i) => Math.abs(v - s[i]) < DISTINCT_SCALARS))) continue;
-    roots.push({ s, residual: root.residual });
+    if (roots.some((r) => r.s.every((v, i) => Math.abs(v - s[i]) < DISTINCT_SCALARS) || Math.abs(r.loss - loss) < SAME_LOSS)) continue;
+    roots.push({ s, residual: root.residual, loss });
   }
   return roots;
 }

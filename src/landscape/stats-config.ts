@@ -29,6 +29,9 @@ export const FINISH_MODES = ['newton', 'flow'] as const;
  *   tolerances buy nothing for the end state but cost steps in the early transient.
  * - firstChunk 100: the flow is integrated in chunks of doubling length (100, 200, 400, ...), checking
  *   the loss (global) and the hand-over condition in between.
+ * - spectrum off: the Jacobian spectrum (saddle vs minimum) costs one n×n nonsymmetric
+ *   eigendecomposition per distinct fixed point (≈ 1–2 s at K = M = 17, n = 442), more than the run
+ *   itself; the paper's classes (Local / Global / None) do not need it. `--spectrum on` adds it.
  */
 export const STATS_DEFAULTS = {
   optimizer: 'gd',
@@ -46,7 +49,7 @@ export const STATS_DEFAULTS = {
   firstChunk: 100,
   maxSteps: 10_000_000,
   finish: 'newton',
-  spectrum: true,
+  spectrum: false,
 } as const;
 
 const positive = () => z.number().positive();

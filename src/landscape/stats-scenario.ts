@@ -16,6 +16,7 @@ const PercentSchema = z.number().min(0).max(100);
 
 export const StatsScenarioSchema = z.strictObject({
   $schema: z.string().optional(),
+  kind: z.literal('stats').describe('Marks a stats scenario (scenarios/ also holds network-vs-theory scenarios, src/scenario/schema.ts).'),
   name: z.string().min(1),
   description: z.string().default(''),
   source: z.string().describe('Where the published numbers come from (paper table).'),

@@ -49,11 +49,6 @@ function readOverlapsFile(path: string): Overlaps {
   }
 }
 
-function parseSigmas(text: string): number[] {
-  const sigmas = text.split(',').map((s) => parsePositiveNumber(s.trim(), '--perturb'));
-  return sigmas;
-}
-
 /** Validate every flag (and read --from) before anything is computed or written. */
 export function resolveFixedPointFlags(f: Flags): Resolved {
   const optimizer = parseEnum(f.optimizer, FIXED_POINT_OPTIMIZERS, '--optimizer', 'gd');
@@ -88,7 +83,7 @@ export function resolveFixedPointFlags(f: Flags): Resolved {
   if (f.perturb !== undefined) {
     if (optimizer !== 'gd') throw new InputError('--perturb', 'the perturbation protocol relaxes with gd (App. D); use --optimizer gd');
     perturb = {
-      sigmas: parseSigmas(f.perturb),
+      sigmas: f.perturb.split(',').map((s) => parsePositiveNumber(s.trim(), '--perturb')),
       d: parsePositiveInteger(f.perturbD, '--perturb-d', Math.max(PERTURBATION_DEFAULTS.d, K + M + 1)),
       tRelax: parsePositiveNumber(f.tRelax, '--t-relax', PERTURBATION_DEFAULTS.tRelax),
       repetitions: parsePositiveInteger(f.repetitions, '--repetitions', PERTURBATION_DEFAULTS.repetitions),

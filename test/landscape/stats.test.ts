@@ -1,0 +1,135 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { resolveStatsConfig } from '../../src/landscape/stats-config.js';
+import { mergeStats } from '../../src/landscape/stats-merge.js';
+import { StatsContext, runInitialisation } from '../../src/landscape/stats-run.js';
+import { runStats } from '../../src/landscape/stats-runner.js';
+import { loadStatsScenario } from '../../src/landscape/stats-scenario.js';
+import { cli, readCsv } from './cli-helpers.js';
+
+const work = mkdtempSync(join(tmpdir(), 'scm-stats-test-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+const root = join(import.meta.dirname, '..', '..');
+
+/** runs.csv rows without the wall time (the only column that depends on the machine), by seed. */
+function deterministicRows(dir: string): Record<string, string>[] {
+  return readCsv(readFileSync(join(dir, 'runs.csv'), 'utf8'))
+    .map(({ wall_time_s: _, ...rest }) => rest)
+    .sort((a, b) => Number(a.seed) - Number(b.seed));
+}
+
+describe('stats at K = M = 6 against the paper (Appendix G, Table 3(a))', () => {
+  it('a few hundred initialisations give a global fraction within 3 binomial SE of 98.82%', async () => {
+    const scenario = loadStatsScenario(join(root, 'scenarios', 'table1.json'), { inits: 300, rows: [6] });
+    expect(scenario.rows).toHaveLength(1);
+    const [row] = scenario.rows;
+    expect(row.paper.global).toBe(98.82);
+    const result = await runStats({ ...row.config, spectrum: true }, join(work, 'k6'), { workers: 1, paper: row.paper });
+    expect(result.records).toHaveLength(300);
+    const global = result.table.find((r) => r.group === 'paper' && r.category === 'global');
+    const p = row.paper.global / 100;
+    const se = Math.sqrt((p * (1 - p)) / 300);
+    expect(Math.abs((global?.fraction ?? 0) - p)).toBeLessThan(3 * se);
+    // Local end states are certified fixed points: Newton residual at the §7.9 threshold, no unstable direction.
+    for (const r of result.records.filter((r) => r.class === 'spurious')) {
+      expect(r.maxRhs).toBeLessThanOrEqual(1e-9);
+      expect(r.nUnstable).toBe(0);
+      expect(r.k1).toBeGreaterThanOrEqual(1);
+    }
+    for (const file of ['table.csv', 'table.md', 'histogram.svg', 'histogram.html', 'config.json']) expect(existsSync(join(work, 'k6', file))).toBe(true);
+    expect(readFileSync(join(work, 'k6', 'histogram.svg'), 'utf8')).toContain('<svg');
+  });
+});
+
+describe('stopping vs classifying', () => {
+  it('a loose convergence threshold (the nGD tables use 1e-2) classifies the same end states, it does not stop runs early', () => {
+    const strict = new StatsContext(resolveStatsConfig({ K: 5, M: 5, inits: 12, optimizer: 'ngd' }));
+    const loose = new StatsContext(resolveStatsConfig({ K: 5, M: 5, inits: 12, optimizer: 'ngd', thresholds: { convergedRhs: 1e-2, globalLoss: 1e-2 } }));
+    for (let seed = 0; seed < 12; seed++) {
+      const a = runInitialisation(strict, seed);
+      const b = runInitialisation(loose, seed);
+      // Same trajectory up to the global-loss check (1e-2 vs 1e-5 may end a global run a chunk earlier).
+      if (a.class === 'global') expect(b.class).toBe('global');
+      else expect({ ...b, wallTime: 0 }).toEqual({ ...a, wallTime: 0 });
+    }
+  });
+});
+
+describe('sharding, merging and resuming give the uninterrupted result', () => {
+  const base = { K: 5, M: 5, inits: 24, seed: 100 };
+
+  it('shards 0/3, 1/3, 2/3 merged equal the unsharded run (runs and table)', async () => {
+    await runStats(resolveStatsConfig(base), join(work, 'whole'), { workers: 1 });
+    for (let i = 0; i < 3; i++) await runStats(resolveStatsConfig({ ...base, shard: { index: i, count: 3 } }), join(work, `shard${i}`), { workers: 1 });
+    const merged = await mergeStats([0, 1, 2].map((i) => join(work, `shard${i}`)), join(work, 'merged'));
+    expect(merged.records).toHaveLength(24);
+    expect(deterministicRows(join(work, 'merged'))).toEqual(deterministicRows(join(work, 'whole')));
+    expect(readFileSync(join(work, 'merged', 'table.csv'), 'utf8')).toBe(readFileSync(join(work, 'whole', 'table.csv'), 'utf8'));
+  });
+
+  it('a killed run (rows lost, last line torn) resumes to the uninterrupted result, computing only the missing seeds', async () => {
+    const dir = join(work, 'resumed');
+    await runStats(resolveStatsConfig(base), dir, { workers: 1 });
+    const lines = readFileSync(join(dir, 'runs.csv'), 'utf8').split('\n');
+    // Keep the header and 9 rows, then half of the 10th row without its newline.
+    writeFileSync(join(dir, 'runs.csv'), `${lines.slice(0, 10).join('\n')}\n${lines[10].slice(0, 17)}`);
+    rmSync(join(dir, 'table.csv'));
+    const resumed = await runStats(resolveStatsConfig(base), dir, { workers: 1 });
+    expect(resumed.computed).toBe(24 - 9);
+    expect(deterministicRows(dir)).toEqual(deterministicRows(join(work, 'whole')));
+    expect(readFileSync(join(dir, 'table.csv'), 'utf8')).toBe(readFileSync(join(work, 'whole', 'table.csv'), 'utf8'));
+  });
+
+  it('refuses to resume with another configuration and to merge shards of different runs', async () => {
+    await expect(runStats(resolveStatsConfig({ ...base, seed: 101 }), join(work, 'whole'), { workers: 1 })).rejects.toThrow(/different configuration \(seed\)/);
+    await runStats(resolveStatsConfig({ ...base, inits: 6, shard: { index: 1, count: 3 } }), join(work, 'other'), { workers: 1 });
+    await expect(mergeStats([join(work, 'shard0'), join(work, 'other')], join(work, 'bad-merge'))).rejects.toThrow(/differs .* in inits/);
+    await expect(mergeStats([join(work, 'shard0'), join(work, 'shard0')], join(work, 'bad-merge'))).rejects.toThrow(/given twice/);
+    expect(existsSync(join(work, 'bad-merge'))).toBe(false);
+  });
+});
+
+describe('scm-harness stats / merge: flags', () => {
+  it('runs a shard from the command line and merges it', async () => {
+    const a = await cli('stats', '--K', '3', '--M', '3', '--inits', '4', '--shard', '0/2', '--out', join(work, 'cli0'));
+    const b = await cli('stats', '--K', '3', '--M', '3', '--inits', '4', '--shard', '1/2', '--out', join(work, 'cli1'));
+    expect([a.code, b.code]).toEqual([0, 0]);
+    expect(deterministicRows(join(work, 'cli0')).map((r) => r.seed)).toEqual(['0', '2']);
+    const m = await cli('merge', join(work, 'cli0'), join(work, 'cli1'), '--out', join(work, 'cli-merged'));
+    expect(m.code).toBe(0);
+    expect(m.stdout).toMatch(/4 of 4 runs/);
+  });
+
+  it.each([
+    [['--K', '3', '--M', '3', '--inits', '0'], '--inits'],
+    [['--K', '3', '--M', '3', '--inits', '5', '--shard', '2/2'], '--shard'],
+    [['--K', '3', '--M', '3', '--inits', '5', '--optimizer', 'sgd'], '--optimizer'],
+    [['--K', '3', '--M', '3', '--inits', '5', '--init-d', '2'], '--init-d'],
+    [['--K', '3', '--M', '3', '--inits', '5', '--spectrum', 'maybe'], '--spectrum'],
+    [['--scenario', join(root, 'scenarios', 'table1.json'), '--K', '6', '--inits', '5'], '--K'],
+    [['--scenario', join(root, 'scenarios', 'table1.json'), '--rows', '99', '--inits', '5'], '--rows'],
+  ])('bad input %j: exit 2, one line naming %s, nothing written', async (args, flag) => {
+    const dir = join(work, `bad-${flag}`);
+    const r = await cli('stats', ...args, '--out', dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain(flag);
+    expect(existsSync(dir)).toBe(false);
+  });
+});
+
+describe('shipped stats scenarios', () => {
+  const dir = join(root, 'scenarios');
+  it.each(['table1.json', 'table2.json', 'table3.json'])('%s loads, with the published rows summing to 100%%', (file) => {
+    const scenario = loadStatsScenario(join(dir, file), {});
+    expect(scenario.name).toBe(file.replace(/\.json$/, ''));
+    expect(scenario.rows.length).toBeGreaterThan(10);
+    for (const row of scenario.rows) {
+      expect(row.config.inits).toBe(10000);
+      // The published percentages are rounded to 0.01 each.
+      expect(Math.abs(row.paper.local + row.paper.global + row.paper.none - 100)).toBeLessThan(0.03);
+    }
+  });
+});
