@@ -36,7 +36,8 @@ function teacherOnly(K: number, M: number): Overlaps {
 
 /**
  * The Appendix D protocol for each requested k1 (src/landscape/perturb.ts): solve the K = M family
- * (lowest-loss root of the block ansatz), perturb its weights at dimension d with N(0, σ²) noise, relax
+ * (its lowest-loss stable root of the block ansatz — the protocol probes minima, and for some k1 the
+ * lowest root is a saddle — else its lowest-loss root), perturb its weights at dimension d with N(0, σ²) noise, relax
  * with the gd flow and record the return distance; then the same for the family embedded into
  * K = M + 1 with a zero unit (equations.md §6: its instability is visible only in weight space).
  */
@@ -51,7 +52,8 @@ export function executePerturbation(scenario: Scenario): PerturbationResult | nu
   const cases: PerturbationCase[] = [];
   const missing: number[] = [];
   for (const k1 of spec.k1) {
-    const [family] = solveFamily(flow, k1);
+    const roots = solveFamily(flow, k1);
+    const family = roots.find((root) => root.stability.verdict === 'stable') ?? roots[0];
     if (!family) {
       missing.push(k1);
       continue;

@@ -197,6 +197,9 @@ function checkPerturbation(scenario: ParsedScenario, ids: Set<string>): void {
 
 /** Validate a parsed JSON value and fill every default; InputError(JSON path) on the first problem. */
 export function resolveScenario(json: unknown): Scenario {
+  if (json !== null && typeof json === 'object' && (json as { kind?: unknown }).kind === 'stats') {
+    throw new InputError('kind', 'this is a stats scenario (landscape statistics over random initialisations): run it with `scm-harness stats --scenario FILE`');
+  }
   const parsed = ScenarioSchema.safeParse(json);
   if (!parsed.success) throw inputErrorFromZod(parsed.error);
   const scenario = parsed.data;

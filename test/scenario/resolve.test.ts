@@ -128,4 +128,8 @@ describe('shipped scenarios', () => {
     const scenario = loadScenario(join(dir, file));
     expect(scenario.name).toBe(file.replace(/\.json$/, ''));
   });
+
+  it('a stats scenario given to `run` is refused with a pointer to `stats --scenario`', () => {
+    expect(() => loadScenario(join(dir, 'table1.json'))).toThrow(/kind: this is a stats scenario.*stats --scenario/);
+  });
 });
