@@ -1,34 +1,14 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cli } from '../helpers/cli.js';
 import { randomOverlaps } from '../../src/theory/init.js';
 import { overlapsToJSON } from '../../src/theory/overlaps.js';
 
 const work = mkdtempSync(join(tmpdir(), 'scm-ode-test-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-/** Run the CLI in-process (same code path as bin/scm-harness, without a build), capturing output. */
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    const code = await main(['node', 'scm-harness', ...args]);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
 
 const BASE = ['ode', '--activation', 'relu', '--optimizer', 'gd', '--K', '2', '--M', '2', '--t-max', '5', '--save-times', 'linear:6'];
 

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { cli as inProcessCli } from '../helpers/cli.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const BIN = join(ROOT, 'bin', 'scm-harness');
@@ -19,16 +19,9 @@ function cli(args: string[]) {
 
 /** The same entry point in-process (fast, for the many malformed-input cases). */
 async function inProcess(args: string[]) {
-  let stderr = '';
-  let stdout = '';
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
   try {
-    const code = await main(['node', 'scm-harness', ...args]);
-    return { code, stdout, stderr };
+    return await inProcessCli(...args);
   } finally {
-    err.mockRestore();
-    out.mockRestore();
     process.exitCode = undefined;
   }
 }

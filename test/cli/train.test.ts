@@ -1,32 +1,13 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cli } from '../helpers/cli.js';
 import { overlapsFromJSON } from '../../src/theory/overlaps.js';
 
 const work = mkdtempSync(join(tmpdir(), 'scm-train-test-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-/** Run the CLI in-process (same code path as bin/scm-harness), capturing output. */
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    return { code: await main(['node', 'scm-harness', ...args]), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
 
 const BASE = ['train', '--activation', 'relu', '--K', '2', '--M', '2', '--d', '30', '--lr', '0.5', '--t-max', '1'];
 const csvLines = (path: string): string[] => readFileSync(path, 'utf8').trimEnd().split('\n');

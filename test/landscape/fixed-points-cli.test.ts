@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { overlapsFromJSON } from '../../src/theory/overlaps.js';
-import { cli, readCsv } from './cli-helpers.js';
+import { cli, readCsv } from '../helpers/cli.js';
 import { maxAbs, rhsOf, teacherStudentFlow } from './helpers.js';
 
 const work = mkdtempSync(join(tmpdir(), 'scm-fixed-points-test-'));

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readCsv } from './cli-helpers.js';
+import { readCsv } from '../helpers/cli.js';
 
 /**
  * Worker threads load the compiled worker (dist/landscape/stats-worker.js), so this test runs the built

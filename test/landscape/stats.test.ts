@@ -7,7 +7,7 @@ import { mergeStats } from '../../src/landscape/stats-merge.js';
 import { StatsContext, runInitialisation } from '../../src/landscape/stats-run.js';
 import { runStats } from '../../src/landscape/stats-runner.js';
 import { loadStatsScenario } from '../../src/landscape/stats-scenario.js';
-import { cli, readCsv } from './cli-helpers.js';
+import { cli, readCsv } from '../helpers/cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'scm-stats-test-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

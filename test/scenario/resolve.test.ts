@@ -5,7 +5,7 @@ import { InputError } from '../../src/errors.js';
 import { jsonPath, loadScenario, resolveScenario } from '../../src/scenario/resolve.js';
 import { scenarioJsonSchema } from '../../src/scenario/schema.js';
 
-const base = () => ({
+const base = (): any => ({
   name: 'unit',
   model: { K: 3, M: 3 },
   runs: [{ id: 'gd', optimizer: 'gd', lr: 1, d: [10, 40], seeds: '0..3', tMax: 5 }],

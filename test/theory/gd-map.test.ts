@@ -107,7 +107,7 @@ function weightSpaceStep(flow: FlowName, net: ReturnType<typeof randomNetwork>, 
   U.set(Wstar, K * d);
   const coef = Float64Array.from(S, (s, i) => -tau * a[Math.floor(i / n)] * s);
   const dW = combine(coef, K, U, n);
-  let next = Float64Array.from(W, (w, i) => w + dW[i]);
+  let next: Float64Array = Float64Array.from(W, (w, i) => w + dW[i]);
   if (flow === 'ngd') {
     for (let k = 0; k < K; k++) {
       const radial = rowDot(dW, k, W, k) / rowDot(W, k, W, k);
