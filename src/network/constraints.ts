@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
+import { rowGram } from '../theory/init.js';
+import { SymmetricWorkspace, inverseSqrtSymmetric } from '../theory/symmetric-eigen.js';
 import type { ConstraintName } from './config.js';
 
 /**
@@ -27,31 +28,6 @@ function sphereStep(d: number): ConstraintStep {
   };
 }
 
-/** Eigenvalues below this fraction of the largest count as zero (the Gram matrix is then rank-deficient). */
-const RANK_TOLERANCE = 1e-12;
-
-/**
- * (A)^{-1/2} of a symmetric positive definite K×K matrix, in float64 by symmetric eigendecomposition:
- * V diag(λ^{-1/2}) Vᵀ. Returns false (out untouched) if A is not finite or not (numerically) positive definite.
- */
-export function inverseSqrtSymmetric(A: Float64Array, K: number, out: Float32Array | Float64Array, offset = 0): boolean {
-  for (let i = 0; i < K * K; i++) if (!Number.isFinite(A[i])) return false;
-  const rows = Array.from({ length: K }, (_, i) => Array.from({ length: K }, (_, j) => 0.5 * (A[i * K + j] + A[j * K + i])));
-  const eig = new EigenvalueDecomposition(new Matrix(rows), { assumeSymmetric: true });
-  const lambda = eig.realEigenvalues;
-  const largest = Math.max(...lambda);
-  if (!lambda.every((l) => l > RANK_TOLERANCE * largest && Number.isFinite(l))) return false;
-  const V = eig.eigenvectorMatrix;
-  for (let i = 0; i < K; i++) {
-    for (let j = 0; j < K; j++) {
-      let s = 0;
-      for (let e = 0; e < K; e++) s += (V.get(i, e) * V.get(j, e)) / Math.sqrt(lambda[e]);
-      out[offset + i * K + j] = s;
-    }
-  }
-  return true;
-}
-
 /**
  * Stiefel WWᵀ = d·I_K (equations.md §4.5): tangent projection ΔW − sym(ΔW Wᵀ/d) W, then the symmetric
  * (polar) retraction W ← (W′W′ᵀ/d)^{-1/2} W′, the K×K inverse square root computed per seed in float64.
@@ -59,6 +35,8 @@ export function inverseSqrtSymmetric(A: Float64Array, K: number, out: Float32Arr
  */
 function stiefelStep(K: number, d: number): ConstraintStep {
   const gram64 = new Float64Array(K * K);
+  const inverse = new Float64Array(K * K);
+  const work = new SymmetricWorkspace(K);
   let polar = new Float32Array(0);
   return (W, dW, nonFinite) => {
     const S = W.shape[0];
@@ -73,7 +51,9 @@ function stiefelStep(K: number, d: number): ConstraintStep {
     for (let s = 0; s < S; s++) {
       gram64.set(gram.subarray(s * K * K, (s + 1) * K * K));
       // (W′W′ᵀ/d)^{-1/2} is symmetric: uploading it as is and multiplying with transposeA is the same product.
-      if (!inverseSqrtSymmetric(gram64, K, polar, s * K * K)) {
+      if (inverseSqrtSymmetric(gram64, inverse, work)) {
+        polar.set(inverse, s * K * K);
+      } else {
         nonFinite[s] = 1;
         polar.fill(0, s * K * K, (s + 1) * K * K);
         for (let k = 0; k < K; k++) polar[s * K * K + k * K + k] = 1;
@@ -102,21 +82,14 @@ export function constraintStep(name: ConstraintName, K: number, d: number): Cons
  */
 export function projectOntoConstraint(name: ConstraintName, W: Float64Array, K: number, d: number): boolean {
   if (name === 'none') return true;
-  const gram = new Float64Array(K * K);
-  for (let k = 0; k < K; k++) {
-    for (let l = 0; l < K; l++) {
-      let dot = 0;
-      for (let i = 0; i < d; i++) dot += W[k * d + i] * W[l * d + i];
-      gram[k * K + l] = dot / d;
-    }
-  }
+  const gram = rowGram(W, K, W, K, d);
   const P = new Float64Array(K * K);
   if (name === 'sphere') {
     for (let k = 0; k < K; k++) {
       if (!(gram[k * K + k] > 0)) return false;
       P[k * K + k] = 1 / Math.sqrt(gram[k * K + k]);
     }
-  } else if (!inverseSqrtSymmetric(gram, K, P)) {
+  } else if (!inverseSqrtSymmetric(gram, P, new SymmetricWorkspace(K))) {
     return false;
   }
   const projected = new Float64Array(K * d);

@@ -56,28 +56,30 @@ export function studentConstraintOf(flow: FlowName): StudentConstraint {
   return flow === 'ngd' ? 'sphere' : flow === 'ongd' ? 'stiefel' : 'none';
 }
 
+/** Row Gram matrix A Bᵀ/d of row-major A (rowsA×d) and B (rowsB×d), float64: the overlap definition (§0). */
+export function rowGram(A: Float64Array, rowsA: number, B: Float64Array, rowsB: number, d: number): Float64Array {
+  const G = new Float64Array(rowsA * rowsB);
+  for (let i = 0; i < rowsA; i++) {
+    for (let j = 0; j < rowsB; j++) {
+      let dot = 0;
+      for (let x = 0; x < d; x++) dot += A[i * d + x] * B[j * d + x];
+      G[i * rowsB + j] = dot / d;
+    }
+  }
+  return G;
+}
+
 /** Overlaps of student weights W (K×d) and teacher weights W* (M×d), row-major: Q, R, T (§0); a = v = 1. */
 export function overlapsFromWeights(W: Float64Array, Wstar: Float64Array, K: number, M: number, d: number): Overlaps {
-  const gram = (A: Float64Array, rowsA: number, B: Float64Array, rowsB: number): Float64Array => {
-    const G = new Float64Array(rowsA * rowsB);
-    for (let i = 0; i < rowsA; i++) {
-      for (let j = 0; j < rowsB; j++) {
-        let dot = 0;
-        for (let x = 0; x < d; x++) dot += A[i * d + x] * B[j * d + x];
-        G[i * rowsB + j] = dot / d;
-      }
-    }
-    return G;
-  };
-  const Q = gram(W, K, W, K);
+  const Q = rowGram(W, K, W, K, d);
   // Symmetrise exactly (the dot products are computed in the same order, but keep §7.3 explicit).
   for (let i = 0; i < K; i++) for (let j = i + 1; j < K; j++) Q[j * K + i] = Q[i * K + j];
   return {
     K,
     M,
     Q,
-    R: gram(W, K, Wstar, M),
-    T: gram(Wstar, M, Wstar, M),
+    R: rowGram(W, K, Wstar, M, d),
+    T: rowGram(Wstar, M, Wstar, M, d),
     a: new Float64Array(K).fill(1),
     v: new Float64Array(M).fill(1),
   };

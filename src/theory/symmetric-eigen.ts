@@ -74,16 +74,23 @@ export class SymmetricWorkspace {
   }
 }
 
+/** Eigenvalues at or below this fraction of the largest count as zero (A is then rank-deficient). */
+const RANK_TOLERANCE = 1e-12;
+
 /**
  * out = A^{-1/2} = V diag(λ^{-1/2}) Vᵀ for a symmetric positive definite K×K matrix A (row-major; only
- * read, through ½(A + Aᵀ)). Returns false (out untouched) unless every eigenvalue is finite and > 0.
+ * read, through ½(A + Aᵀ)). Returns false (out untouched) unless every eigenvalue is finite and above
+ * RANK_TOLERANCE × the largest: the polar retraction W ← (WWᵀ/d)^{-1/2} W needs rank K (equations.md §4.5).
  */
 export function inverseSqrtSymmetric(A: Float64Array, out: Float64Array, work: SymmetricWorkspace): boolean {
   const { K, matrix, values, vectors } = work;
   for (let i = 0; i < K; i++) for (let j = 0; j < K; j++) matrix[i * K + j] = 0.5 * (A[i * K + j] + A[j * K + i]);
+  for (let i = 0; i < K * K; i++) if (!Number.isFinite(matrix[i])) return false;
   jacobiEigen(matrix, K, values, vectors);
+  let largest = 0;
+  for (let e = 0; e < K; e++) largest = Math.max(largest, values[e]);
   for (let e = 0; e < K; e++) {
-    if (!(values[e] > 0 && values[e] < Infinity)) return false;
+    if (!(values[e] > RANK_TOLERANCE * largest && values[e] < Infinity)) return false;
     values[e] = 1 / Math.sqrt(values[e]);
   }
   for (let i = 0; i < K; i++) {

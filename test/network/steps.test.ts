@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/network/backend.js';
 import { type TrainInput, resolveTrainConfig } from '../../src/network/config.js';
-import { inverseSqrtSymmetric } from '../../src/network/constraints.js';
+import { SymmetricWorkspace, inverseSqrtSymmetric } from '../../src/theory/symmetric-eigen.js';
 import { NetworkEnsemble } from '../../src/network/ensemble.js';
 import { seedStreams } from '../../src/network/init.js';
 import { PopulationGeometry } from '../../src/network/population.js';
@@ -158,7 +158,7 @@ describe.each(['wasm', 'cpu'] as const)('one training step on %s', (backend) => 
       }
     }
     const cross = Float64Array.from({ length: K * K }, (_, i) => dot(after.W, Math.floor(i / K), moved, i % K));
-    expect(inverseSqrtSymmetric(cross, K, new Float64Array(K * K))).toBe(true);
+    expect(inverseSqrtSymmetric(cross, new Float64Array(K * K), new SymmetricWorkspace(K))).toBe(true);
   });
 });
 
@@ -166,7 +166,7 @@ describe('inverseSqrtSymmetric', () => {
   it('returns P with P A P = I, and refuses singular or non-finite input', () => {
     const A = Float64Array.from([2, 0.3, -0.1, 0.3, 1.5, 0.2, -0.1, 0.2, 0.8]);
     const P = new Float64Array(9);
-    expect(inverseSqrtSymmetric(A, 3, P)).toBe(true);
+    expect(inverseSqrtSymmetric(A, P, new SymmetricWorkspace(3))).toBe(true);
     for (let i = 0; i < 3; i++) {
       for (let j = 0; j < 3; j++) {
         let s = 0;
@@ -174,7 +174,7 @@ describe('inverseSqrtSymmetric', () => {
         expect(s).toBeCloseTo(i === j ? 1 : 0, 12);
       }
     }
-    expect(inverseSqrtSymmetric(Float64Array.from([1, 1, 1, 1]), 2, new Float64Array(4))).toBe(false);
-    expect(inverseSqrtSymmetric(Float64Array.from([1, NaN, NaN, 1]), 2, new Float64Array(4))).toBe(false);
+    expect(inverseSqrtSymmetric(Float64Array.from([1, 1, 1, 1]), new Float64Array(4), new SymmetricWorkspace(2))).toBe(false);
+    expect(inverseSqrtSymmetric(Float64Array.from([1, NaN, NaN, 1]), new Float64Array(4), new SymmetricWorkspace(2))).toBe(false);
   });
 });
