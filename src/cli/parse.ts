@@ -2,7 +2,7 @@ import { InputError } from '../errors.js';
 import { type SaveTimesSpec, parseDecimal, parseSaveTimes } from '../theory/solvers/save-times.js';
 
 /**
- * Flag parsers shared by the commands (ode, train, run, stats). Each takes the raw commander value
+ * Flag parsers shared by the commands (ode, train, run, fixed-points, stats). Each takes the raw commander value
  * (a string, or undefined when the flag is absent), the flag name for the error message, and an
  * optional default: absent + default → the default; absent + no default → InputError "is required".
  * Any malformed value → InputError(flag, ...), which the CLI prints on one line and exits 2.
@@ -24,11 +24,6 @@ function number(text: string, flag: string, what: string, ok: (v: number) => boo
   const v = parseDecimal(text);
   if (!Number.isFinite(v) || !ok(v)) throw new InputError(flag, `must be ${what}, got "${text}"`);
   return v;
-}
-
-export function parseFiniteNumber(text: unknown, flag: string, fallback?: number): number {
-  const s = present(text, flag);
-  return s === undefined ? required(fallback, flag) : number(s, flag, 'a finite number', () => true);
 }
 
 export function parsePositiveNumber(text: unknown, flag: string, fallback?: number): number {
@@ -73,18 +68,18 @@ export function rejectFlag(text: unknown, flag: string, reason: string): void {
   if (text !== undefined) throw new InputError(flag, reason);
 }
 
-/** Largest number of seeds one flag may expand to (a typo like 0..1e9 should fail, not allocate). */
+/** Largest number of values one list flag may expand to (a typo like 0..1e9 should fail, not allocate). */
 const MAX_SEEDS = 1_000_000;
 
 /**
- * A seed list: a single seed ("3"), an inclusive range ("0..9"), a comma-separated list ("1,4,7"), or a
- * list mixing both ("0..3,10"). Seeds are non-negative integers; duplicates are rejected.
+ * A seed list (also --k1 and --rows): a single value ("3"), an inclusive range ("0..9"), a comma-separated
+ * list ("1,4,7"), or a list mixing both ("0..3,10"). Values are non-negative integers; duplicates are rejected.
  */
 export function parseSeedList(text: unknown, flag: string, fallback?: number[]): number[] {
   const s = present(text, flag);
   if (s === undefined) return required(fallback, flag).slice();
   const seeds: number[] = [];
-  const seed = (item: string): number => number(item, flag, 'a seed list like 0..9, 3 or 1,4,7 of non-negative integers', (v) => Number.isSafeInteger(v) && v >= 0);
+  const seed = (item: string): number => number(item, flag, 'a list like 0..9, 3 or 1,4,7 of non-negative integers', (v) => Number.isSafeInteger(v) && v >= 0);
   for (const item of s.split(',')) {
     const range = /^\s*(\S+)\s*\.\.\s*(\S+)\s*$/.exec(item);
     if (!range) {
@@ -93,9 +88,9 @@ export function parseSeedList(text: unknown, flag: string, fallback?: number[]):
     }
     const [from, to] = [seed(range[1]), seed(range[2])];
     if (to < from) throw new InputError(flag, `range ${item.trim()} is empty (${to} < ${from})`);
-    if (seeds.length + to - from + 1 > MAX_SEEDS) throw new InputError(flag, `expands to more than ${MAX_SEEDS} seeds`);
+    if (seeds.length + to - from + 1 > MAX_SEEDS) throw new InputError(flag, `expands to more than ${MAX_SEEDS} values`);
     for (let v = from; v <= to; v++) seeds.push(v);
   }
-  if (new Set(seeds).size !== seeds.length) throw new InputError(flag, `lists a seed twice ("${s}")`);
+  if (new Set(seeds).size !== seeds.length) throw new InputError(flag, `lists a value twice ("${s}")`);
   return seeds;
 }

@@ -48,7 +48,7 @@ export interface BroadeningRow {
 }
 
 /** Spread measures fitted against d, keyed by their column in broadening.csv. */
-export const BROADENING_FITS = {
+const BROADENING_FITS = {
   finalLossSd: 'sd of final loss across seeds',
   lossDeviationRms: 'rms of final loss − d→∞ prediction',
   finalQDeviationMean: 'mean final max|ΔQ| vs d→∞ prediction',

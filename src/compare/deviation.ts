@@ -2,7 +2,7 @@ import type { Trajectory } from '../data/trajectory.js';
 
 /** The quantities compared along a trajectory: loss, Q entries, R entries, readouts a (when trained). */
 export type DeviationQuantity = 'loss' | 'Q' | 'R' | 'a';
-export const DEVIATION_QUANTITIES: readonly DeviationQuantity[] = ['loss', 'Q', 'R', 'a'];
+const DEVIATION_QUANTITIES: readonly DeviationQuantity[] = ['loss', 'Q', 'R', 'a'];
 
 /** Thresholds for the "first time the deviation exceeds" figures. */
 export type DeviationThresholds = Record<DeviationQuantity, number>;
@@ -22,7 +22,8 @@ export interface TrajectoryDeviation {
 /** Relative tolerance when matching recorded times (the theory is saved exactly at the network's times). */
 const TIME_MATCH = 1e-9;
 
-function maxAbsDifference(x: Float64Array, y: Float64Array, from: number, to: number): number {
+/** max over entries from..to−1 of |x_i − y_i|; NaN if any difference is NaN. */
+export function maxAbsDifference(x: Float64Array, y: Float64Array, from: number, to: number): number {
   let m = 0;
   for (let i = from; i < to; i++) {
     const a = Math.abs(x[i] - y[i]);
@@ -37,7 +38,7 @@ function maxAbsDifference(x: Float64Array, y: Float64Array, from: number, to: nu
  * stopped early (a diverged seed) is compared on the common prefix. Q is compared on the packed upper
  * triangle (Q is symmetric), i.e. over all entries.
  */
-export function deviationSeries(network: Trajectory, theory: Trajectory): { times: number[]; values: Record<DeviationQuantity, number[]> } {
+function deviationSeries(network: Trajectory, theory: Trajectory): { times: number[]; values: Record<DeviationQuantity, number[]> } {
   const L = network.layout;
   if (L.K !== theory.layout.K || L.M !== theory.layout.M || L.withReadouts !== theory.layout.withReadouts) {
     throw new Error(`layouts differ: network K=${L.K} M=${L.M} readouts=${L.withReadouts}, theory K=${theory.layout.K} M=${theory.layout.M} readouts=${theory.layout.withReadouts}`);

@@ -1,4 +1,4 @@
-import type { Verdict, Violation } from './tolerances.js';
+import { type Verdict, type Violation, fmt } from './tolerances.js';
 
 /** One perturbation strength of one case (src/landscape/perturb.ts PerturbationRow plus its case). */
 export interface PerturbationPoint {
@@ -16,10 +16,8 @@ export interface PerturbationTolerances {
   minEscapeRatio?: number;
 }
 
-const fmt = (x: number) => (Number.isFinite(x) ? x.toPrecision(3) : String(x));
-
 /** Mean distance after relaxing over mean distance right after the perturbation: ≪ 1 returns, ≫ 1 escapes. */
-export function returnRatio(p: PerturbationPoint): number {
+function returnRatio(p: PerturbationPoint): number {
   return p.distanceMean / p.initialDistanceMean;
 }
 

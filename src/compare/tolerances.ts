@@ -34,7 +34,10 @@ export interface ToleranceSpec {
   deviationSlope?: { min?: number; max?: number };
 }
 
-const fmt = (x: number) => (Number.isFinite(x) ? x.toPrecision(3) : String(x));
+/** An observed value or bound in a verdict or violation line: 3 significant digits, NaN/Infinity as such. */
+export const fmt = (x: number) => (Number.isFinite(x) ? x.toPrecision(3) : String(x));
+
+const slopeBounds = (bounds: { min?: number; max?: number }) => `[${bounds.min ?? '-inf'}, ${bounds.max ?? 'inf'}]`;
 
 const PER_SEED_MAX: [keyof ToleranceSpec, DeviationQuantity][] = [
   ['maxLossDeviation', 'loss'],
@@ -58,7 +61,7 @@ function slopeViolation(
   const fit = broadening.fits.find((f) => f.key === key)?.fit ?? null;
   const ds = broadening.rows.map((r) => r.d);
   const where = `d ${Math.min(...ds)}..${Math.max(...ds)}`;
-  const tolerance = `[${bounds.min ?? '-inf'}, ${bounds.max ?? 'inf'}]`;
+  const tolerance = slopeBounds(bounds);
   if (!fit || !Number.isFinite(fit.slope)) return { metric: `${run}.${name}`, observed: 'no fit (too few finite points)', tolerance, where };
   const inside = (bounds.min === undefined || fit.slope >= bounds.min) && (bounds.max === undefined || fit.slope <= bounds.max);
   return inside ? null : { metric: `${run}.${name}`, observed: `${fmt(fit.slope)} ± ${fmt(fit.slopeSE)}`, tolerance, where };
@@ -99,7 +102,7 @@ export function toleranceVerdicts(run: string, spec: ToleranceSpec, seeds: SeedC
     const failed = violations.some((v) => v.metric === `${run}.${name}`);
     verdicts.push({
       metric: `${run}.${name}`,
-      tolerance: `[${bounds.min ?? '-inf'}, ${bounds.max ?? 'inf'}]`,
+      tolerance: slopeBounds(bounds),
       observed: fit ? `${fmt(fit.slope)} ± ${fmt(fit.slopeSE)}` : 'no fit',
       pass: !failed,
     });

@@ -1,4 +1,5 @@
 import type { Flow } from '../theory/flow.js';
+import { rowGram } from '../theory/init.js';
 import { fieldCovariance, identity, minEigenvalue } from '../theory/overlaps.js';
 import { type BlockAnsatz, ReducedSystem, paperAnsatz } from './ansatz.js';
 import { type NewtonOptions, type NewtonStatus, levenbergMarquardt, solveFixedPoint } from './newton.js';
@@ -61,18 +62,6 @@ const EMBEDDING_NORM = 1e-6;
 /** A root whose Ω has an eigenvalue below −this is not realisable by any weights (§6 "Realisability"). */
 const GRAM_NEGATIVE = 1e-8;
 
-function gramMatrix(R: Float64Array, K: number, M: number): Float64Array {
-  const Q = new Float64Array(K * K);
-  for (let i = 0; i < K; i++) {
-    for (let j = 0; j < K; j++) {
-      let s = 0;
-      for (let m = 0; m < M; m++) s += R[i * M + m] * R[j * M + m];
-      Q[i * K + j] = s;
-    }
-  }
-  return Q;
-}
-
 /**
  * A realisable starting point in the ansatz: the R scalars of the guess, students in the teacher span
  * (Q = RRᵀ since T = I), the extra unit given an out-of-span norm; then the flow's constraints are
@@ -88,7 +77,7 @@ function guessScalars(flow: Flow, ansatz: BlockAnsatz, r: Record<string, number>
     if (i >= 0) s[i] = value;
   }
   const o = flow.unpack(ansatz.lift(s));
-  o.Q = gramMatrix(o.R, K, M);
+  o.Q = rowGram(o.R, K, o.R, K, M, 1);
   if (K > M) o.Q[(K - 1) * K + K - 1] += extraNorm;
   if (flow.name === 'ngd') {
     const norms = Array.from({ length: K }, (_, k) => Math.sqrt(o.Q[k * K + k]));

@@ -1,5 +1,6 @@
 import { LuDecomposition, Matrix } from 'ml-matrix';
 import type { Flow } from '../theory/flow.js';
+import { maxAbs } from '../theory/solvers/types.js';
 import { FreeCoordinates } from './free-coordinates.js';
 import { JACOBIAN_STEP, type VectorField, centralDifferenceJacobian } from './jacobian.js';
 
@@ -36,15 +37,6 @@ export interface RootResult {
 const MAX_RELATIVE_DAMPING = 1e14;
 /** First damping tried after a rejected undamped step, relative to max diag(JᵀJ). */
 const FIRST_RELATIVE_DAMPING = 1e-8;
-
-function maxAbs(v: Float64Array): number {
-  let m = 0;
-  for (let i = 0; i < v.length; i++) {
-    const a = Math.abs(v[i]);
-    if (!(a <= m)) m = a;
-  }
-  return m;
-}
 
 function sumSquares(v: Float64Array): number {
   let s = 0;

@@ -1,9 +1,8 @@
-import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { InputError } from '../errors.js';
 import { NormalSampler } from '../random/normal.js';
 import type { Flow } from '../theory/flow.js';
 import { overlapsFromWeights } from '../theory/init.js';
-import { type Overlaps, fieldCovariance } from '../theory/overlaps.js';
+import { type Overlaps, fieldCovariance, symmetricEigen } from '../theory/overlaps.js';
 import { solve } from '../theory/solvers/solve.js';
 
 /**
@@ -16,11 +15,8 @@ export function realiseWeights(o: Overlaps, d: number): { W: Float64Array; Wstar
   const { K, M } = o;
   const n = K + M;
   if (!(Number.isInteger(d) && d >= n)) throw new InputError('--perturb-d', `must be an integer >= K + M = ${n}, got ${d}`);
-  const omega = fieldCovariance(o);
-  const rows = Array.from({ length: n }, (_, i) => Array.from(omega.subarray(i * n, (i + 1) * n)));
-  const eig = new EigenvalueDecomposition(new Matrix(rows), { assumeSymmetric: true });
-  const V = eig.eigenvectorMatrix;
-  const scale = eig.realEigenvalues.map((l) => Math.sqrt(Math.max(l, 0) * d));
+  const { values, vectors: V } = symmetricEigen(fieldCovariance(o), n);
+  const scale = values.map((l) => Math.sqrt(Math.max(l, 0) * d));
   const U = new Float64Array(n * d);
   for (let i = 0; i < n; i++) for (let c = 0; c < n; c++) U[i * d + c] = V.get(i, c) * scale[c];
   return { W: U.slice(0, K * d), Wstar: U.slice(K * d) };

@@ -1,6 +1,6 @@
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import type { Flow } from '../theory/flow.js';
-import { fieldCovariance } from '../theory/overlaps.js';
+import { fieldCovariance, symmetricEigen } from '../theory/overlaps.js';
 import { FreeCoordinates } from './free-coordinates.js';
 import { JACOBIAN_STEP, centralDifferenceJacobian } from './jacobian.js';
 
@@ -58,12 +58,6 @@ export interface StabilityReport {
   gramNullity: number;
 }
 
-function symmetricEigen(A: Float64Array, n: number): { values: number[]; vectors: Matrix } {
-  const rows = Array.from({ length: n }, (_, i) => Array.from(A.subarray(i * n, (i + 1) * n)));
-  const eig = new EigenvalueDecomposition(new Matrix(rows), { assumeSymmetric: true });
-  return { values: eig.realEigenvalues, vectors: eig.eigenvectorMatrix };
-}
-
 /**
  * Realisability of a state-space direction (equations.md §6 "Realisability"). Only perturbations with
  * Ω + εδΩ ⪰ 0 for small ε > 0 correspond to weights. Where Ω is positive definite every direction is
@@ -97,23 +91,15 @@ export class RealisabilityTest {
   /** Is the free-coordinate direction v realisable (as v or −v)? */
   isRealisable(v: number[]): boolean {
     if (this.nullBasis === null) return true;
-    const K = this.flow.layout.K;
     const n = this.flow.n;
+    const M = this.flow.layout.M;
     const delta = this.free.embed(Float64Array.from(v), new Float64Array(this.flow.layout.dim));
-    const { Q, R } = this.flow.unpack(delta);
-    const dOmega = new Matrix(n, n);
-    let scale = 0;
-    for (let i = 0; i < K; i++) {
-      for (let j = 0; j < K; j++) dOmega.set(i, j, Q[i * K + j]);
-      for (let m = 0; m < n - K; m++) {
-        dOmega.set(i, K + m, R[i * (n - K) + m]);
-        dOmega.set(K + m, i, R[i * (n - K) + m]);
-      }
-    }
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) scale = Math.max(scale, Math.abs(dOmega.get(i, j)));
+    // δΩ of the direction: its Q and R blocks; T is fixed, so its block is zero.
+    const dOmega = fieldCovariance({ ...this.flow.unpack(delta), T: new Float64Array(M * M) });
+    const scale = dOmega.reduce((m, e) => Math.max(m, Math.abs(e)), 0);
     if (scale === 0) return true;
     const N = this.nullBasis;
-    const Z = N.transpose().mmul(dOmega).mmul(N);
+    const Z = N.transpose().mmul(Matrix.from1DArray(n, n, dOmega)).mmul(N);
     const k = Z.rows;
     const z = new Float64Array(k * k);
     for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) z[i * k + j] = 0.5 * (Z.get(i, j) + Z.get(j, i)) / scale;

@@ -25,7 +25,7 @@ const fields = (X: tf.Tensor3D, A: tf.Tensor3D): tf.Tensor3D => tf.matMul(X, A, 
  * ReLU; θ(λ) = step(g) because relu(λ) > 0 exactly when λ > 0 (θ(0) = 0). Deliberately NOT
  * tf.fused.matMul({activation: 'relu'}): tfjs-backend-wasm 4.22's batched matMul applies the fused
  * activation to each 48-wide partial sum of the contraction, so for d > 48 it returns wrong fields
- * (checked in test/network/activation.test.ts).
+ * (test/network/steps.test.ts runs at d = 60 > 48 against a float64 evaluation of the update rule).
  */
 const reluDevice: DeviceActivation = {
   value: (X, A) => tf.relu(fields(X, A)),

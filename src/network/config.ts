@@ -1,5 +1,6 @@
 import { InputError } from '../errors.js';
 import { ACTIVATION_NAMES, type ActivationName, DEFAULT_LEAKY_ALPHA } from '../theory/activations/index.js';
+import type { StudentConstraint } from '../theory/init.js';
 import { BACKEND_NAMES, type BackendName } from './backend.js';
 import { readInitialWeights } from './init.js';
 import { DEFAULT_RECORD, formatRecordSpec, parseRecordSpec } from './record.js';
@@ -13,7 +14,8 @@ import { DEFAULT_RECORD, formatRecordSpec, parseRecordSpec } from './record.js';
  * - layers: `first` (readouts a fixed) or `both` (a trained too, §3 and §4.3).
  */
 export type GradientSource = 'population' | 'online' | 'empirical';
-export type ConstraintName = 'none' | 'sphere' | 'stiefel';
+/** The same three constraints as the theory's random initialisation (theory/init.ts). */
+export type ConstraintName = StudentConstraint;
 export type Layers = 'first' | 'both';
 export type OptimizerName = 'sgd' | 'gd' | 'ngd' | 'ongd' | 'gd2l';
 export type TeacherInit = 'orthonormal' | 'gaussian';

@@ -1,7 +1,7 @@
 import type { Activation } from '../theory/activations/activation.js';
 import { lossFromField, readoutGradient } from '../theory/loss.js';
 import { type Overlaps, fieldCovariance, signedCoefficients } from '../theory/overlaps.js';
-import { steinCoefficients } from '../theory/stein.js';
+import { steinCoefficients, tangentCoefficients } from '../theory/stein.js';
 import type { ConstraintName } from './config.js';
 
 /**
@@ -23,7 +23,7 @@ export class PopulationGeometry {
   readonly readoutGrad: Float64Array;
   private readonly stein: Float64Array;
   private readonly H: Float64Array;
-  private readonly sym: Float64Array;
+  private readonly work: Float64Array;
 
   constructor(
     readonly act: Activation,
@@ -38,7 +38,7 @@ export class PopulationGeometry {
     this.readoutGrad = new Float64Array(K);
     this.stein = new Float64Array(K * n);
     this.H = new Float64Array(K * n);
-    this.sym = new Float64Array(K * K);
+    this.work = new Float64Array(K * K);
   }
 
   /**
@@ -91,13 +91,13 @@ export class PopulationGeometry {
   /**
    * Norm of the (projected) population gradient in units that are O(1) at any d:
    *   √( d·‖P ∇_W L‖²_F + [layers = both] ‖∇_a L‖² ),   d·‖P ∇_W L‖²_F = tr(H Ω Hᵀ),
-   * where H = coefficients of the tangent projection P of the constraint (§4.4 sphere, §4.5 Stiefel).
+   * where H = coefficients of the tangent projection P of the constraint (stein.ts tangentCoefficients).
    * It is the speed of the flow per unit learning rate; it vanishes at every fixed point of the flow.
    * Call computeGradient() first.
    */
   gradientNorm(constraint: ConstraintName, withReadouts: boolean): number {
     const { K, n, omega, H } = this;
-    this.projectedCoefficients(constraint, H);
+    tangentCoefficients(constraint, this.G, omega, K, n, this.work, H);
     let sum = 0;
     for (let k = 0; k < K; k++) {
       for (let g = 0; g < n; g++) {
@@ -112,29 +112,4 @@ export class PopulationGeometry {
     return Math.sqrt(Math.max(0, sum));
   }
 
-  /**
-   * Coefficients of the tangent projection of the gradient GU:
-   * - sphere (§4.4): (I − w_k w_kᵀ/‖w_k‖²) per row: H_k = G_k − ((GΩ)_kk/Ω_kk) e_k;
-   * - Stiefel (§4.5): X − sym(X Wᵀ/d) W with X = GU: H = G − [sym(G Ω_{:,0:K}), 0].
-   */
-  private projectedCoefficients(constraint: ConstraintName, H: Float64Array): void {
-    const { K, n, omega, G, sym } = this;
-    H.set(G);
-    if (constraint === 'none') return;
-    // sym holds (GΩ)_kl for l < K first.
-    for (let k = 0; k < K; k++) {
-      for (let l = 0; l < K; l++) {
-        let s = 0;
-        for (let g = 0; g < n; g++) s += G[k * n + g] * omega[g * n + l];
-        sym[k * K + l] = s;
-      }
-    }
-    if (constraint === 'sphere') {
-      for (let k = 0; k < K; k++) H[k * n + k] -= sym[k * K + k] / omega[k * n + k];
-      return;
-    }
-    for (let k = 0; k < K; k++) {
-      for (let l = 0; l < K; l++) H[k * n + l] -= 0.5 * (sym[k * K + l] + sym[l * K + k]);
-    }
-  }
 }

@@ -27,7 +27,7 @@ export interface KeyFigureRow {
 }
 
 /** "global 3, spurious k1=1: 1, not-converged 2": end-state classes of a set of seeds, by class and k1. */
-export function classCounts(ends: EndClassification[]): string {
+function classCounts(ends: EndClassification[]): string {
   const counts = new Map<string, number>();
   for (const e of ends) {
     const key = e.class === 'spurious' || e.class === 'saddle' ? `${e.class} k1=${e.k1}` : e.class;

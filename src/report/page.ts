@@ -69,7 +69,7 @@ function heatmaps(r: RunResult): PlotSpec[] {
 }
 
 /** Distinct final-loss levels predicted by the theory (d → ∞, per seed), most frequent first. */
-export function predictedLevels(r: RunResult): LossLevel[] {
+function predictedLevels(r: RunResult): LossLevel[] {
   const predictions = r.jobs
     .flatMap((job) => job.seeds)
     .map((s) => {

@@ -7,7 +7,7 @@ import type { PlotSpec } from './vega.js';
  */
 
 /** Losses at or below this are drawn at the floor: log axes cannot show 0, and |L| < 1e-9 is 0 anyway (equations.md §7.4). */
-export const LOSS_FLOOR = 1e-10;
+const LOSS_FLOOR = 1e-10;
 
 const WIDE = { width: 560, height: 340 };
 const SQUARE = { width: 270, height: 250 };

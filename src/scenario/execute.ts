@@ -1,11 +1,11 @@
 import { type Broadening, type SeedOutcome, broadening } from '../compare/broadening.js';
+import { maxAbsDifference } from '../compare/deviation.js';
 import { type Verdict, type Violation, checkTolerances, toleranceVerdicts } from '../compare/tolerances.js';
 import type { Trajectory } from '../data/trajectory.js';
 import { createProgress } from '../report/progress.js';
-import type { JobResult, SeedRecord } from './job.js';
 import { runJobs } from './pool.js';
 import type { ResolvedRun, Scenario } from './resolve.js';
-import { jobCost, validateJobs } from './job.js';
+import { type JobResult, type SeedRecord, jobCost, validateJobs } from './job.js';
 import { type PerturbationResult, executePerturbation } from './perturbation.js';
 
 export interface RunResult {
@@ -34,22 +34,13 @@ export interface ExecuteOptions {
   progress?: boolean;
 }
 
-function maxEntryDifference(x: Float64Array, y: Float64Array, from: number, to: number): number {
-  let m = 0;
-  for (let i = from; i < to; i++) {
-    const a = Math.abs(x[i] - y[i]);
-    if (!(a <= m)) m = a;
-  }
-  return m;
-}
-
 /** The d → ∞ prediction of a seed: the T = I reference when it is a separate run, else the same-init theory. */
 export function predictionOf(record: SeedRecord): Trajectory {
   return record.reference ?? record.theory;
 }
 
 /** A seed's contribution to the broadening statistics, compared at the last common recorded time. */
-export function seedOutcome(d: number, record: SeedRecord): SeedOutcome {
+function seedOutcome(d: number, record: SeedRecord): SeedOutcome {
   const net = record.network;
   const prediction = predictionOf(record);
   const last = Math.min(net.times.length, prediction.times.length) - 1;
@@ -61,8 +52,8 @@ export function seedOutcome(d: number, record: SeedRecord): SeedOutcome {
     finite: record.status !== 'diverged' && Number.isFinite(finalLoss),
     finalLoss,
     predictedFinalLoss: prediction.loss[last],
-    finalQDeviation: maxEntryDifference(net.states[last], prediction.states[last], 0, L.nQ),
-    finalRDeviation: maxEntryDifference(net.states[last], prediction.states[last], L.rOffset, L.aOffset),
+    finalQDeviation: maxAbsDifference(net.states[last], prediction.states[last], 0, L.nQ),
+    finalRDeviation: maxAbsDifference(net.states[last], prediction.states[last], L.rOffset, L.aOffset),
     trajectory: record.deviation,
   };
 }

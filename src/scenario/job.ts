@@ -76,7 +76,7 @@ function scenarioPath(runIndex: number, dIndex: number): (key: keyof TrainConfig
 }
 
 /** The network engine's configuration of one job (validated; InputError names the scenario's JSON path). */
-export function trainConfigFor(scenario: Scenario, job: Job): TrainConfig {
+function trainConfigFor(scenario: Scenario, job: Job): TrainConfig {
   const run = scenario.runs[job.runIndex];
   const { K, M, activation, alpha, teacher } = scenario.model;
   const online = run.composition.gradient === 'online';

@@ -5,7 +5,7 @@ import { type PerturbationRow, embedWithZeroUnit, perturbationStudy } from '../l
 import type { StabilityReport } from '../landscape/stability.js';
 import { activationByName } from '../theory/activations/index.js';
 import { Flow } from '../theory/flow.js';
-import { type Overlaps, identity } from '../theory/overlaps.js';
+import { teacherOnlyOverlaps } from '../theory/overlaps.js';
 import type { Scenario } from './resolve.js';
 
 /** One perturbed fixed point: a K = M family, or that family embedded into K = M + 1. */
@@ -30,10 +30,6 @@ export interface PerturbationResult {
   wallSeconds: number;
 }
 
-function teacherOnly(K: number, M: number): Overlaps {
-  return { K, M, Q: identity(K), R: new Float64Array(K * M), T: identity(M), a: new Float64Array(K).fill(1), v: new Float64Array(M).fill(1) };
-}
-
 /**
  * The Appendix D protocol for each requested k1 (src/landscape/perturb.ts): solve the K = M family
  * (its lowest-loss stable root of the block ansatz — the protocol probes minima, and for some k1 the
@@ -47,7 +43,7 @@ export function executePerturbation(scenario: Scenario): PerturbationResult | nu
   const started = performance.now();
   const { K, M, activation, alpha } = scenario.model;
   const act = activationByName(activation, alpha);
-  const flow = new Flow('gd', act, teacherOnly(K, M), { lr: spec.lr });
+  const flow = new Flow('gd', act, teacherOnlyOverlaps(K, M), { lr: spec.lr });
   const options = { sigmas: spec.sigmas, d: spec.d, tRelax: spec.tRelax, repetitions: spec.repetitions, seed: spec.seed };
   const cases: PerturbationCase[] = [];
   const missing: number[] = [];

@@ -1,24 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { InputError } from '../errors.js';
+import { readJsonFile } from '../io/read-json.js';
 import { validateJobs } from './job.js';
 import type { FlowName } from '../theory/flow.js';
-import {
-  type ParsedScenario,
-  type RunInput,
-  ScenarioSchema,
-  type Tolerances,
-  type CONSTRAINTS,
-  type GRADIENT_SOURCES,
-  type LAYERS,
-} from './schema.js';
-
-export interface Composition {
-  gradient: (typeof GRADIENT_SOURCES)[number];
-  constraint: (typeof CONSTRAINTS)[number];
-  layers: (typeof LAYERS)[number];
-}
+import { OPTIMIZER_PRESETS, type OptimizerComposition as Composition } from '../network/config.js';
+import { type ParsedScenario, type RunInput, ScenarioSchema, type Tolerances } from './schema.js';
 
 /** One network run with every default filled and the theory it is compared with. */
 export interface ResolvedRun extends Omit<RunInput, 'optimizer' | 'seeds' | 'lrReadout'> {
@@ -40,21 +27,13 @@ export interface Scenario extends Omit<ParsedScenario, 'runs' | 'output' | '$sch
   outputDir: string;
 }
 
-export const PRESET_COMPOSITIONS: Record<string, Composition> = {
-  sgd: { gradient: 'online', constraint: 'none', layers: 'first' },
-  gd: { gradient: 'population', constraint: 'none', layers: 'first' },
-  ngd: { gradient: 'population', constraint: 'sphere', layers: 'first' },
-  ongd: { gradient: 'population', constraint: 'stiefel', layers: 'first' },
-  gd2l: { gradient: 'population', constraint: 'none', layers: 'both' },
-};
-
 /**
  * The mean-field flow a composition is compared with, or null when the theory has none. GD-type runs
  * (population, and empirical as its finite-sample approximation) follow the gradient flows of §4.1,
  * 4.3–4.5; online SGD follows §4.2 (first layer, unconstrained: the constrained SGD terms of §4.4–4.5
  * are derived but not verified, and not implemented).
  */
-export function flowOf(c: Composition): FlowName | null {
+function flowOf(c: Composition): FlowName | null {
   if (c.gradient === 'online') return c.constraint === 'none' && c.layers === 'first' ? 'sgd' : null;
   if (c.layers === 'both') return c.constraint === 'none' ? 'gd2l' : null;
   return c.constraint === 'none' ? 'gd' : c.constraint === 'sphere' ? 'ngd' : 'ongd';
@@ -66,7 +45,7 @@ export function flowOf(c: Composition): FlowName | null {
  * run's dt (src/theory/gd-map.ts): a population run follows it to float32 round-off at any d and dt,
  * and an empirical run is its finite-sample approximation, step for step.
  */
-export function theoryMethodOf(method: ParsedScenario['theory']['method'], c: Composition): ResolvedRun['theoryMethod'] {
+function theoryMethodOf(method: ParsedScenario['theory']['method'], c: Composition): ResolvedRun['theoryMethod'] {
   if (method !== 'auto') return method;
   return c.gradient === 'online' ? 'dopri5' : 'map';
 }
@@ -138,7 +117,7 @@ function resolveRun(run: RunInput, i: number, scenario: ParsedScenario, ids: Set
   if (ids.has(run.id)) throw new InputError(`${at}.id`, `duplicate run id "${run.id}"`);
   ids.add(run.id);
   const preset = typeof run.optimizer === 'string' ? run.optimizer : null;
-  const composition = preset ? PRESET_COMPOSITIONS[preset] : (run.optimizer as Composition);
+  const composition = preset ? OPTIMIZER_PRESETS[preset] : (run.optimizer as Composition);
   const flow = flowOf(composition);
   if (!flow) {
     throw new InputError(`${at}.optimizer`, `no mean-field flow for ${composition.gradient}/${composition.constraint}/${composition.layers}: the theory covers online/none/first and population or empirical with none|sphere|stiefel (first layer) or none (both layers)`);
@@ -220,17 +199,5 @@ export function resolveScenario(json: unknown): Scenario {
 
 /** Read and resolve a scenario file; unreadable or non-JSON files are InputErrors naming the file. */
 export function loadScenario(path: string): Scenario {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new InputError(path, `cannot read the scenario file (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new InputError(path, `not valid JSON (${(err as Error).message})`);
-  }
-  return resolveScenario(json);
+  return resolveScenario(readJsonFile(path, path, 'the scenario file'));
 }

@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { ACTIVATION_NAMES, DEFAULT_LEAKY_ALPHA } from '../theory/activations/index.js';
 import { DEFAULT_ATOL, DEFAULT_RTOL } from '../theory/solvers/types.js';
+import { CONSTRAINTS, GRADIENT_SOURCES, LAYERS, OPTIMIZER_NAMES } from '../network/config.js';
 
 /**
  * The scenario file (scenarios/*.json): one study = a model, network runs over a list of d and seeds,
  * the theory started from each seed's own initial overlaps, comparisons with tolerances, and an output
  * directory. Every object is strict (unknown keys are errors); numbers must be finite (zod 4 rejects
  * ±Infinity, e.g. a JSON 1e999). Defaults are filled in by parsing, so the resolved scenario written to
- * config.json shows every value used. Cross-field rules live in ./validate.ts.
+ * config.json shows every value used. Cross-field rules live in ./resolve.ts.
  */
 
 const positive = () => z.number().positive();
@@ -18,11 +19,8 @@ const identifier = () =>
     .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must start with a letter or digit and contain only letters, digits, ".", "_", "-"')
     .max(64);
 
-export const OPTIMIZER_PRESETS = ['sgd', 'gd', 'ngd', 'ongd', 'gd2l'] as const;
-export const GRADIENT_SOURCES = ['population', 'online', 'empirical'] as const;
-export const CONSTRAINTS = ['none', 'sphere', 'stiefel'] as const;
-export const LAYERS = ['first', 'both'] as const;
-export const BACKENDS = ['wasm', 'cpu', 'node'] as const;
+/** Backends a scenario may name (no `auto`: a study must say what it ran on). */
+const BACKENDS = ['wasm', 'cpu', 'node'] as const;
 
 const OptimizerComposition = z
   .strictObject({
@@ -36,7 +34,7 @@ const SlopeBounds = z
   .strictObject({ min: z.number().optional(), max: z.number().optional() })
   .describe('Bounds on a fitted log–log slope against d; at least one of min, max.');
 
-export const TolerancesSchema = z
+const TolerancesSchema = z
   .strictObject({
     maxLossDeviation: positive().optional().describe('max over seeds, d and recorded t of |loss_network − loss_theory|'),
     maxQDeviation: positive().optional().describe('max over seeds, d, t and entries of |Q_network − Q_theory|'),
@@ -48,9 +46,9 @@ export const TolerancesSchema = z
   })
   .describe('Tolerances checked by `scm-harness check`; each absent tolerance is not checked.');
 
-export const RunSchema = z.strictObject({
+const RunSchema = z.strictObject({
   id: identifier().describe('Name of the run in tables, plots and violations.'),
-  optimizer: z.union([z.enum(OPTIMIZER_PRESETS), OptimizerComposition]).describe('Preset name or composition.'),
+  optimizer: z.union([z.enum(OPTIMIZER_NAMES), OptimizerComposition]).describe('Preset name or composition.'),
   lr: positive().describe('Learning rate η (equations.md §3).'),
   lrReadout: positive().optional().describe('Readout learning rate η_a (two-layer runs); default η.'),
   batch: positiveInt().default(1).describe('Mini-batch size B of online SGD.'),
@@ -72,7 +70,7 @@ export const RunSchema = z.strictObject({
   tolerances: TolerancesSchema.prefault({}),
 });
 
-export const PerturbationSchema = z
+const PerturbationSchema = z
   .strictObject({
     id: identifier().default('perturbation'),
     k1: z
@@ -154,7 +152,6 @@ export const ScenarioSchema = z
   })
   .describe('scm-harness scenario: one study comparing real finite-d networks with the mean-field theory.');
 
-export type ScenarioInput = z.input<typeof ScenarioSchema>;
 export type ParsedScenario = z.output<typeof ScenarioSchema>;
 export type RunInput = z.output<typeof RunSchema>;
 export type Tolerances = z.output<typeof TolerancesSchema>;

@@ -136,7 +136,7 @@ export class Flow {
       case 'gd':
       case 'gd2l':
       case 'sgd':
-        this.plainGradientFlow(A, x, dx);
+        this.plainGradientFlow(A, dx);
         break;
       case 'ngd':
         this.sphereFlow(A, x, dx);
@@ -154,7 +154,7 @@ export class Flow {
   }
 
   /** §4.1: dQ_kl = A_kl + A_lk, dR_km = A_{k,K+m}. */
-  private plainGradientFlow(A: Float64Array, _x: Float64Array, dx: Float64Array): void {
+  private plainGradientFlow(A: Float64Array, dx: Float64Array): void {
     const { upper, lower } = this;
     const nQ = this.layout.nQ;
     for (let i = 0; i < nQ; i++) dx[i] = A[upper[i]] + A[lower[i]];

@@ -1,8 +1,8 @@
-import { VARIANCE_FLOOR } from './activations/activation.js';
 import { InputError } from '../errors.js';
 import type { Flow } from './flow.js';
 import { readoutGradient } from './loss.js';
-import { driftFromStein } from './stein.js';
+import { studentConstraintOf } from './init.js';
+import { driftFromStein, tangentCoefficients } from './stein.js';
 import { SymmetricWorkspace, inverseSqrtSymmetric } from './symmetric-eigen.js';
 
 /**
@@ -82,7 +82,7 @@ export class PopulationGdMap {
     const K = L.K;
     flow.fieldAndStein(x, omega, c, G);
     for (let k = 0; k < K; k++) for (let g = 0; g < n; g++) G[k * n + g] *= c[k];
-    this.tangentCoefficients();
+    this.updateCoefficients();
     // X = HΩ (the product of a K×n matrix with the symmetric Ω), Q̃ = X Hᵀ, R̃ = X_{:,K:n}.
     driftFromStein(H, omega, K, n, X);
     for (let k = 0; k < K; k++) {
@@ -109,35 +109,16 @@ export class PopulationGdMap {
     }
   }
 
-  /** H: the network's (tangent) update of W in the u-basis, see the class comment. */
-  private tangentCoefficients(): void {
+  /**
+   * H = E − τ·(tangent projection of G): the network's (tangent) update of W in the u-basis, see the
+   * class comment (gram serves as scratch; it is overwritten with Q̃ afterwards).
+   */
+  private updateCoefficients(): void {
     const { flow, n, omega, G, H, gram, tau } = this;
     const K = flow.layout.K;
-    for (let i = 0; i < H.length; i++) H[i] = -tau * G[i];
-    switch (flow.name) {
-      case 'ngd':
-        for (let k = 0; k < K; k++) {
-          let pkk = 0;
-          for (let g = 0; g < n; g++) pkk += G[k * n + g] * omega[g * n + k];
-          H[k * n + k] += 1 + (tau * pkk) / Math.max(omega[k * n + k], VARIANCE_FLOOR);
-        }
-        break;
-      case 'ongd':
-        // gram temporarily holds P_W = G Ω_{:,0:K}.
-        for (let k = 0; k < K; k++) {
-          for (let l = 0; l < K; l++) {
-            let s = 0;
-            for (let g = 0; g < n; g++) s += G[k * n + g] * omega[g * n + l];
-            gram[k * K + l] = s;
-          }
-        }
-        for (let k = 0; k < K; k++) {
-          for (let l = 0; l < K; l++) H[k * n + l] += (k === l ? 1 : 0) + 0.5 * tau * (gram[k * K + l] + gram[l * K + k]);
-        }
-        break;
-      default:
-        for (let k = 0; k < K; k++) H[k * n + k] += 1;
-    }
+    tangentCoefficients(studentConstraintOf(flow.name), G, omega, K, n, gram, H);
+    for (let i = 0; i < H.length; i++) H[i] *= -tau;
+    for (let k = 0; k < K; k++) H[k * n + k] += 1;
   }
 
   /** gd, gd2l: (Q', R') = (Q̃, R̃). */

@@ -56,14 +56,17 @@ export function studentConstraintOf(flow: FlowName): StudentConstraint {
   return flow === 'ngd' ? 'sphere' : flow === 'ongd' ? 'stiefel' : 'none';
 }
 
-/** Row Gram matrix A Bᵀ/d of row-major A (rowsA×d) and B (rowsB×d), float64: the overlap definition (§0). */
-export function rowGram(A: Float64Array, rowsA: number, B: Float64Array, rowsB: number, d: number): Float64Array {
+/**
+ * Row Gram matrix A Bᵀ/norm of row-major A (rowsA×d) and B (rowsB×d), float64. The default norm = d is
+ * the overlap definition (§0); norm = 1 gives the plain product A Bᵀ.
+ */
+export function rowGram(A: Float64Array, rowsA: number, B: Float64Array, rowsB: number, d: number, norm = d): Float64Array {
   const G = new Float64Array(rowsA * rowsB);
   for (let i = 0; i < rowsA; i++) {
     for (let j = 0; j < rowsB; j++) {
       let dot = 0;
       for (let x = 0; x < d; x++) dot += A[i * d + x] * B[j * d + x];
-      G[i * rowsB + j] = dot / d;
+      G[i * rowsB + j] = dot / norm;
     }
   }
   return G;

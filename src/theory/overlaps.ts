@@ -35,6 +35,14 @@ export function identity(n: number): Float64Array {
 }
 
 /**
+ * Q = I, R = 0, T = I, a = v = 1: the overlaps a Flow needs as its `fixed` part (teacher T, readouts v)
+ * when the states themselves come from elsewhere (the k1 ansatz, random initialisations).
+ */
+export function teacherOnlyOverlaps(K: number, M: number): Overlaps {
+  return { K, M, Q: identity(K), R: new Float64Array(K * M), T: identity(M), a: new Float64Array(K).fill(1), v: new Float64Array(M).fill(1) };
+}
+
+/**
  * Joint Gram matrix of students and teachers, Ω = [[Q, R], [Rᵀ, T]] (n = K+M, row-major): the covariance
  * of the field vector h (equations.md §0), exact at any d.
  */
@@ -107,11 +115,18 @@ function checkSymmetric(A: Float64Array, n: number, where: string): void {
   }
 }
 
-/** Smallest eigenvalue of a symmetric n×n matrix (ml-matrix; n ≤ a few dozen here). */
+/**
+ * Eigenvalues and eigenvectors (as columns) of a symmetric n×n matrix, row-major (ml-matrix; n ≤ a few
+ * dozen here). The allocation-free Jacobi of symmetric-eigen.ts serves the per-step hot path instead.
+ */
+export function symmetricEigen(A: Float64Array, n: number): { values: number[]; vectors: Matrix } {
+  const eig = new EigenvalueDecomposition(Matrix.from1DArray(n, n, A.subarray(0, n * n)), { assumeSymmetric: true });
+  return { values: eig.realEigenvalues, vectors: eig.eigenvectorMatrix };
+}
+
+/** Smallest eigenvalue of a symmetric n×n matrix (row-major). */
 export function minEigenvalue(A: Float64Array, n: number): number {
-  const rows = Array.from({ length: n }, (_, i) => Array.from(A.subarray(i * n, (i + 1) * n)));
-  const eig = new EigenvalueDecomposition(new Matrix(rows), { assumeSymmetric: true });
-  return Math.min(...eig.realEigenvalues);
+  return Math.min(...symmetricEigen(A, n).values);
 }
 
 /**

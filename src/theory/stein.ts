@@ -1,4 +1,5 @@
 import { type Activation, VARIANCE_FLOOR, clipCorrelation } from './activations/activation.js';
+import type { StudentConstraint } from './init.js';
 
 const TWO_PI = 2 * Math.PI;
 
@@ -139,6 +140,42 @@ export function driftFromStein(S: Float64Array, omega: Float64Array, K: number, 
       for (let b = 0; b < n; b++) a0 += S[sa + b] * omega[r0 + b];
       out[sa + g] = a0;
     }
+  }
+}
+
+/**
+ * Coefficients H (K×n) of the tangent projection of an update direction G U (G: K×n coefficients in the
+ * u-basis of §5, U = [W; W*]) onto the constraint's tangent space at W:
+ * - none: H = G;
+ * - sphere (§4.4): (I − w_k w_kᵀ/|w_k|²) per row, H_k = G_k − ((GΩ)_kk/Ω_kk) e_k;
+ * - Stiefel (§4.5): X − sym(X Wᵀ/d) W with X = GU, H = G − [sym(G Ω_{:,0:K}), 0].
+ * `work` (K×K) is scratch; it ends holding (GΩ)_{:,0:K} unless constraint = none. Allocates nothing.
+ */
+export function tangentCoefficients(
+  constraint: StudentConstraint,
+  G: Float64Array,
+  omega: Float64Array,
+  K: number,
+  n: number,
+  work: Float64Array,
+  H: Float64Array,
+): void {
+  H.set(G);
+  if (constraint === 'none') return;
+  const GW = work;
+  for (let k = 0; k < K; k++) {
+    for (let l = 0; l < K; l++) {
+      let s = 0;
+      for (let g = 0; g < n; g++) s += G[k * n + g] * omega[g * n + l];
+      GW[k * K + l] = s;
+    }
+  }
+  if (constraint === 'sphere') {
+    for (let k = 0; k < K; k++) H[k * n + k] -= GW[k * K + k] / Math.max(omega[k * n + k], VARIANCE_FLOOR);
+    return;
+  }
+  for (let k = 0; k < K; k++) {
+    for (let l = 0; l < K; l++) H[k * n + l] -= 0.5 * (GW[k * K + l] + GW[l * K + k]);
   }
 }
 

@@ -55,6 +55,16 @@ describe('Levenberg–Marquardt', () => {
     expect(root.status).not.toBe('converged');
     expect(root.residual).toBeGreaterThanOrEqual(1);
   });
+
+  it('reports a start with a NaN in any component as non-finite (not only in the last one)', () => {
+    const F = (y: Float64Array, out: Float64Array) => {
+      out[0] = Number.NaN;
+      out[1] = y[1];
+    };
+    const root = levenbergMarquardt(F, Float64Array.from([0.5, 0.5]));
+    expect(root.status).toBe('non-finite');
+    expect(root.residual).toBeNaN();
+  });
 });
 
 describe('free coordinates of the constrained flows', () => {

@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { provenance } from '../../io/provenance.js';
+import { readJsonFile } from '../../io/read-json.js';
 import { countAntiAligned } from '../../landscape/classify.js';
 import { type FamilySolution, solveFamily } from '../../landscape/families.js';
 import { NEWTON_TOLERANCE, solveFixedPoint } from '../../landscape/newton.js';
@@ -13,11 +13,12 @@ import { analyseStability } from '../../landscape/stability.js';
 import { csvText } from '../../report/csv.js';
 import { ACTIVATION_NAMES, DEFAULT_LEAKY_ALPHA, activationByName } from '../../theory/activations/index.js';
 import { Flow, type FlowName } from '../../theory/flow.js';
-import { type Overlaps, identity, overlapsFromJSON, overlapsToJSON } from '../../theory/overlaps.js';
+import { type Overlaps, overlapsFromJSON, overlapsToJSON, teacherOnlyOverlaps } from '../../theory/overlaps.js';
+import { maxAbs } from '../../theory/solvers/solve.js';
 import { parseEnum, parseNonNegativeInteger, parseNonNegativeNumber, parsePositiveInteger, parsePositiveNumber, parseSeedList, rejectFlag } from '../parse.js';
 
 /** The flows whose fixed points are solved here (sgd's depend on η through the η² term: not a landscape). */
-export const FIXED_POINT_OPTIMIZERS: readonly FlowName[] = ['gd', 'gd2l', 'ngd', 'ongd'];
+const FIXED_POINT_OPTIMIZERS: readonly FlowName[] = ['gd', 'gd2l', 'ngd', 'ongd'];
 
 type Flags = Record<string, string | undefined>;
 
@@ -34,23 +35,8 @@ interface Resolved {
   out: string;
 }
 
-function readOverlapsFile(path: string): Overlaps {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new InputError('--from', `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
-  try {
-    return overlapsFromJSON(JSON.parse(text), '--from');
-  } catch (err) {
-    if (err instanceof InputError) throw err;
-    throw new InputError('--from', `${path} is not valid JSON: ${(err as Error).message}`);
-  }
-}
-
 /** Validate every flag (and read --from) before anything is computed or written. */
-export function resolveFixedPointFlags(f: Flags): Resolved {
+function resolveFixedPointFlags(f: Flags): Resolved {
   const optimizer = parseEnum(f.optimizer, FIXED_POINT_OPTIMIZERS, '--optimizer', 'gd');
   const activation = parseEnum(f.activation, ACTIVATION_NAMES, '--activation', 'relu');
   if (activation !== 'leaky-relu') rejectFlag(f.alpha, '--alpha', 'only applies to --activation leaky-relu');
@@ -64,7 +50,7 @@ export function resolveFixedPointFlags(f: Flags): Resolved {
   let M: number;
   if (f.from !== undefined) {
     rejectFlag(f.k1, '--k1', 'cannot be combined with --from (the start comes from the file)');
-    const overlaps = readOverlapsFile(f.from);
+    const overlaps = overlapsFromJSON(readJsonFile(f.from, '--from'), '--from');
     K = parsePositiveInteger(f.K, '--K', overlaps.K);
     M = parsePositiveInteger(f.M, '--M', overlaps.M);
     if (K !== overlaps.K) throw new InputError('--K', `is ${K} but ${f.from} has K = ${overlaps.K}`);
@@ -99,13 +85,11 @@ export function resolveFixedPointFlags(f: Flags): Resolved {
 }
 
 function flowFor(r: Resolved, K: number, M: number): Flow {
-  const fixed = { K, M, Q: identity(K), R: new Float64Array(K * M), T: identity(M), a: new Float64Array(K).fill(1), v: new Float64Array(M).fill(1) };
-  return new Flow(r.optimizer, activationByName(r.activation, r.alpha ?? undefined), fixed, { lr: r.lr });
+  return new Flow(r.optimizer, activationByName(r.activation, r.alpha ?? undefined), teacherOnlyOverlaps(K, M), { lr: r.lr });
 }
 
 /** Newton from a given state (--from): one fixed point, its k1 by matching, its stability. */
-function fixedPointFrom(r: Resolved, overlaps: Overlaps): FamilySolution {
-  const flow = new Flow(r.optimizer, activationByName(r.activation, r.alpha ?? undefined), overlaps, { lr: r.lr });
+function fixedPointFrom(r: Resolved, flow: Flow, overlaps: Overlaps): FamilySolution {
   const x0 = flow.pack(overlaps);
   const stability0 = analyseStability(flow, x0);
   // At the global minimum the Jacobian is singular (equations.md §7.4): report it, do not solve there.
@@ -113,13 +97,12 @@ function fixedPointFrom(r: Resolved, overlaps: Overlaps): FamilySolution {
   const x = solved?.x ?? x0;
   const rhs = new Float64Array(x.length);
   flow.rhs(x, rhs);
-  const residual = rhs.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
   return {
     k1: countAntiAligned(flow.unpack(x)),
     scalars: {},
     reducedResidual: Number.NaN,
     x,
-    residual,
+    residual: maxAbs(rhs),
     status: solved?.status ?? 'converged',
     loss: flow.loss(x),
     stability: solved ? analyseStability(flow, x) : stability0,
@@ -128,13 +111,13 @@ function fixedPointFrom(r: Resolved, overlaps: Overlaps): FamilySolution {
 
 const PERTURBATION_COLUMNS = ['case', 'k1', 'solution', 'K', 'sigma', 'repetitions', 'loss_gap_mean', 'loss_gap_sd', 'distance_mean', 'distance_sd', 'initial_distance_mean'];
 
-export function runFixedPoints(flags: Flags): void {
+function runFixedPoints(flags: Flags): void {
   const r = resolveFixedPointFlags(flags);
   const started = performance.now();
   const found: { solution: FamilySolution; index: number; flow: Flow }[] = [];
   if (r.source.kind === 'file') {
     const flow = new Flow(r.optimizer, activationByName(r.activation, r.alpha ?? undefined), r.source.overlaps, { lr: r.lr });
-    found.push({ solution: fixedPointFrom(r, r.source.overlaps), index: 0, flow });
+    found.push({ solution: fixedPointFrom(r, flow, r.source.overlaps), index: 0, flow });
   } else {
     const flow = flowFor(r, r.K, r.M);
     for (const k1 of r.source.k1) {

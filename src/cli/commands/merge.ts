@@ -4,7 +4,7 @@ import { InputError } from '../../errors.js';
 import { mergeStats } from '../../landscape/stats-merge.js';
 
 /** `merge DIR... --out DIR`: combine the shards of a stats run (stats-merge.ts). */
-export async function runMergeCommand(dirs: string[], f: { out?: string }): Promise<void> {
+async function runMergeCommand(dirs: string[], f: { out?: string }): Promise<void> {
   if (f.out === undefined) throw new InputError('--out', 'is required (the output directory)');
   const result = await mergeStats(dirs, resolve(f.out));
   const global = result.table.find((r) => r.group === 'paper' && r.category === 'global');

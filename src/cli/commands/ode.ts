@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { provenance } from '../../io/provenance.js';
+import { readJsonFile } from '../../io/read-json.js';
 import { trajectoryCsv, trajectoryRows } from '../../io/trajectory-csv.js';
 import { ACTIVATION_NAMES, DEFAULT_LEAKY_ALPHA } from '../../theory/activations/index.js';
 import { FLOW_NAMES } from '../../theory/flow.js';
@@ -23,7 +23,7 @@ import {
 } from '../parse.js';
 
 /** Defaults of `ode` (all recorded in config.json). */
-export const ODE_DEFAULTS = {
+const ODE_DEFAULTS = {
   lr: 1,
   tMax: 100,
   seed: 1,
@@ -48,22 +48,6 @@ interface ResolvedOde {
   out: string | null;
 }
 
-function readInitFile(path: string): Overlaps {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new InputError('--init', `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new InputError('--init', `${path} is not valid JSON: ${(err as Error).message}`);
-  }
-  return overlapsFromJSON(json, '--init');
-}
-
 /** ngd and ongd evolve on constraint sets (equations.md §4.4–4.5): the initial Q must lie on them. */
 function checkConstraint(o: Overlaps, constraint: StudentConstraint): void {
   if (constraint === 'none') return;
@@ -84,7 +68,7 @@ function resolveInit(f: OdeFlags, constraint: StudentConstraint): { init: OdeCon
   if (f.init !== undefined) {
     rejectFlag(f.initD, '--init-d', 'cannot be combined with --init (the initial overlaps come from the file)');
     rejectFlag(f.seed, '--seed', 'cannot be combined with --init (the initial overlaps come from the file)');
-    const initial = readInitFile(f.init);
+    const initial = overlapsFromJSON(readJsonFile(f.init, '--init'), '--init');
     const K = parsePositiveInteger(f.K, '--K', initial.K);
     const M = parsePositiveInteger(f.M, '--M', initial.M);
     if (K !== initial.K) throw new InputError('--K', `is ${K} but ${f.init} has K = ${initial.K} (rows of Q)`);
@@ -100,7 +84,7 @@ function resolveInit(f: OdeFlags, constraint: StudentConstraint): { init: OdeCon
 }
 
 /** Parse and validate every flag (and the init file) before anything is written. */
-export function resolveOdeFlags(f: OdeFlags): ResolvedOde {
+function resolveOdeFlags(f: OdeFlags): ResolvedOde {
   const activation = parseEnum(f.activation, ACTIVATION_NAMES, '--activation');
   const optimizer = parseEnum(f.optimizer, FLOW_NAMES, '--optimizer');
   if (activation !== 'leaky-relu') rejectFlag(f.alpha, '--alpha', 'only applies to --activation leaky-relu');
@@ -173,7 +157,7 @@ function configDocument(r: ResolvedOde, run: OdeRun, wallSeconds: number): Recor
   };
 }
 
-export function runOdeCommand(flags: OdeFlags): void {
+function runOdeCommand(flags: OdeFlags): void {
   const resolved = resolveOdeFlags(flags);
   const started = performance.now();
   const run = runOde(resolved.config, resolved.initial);

@@ -5,7 +5,7 @@ import { allVerdicts } from '../../report/figures.js';
 import { writeReport } from '../../report/write.js';
 import { parsePositiveInteger } from '../parse.js';
 
-interface RunFlags {
+export interface RunFlags {
   out?: string;
   workers?: string;
 }
@@ -32,13 +32,18 @@ export async function runScenarioFile(name: 'run' | 'check', file: string, flags
   return result;
 }
 
-export function registerRun(program: Command): void {
-  program
-    .command('run')
-    .description('Run a scenario (networks at each d, the theory from each seed\'s initial overlaps, comparisons) and write its report')
+/** The scenario argument and the flags that `run` and `check` share. */
+export function scenarioCommand(program: Command, name: 'run' | 'check', description: string): Command {
+  return program
+    .command(name)
+    .description(description)
     .argument('<scenario>', 'scenario JSON file (see `scm-harness schema`)')
     .option('--out <dir>', 'report directory (default: the scenario\'s output.dir, else reports/<name>)')
-    .option('--workers <n>', 'worker threads for the (run, d) ensembles (default 1)')
+    .option('--workers <n>', 'worker threads for the (run, d) ensembles (default 1)');
+}
+
+export function registerRun(program: Command): void {
+  scenarioCommand(program, 'run', 'Run a scenario (networks at each d, the theory from each seed\'s initial overlaps, comparisons) and write its report')
     .action(async (file: string, flags: RunFlags) => {
       await runScenarioFile('run', file, flags);
     });

@@ -2,6 +2,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
 import { writeFileAtomic } from '../../io/atomic.js';
+import { provenance } from '../../io/provenance.js';
 import { FINISH_MODES, STATS_DEFAULTS, STATS_OPTIMIZERS, type StatsConfig, resolveStatsConfig } from '../../landscape/stats-config.js';
 import { paperAgrees } from '../../landscape/stats-report.js';
 import { runStats } from '../../landscape/stats-runner.js';
@@ -13,7 +14,7 @@ import { parseEnum, parseNonNegativeInteger, parseNonNegativeNumber, parsePositi
 type Flags = Record<string, string | undefined>;
 
 /** `--shard i/n`: this process runs initialisations i, i + n, i + 2n, … (0 ≤ i < n). */
-export function parseShard(text: string | undefined): { index: number; count: number } | undefined {
+function parseShard(text: string | undefined): { index: number; count: number } | undefined {
   if (text === undefined) return undefined;
   const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
   if (!m) throw new InputError('--shard', `must be i/n (e.g. 0/4), got "${text}"`);
@@ -87,17 +88,18 @@ function summaryLine(label: string, table: { group: string; category: string; fr
   return `${label}: ${n} runs (${computed} new, ${seconds.toFixed(1)} s): global ${pct('global')}, local ${pct('local')}, none ${pct('none')}\n`;
 }
 
-export async function runStatsCommand(f: Flags): Promise<void> {
+async function runStatsCommand(f: Flags): Promise<void> {
   if (f.out === undefined) throw new InputError('--out', 'is required (the output directory)');
   const out = resolve(f.out);
   const workers = parsePositiveInteger(f.workers, '--workers', 1);
   if (f.scenario !== undefined) {
     for (const [key, flag] of SCENARIO_EXCLUSIVE) rejectFlag(f[key], flag, 'is set by the scenario file (only --inits, --rows, --shard, --workers override it)');
-    const scenario = loadStatsScenario(f.scenario, {
+    const overrides = {
       inits: optional(f.inits, (s) => parsePositiveInteger(s, '--inits')),
       rows: optional(f.rows, (s) => parseSeedList(s, '--rows')),
       shard: parseShard(f.shard),
-    });
+    };
+    const scenario = loadStatsScenario(f.scenario, overrides);
     const lines: string[] = [`# ${scenario.name}`, '', scenario.description, '', `Source: ${scenario.source}`, '', '| K | M | runs | local % | global % | none % | paper local / global / none | within 3 SE |', '|---:|---:|---:|---:|---:|---:|---|---|'];
     for (const row of scenario.rows) {
       const progress = createProgress(`stats ${row.id}`, row.config.inits);
@@ -107,6 +109,9 @@ export async function runStatsCommand(f: Flags): Promise<void> {
       const pct = (c: string) => (100 * (result.table.find((t) => t.group === 'paper' && t.category === c)?.fraction ?? Number.NaN)).toFixed(2);
       lines.push(`| ${row.config.K} | ${row.config.M} | ${result.records.length} | ${pct('local')} | ${pct('global')} | ${pct('none')} | ${row.paper.local} / ${row.paper.global} / ${row.paper.none} | ${paperAgrees(result.table, result.records.length, row.paper) ? 'yes' : 'no'} |`);
     }
+    // Each row directory has its own config.json; this one records how the whole table was run.
+    const config = { command: 'stats', scenario: resolve(f.scenario), name: scenario.name, overrides, workers, rows: scenario.rows.map((r) => r.id), provenance: provenance() };
+    writeFileAtomic(join(out, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
     writeFileAtomic(join(out, 'summary.md'), `${lines.join('\n')}\n`);
     return;
   }

@@ -35,7 +35,7 @@ function given<T extends object>(input: T): Partial<T> {
 const optional = <T>(text: string | undefined, parse: (text: string) => T): T | undefined => (text === undefined ? undefined : parse(text));
 
 /** Flags → TrainInput (syntax only); resolveTrainConfig then fills defaults and checks consistency. */
-export function trainInputFromFlags(f: TrainFlags): { input: TrainInput; out: string; workers: number } {
+function trainInputFromFlags(f: TrainFlags): { input: TrainInput; out: string; workers: number } {
   if (f.out === undefined) throw new InputError('--out', 'is required (the output directory)');
   const workers = parsePositiveInteger(f.workers, '--workers', 1);
   const input: TrainInput = given({
@@ -74,7 +74,7 @@ function progressReporter(config: TrainConfig): ((p: { step: number; totalSteps:
   };
 }
 
-export async function runTrainCommand(flags: TrainFlags): Promise<void> {
+async function runTrainCommand(flags: TrainFlags): Promise<void> {
   const { input, out, workers } = trainInputFromFlags(flags);
   const config = resolveTrainConfig(input);
   let result: EnsembleResult;

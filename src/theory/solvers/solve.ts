@@ -172,7 +172,7 @@ export function solve(system: OdeSystem, x0: Float64Array, options: SolveOptions
 
 /**
  * Integrate several initial conditions with the same system and options (sequentially, one shared
- * set of Flow workspaces). This is the entry point the statistics work parallelises over workers.
+ * set of Flow workspaces).
  */
 export function solveMany(system: OdeSystem, x0s: readonly Float64Array[], options: SolveOptions): SolveResult[] {
   return x0s.map((x0) => solve(system, x0, options));
