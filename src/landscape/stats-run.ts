@@ -1,7 +1,7 @@
 import { activationByName } from '../theory/activations/index.js';
 import { Flow } from '../theory/flow.js';
 import { randomOverlaps, studentConstraintOf } from '../theory/init.js';
-import { identity } from '../theory/overlaps.js';
+import { teacherOnlyOverlaps } from '../theory/overlaps.js';
 import { solve } from '../theory/solvers/solve.js';
 import { CLASSIFY_DEFAULTS, type EndClass, classifyEndState } from './classify.js';
 import { solveFixedPoint } from './newton.js';
@@ -68,8 +68,7 @@ export class StatsContext {
 
   constructor(readonly config: StatsConfig) {
     const { K, M } = config;
-    const fixed = { K, M, Q: identity(K), R: new Float64Array(K * M), T: identity(M), a: new Float64Array(K).fill(1), v: new Float64Array(M).fill(1) };
-    this.flow = new Flow(config.optimizer, activationByName(config.activation, config.alpha ?? undefined), fixed, { lr: config.lr });
+    this.flow = new Flow(config.optimizer, activationByName(config.activation, config.alpha ?? undefined), teacherOnlyOverlaps(K, M), { lr: config.lr });
   }
 }
 

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { InputError } from '../errors.js';
+import { readJsonFile } from '../io/read-json.js';
 import { type StatsConfig, StatsConfigSchema, resolveStatsConfig } from './stats-config.js';
 import type { PaperRow } from './stats-report.js';
 
@@ -51,12 +51,7 @@ export interface StatsScenario {
  * (`--inits` to run a published table small, `--rows` to pick rows by K, `--shard` for job arrays).
  */
 export function loadStatsScenario(path: string, overrides: { inits?: number; rows?: number[]; shard?: { index: number; count: number } }): StatsScenario {
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    throw new InputError('--scenario', `cannot read ${path}: ${(err as Error).message}`);
-  }
+  const json = readJsonFile(path, '--scenario');
   const parsed = StatsScenarioSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

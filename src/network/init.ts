@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { InputError } from '../errors.js';
+import { readJsonFile } from '../io/read-json.js';
 import { NormalSampler } from '../random/normal.js';
 import { orthonormalTeacher } from '../theory/init.js';
 import type { TeacherInit } from './config.js';
@@ -39,13 +39,7 @@ function finiteRow(value: unknown, length: number, where: string): number[] {
 
 /** Read and validate {"W": K×d, "a"?: K}; errors name `where` plus the JSON path. */
 export function readInitialWeights(path: string, K: number, d: number, where: string): InitialWeights {
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    const reason = err instanceof SyntaxError ? `is not valid JSON: ${err.message}` : `cannot be read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`;
-    throw new InputError(where, `${path} ${reason}`);
-  }
+  const json = readJsonFile(path, where);
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new InputError(where, `${path} must hold a JSON object {"W": [[...]], "a"?: [...]}`);
   const obj = json as Record<string, unknown>;
   for (const key of Object.keys(obj)) if (key !== 'W' && key !== 'a') throw new InputError(`${where} ${path}: ${key}`, 'unknown key (expected W, a)');
