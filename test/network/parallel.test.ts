@@ -1,32 +1,20 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { assertBuilt, root } from '../helpers/built.js';
 
 /**
  * Worker threads load the compiled worker script (dist/network/worker.js), so these tests run the built
  * package: `npx tsc -p .` first. They fail (rather than skip) when dist/ is missing or older than src/.
  */
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const work = mkdtempSync(join(tmpdir(), 'scm-network-parallel-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-function assertBuilt(): void {
-  for (const dir of ['network', 'cli/commands']) {
-    for (const file of readdirSync(join(root, 'src', dir)).filter((f) => f.endsWith('.ts'))) {
-      const built = join(root, 'dist', dir, file.replace(/\.ts$/, '.js'));
-      if (!existsSync(built) || statSync(built).mtimeMs < statSync(join(root, 'src', dir, file)).mtimeMs) {
-        throw new Error(`${built} is missing or older than its source: run \`npx tsc -p .\` before this test`);
-      }
-    }
-  }
-}
-
 describe('seeds split over worker threads', () => {
   it('trainEnsembleParallel gives exactly the single-thread result', async () => {
-    assertBuilt();
+    assertBuilt(['network', 'cli/commands']);
     const { resolveTrainConfig } = await import(join(root, 'dist/network/config.js'));
     const { trainEnsemble } = await import(join(root, 'dist/network/train.js'));
     const { trainEnsembleParallel } = await import(join(root, 'dist/network/parallel.js'));
@@ -42,7 +30,7 @@ describe('seeds split over worker threads', () => {
   });
 
   it('`train --workers 2` writes the same CSVs as one thread', () => {
-    assertBuilt();
+    assertBuilt(['network', 'cli/commands']);
     const args = ['train', '--optimizer', 'sgd', '--activation', 'relu', '--K', '2', '--M', '2', '--d', '30', '--lr', '0.5', '--t-max', '1', '--seeds', '0..3'];
     const run = (dir: string, ...extra: string[]) => execFileSync(join(root, 'bin', 'scm-harness'), [...args, ...extra, '--out', dir], { stdio: 'pipe' });
     run(join(work, 'one'));
