@@ -1,3 +1,4 @@
+import { markdownTable } from '../io/markdown.js';
 import type { RunRecord } from './stats-run.js';
 
 /**
@@ -46,20 +47,18 @@ export function tableMarkdown(title: string, rows: TableRow[], total: number, ex
   const section = (heading: string, group: TableRow['group'], withPaper: boolean) => {
     const selected = rows.filter((r) => r.group === group);
     if (selected.length === 0) return;
-    lines.push(`## ${heading}`, '');
-    lines.push(withPaper ? '| category | count | % | ± SE (%) | paper (%) | z |' : '| category | count | % | ± SE (%) |');
-    lines.push(withPaper ? '|---|---:|---:|---:|---:|---:|' : '|---|---:|---:|---:|');
-    for (const r of selected) {
-      const cells = [r.category, String(r.count), pct(r.fraction), pct(r.se)];
+    const header = ['category', 'count', '%', '± SE (%)', ...(withPaper ? ['paper (%)', 'z'] : [])];
+    const cells = selected.map((r) => {
+      const row = [r.category, String(r.count), pct(r.fraction), pct(r.se)];
       if (withPaper && paper) {
         const published = paper[r.category as keyof typeof paper] / 100;
         // z against the binomial SE at the published rate (finite even when we observe 0 or n).
         const se = Math.sqrt((published * (1 - published)) / total);
-        cells.push(pct(published), se > 0 ? ((r.fraction - published) / se).toFixed(2) : '–');
+        row.push(pct(published), se > 0 ? ((r.fraction - published) / se).toFixed(2) : '–');
       }
-      lines.push(`| ${cells.join(' | ')} |`);
-    }
-    lines.push('');
+      return row;
+    });
+    lines.push(`## ${heading}`, '', markdownTable(header, cells, ['left', ...header.slice(1).map(() => 'right' as const)]), '');
   };
   section('Paper columns (Appendix G)', 'paper', paper !== undefined);
   section('Classes', 'class', false);

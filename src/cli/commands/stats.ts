@@ -7,6 +7,7 @@ import { FINISH_MODES, STATS_DEFAULTS, STATS_OPTIMIZERS, type StatsConfig, resol
 import { paperAgrees } from '../../landscape/stats-report.js';
 import { runStats } from '../../landscape/stats-runner.js';
 import { loadStatsScenario } from '../../landscape/stats-scenario.js';
+import { markdownTable } from '../../io/markdown.js';
 import { createProgress } from '../../report/progress.js';
 import { ACTIVATION_NAMES } from '../../theory/activations/index.js';
 import { parseEnum, parseNonNegativeInteger, parseNonNegativeNumber, parsePositiveInteger, parsePositiveNumber, parseSeedList, rejectFlag } from '../parse.js';
@@ -100,15 +101,18 @@ async function runStatsCommand(f: Flags): Promise<void> {
       shard: parseShard(f.shard),
     };
     const scenario = loadStatsScenario(f.scenario, overrides);
-    const lines: string[] = [`# ${scenario.name}`, '', scenario.description, '', `Source: ${scenario.source}`, '', '| K | M | runs | local % | global % | none % | paper local / global / none | within 3 SE |', '|---:|---:|---:|---:|---:|---:|---|---|'];
+    const tableRows: (string | number)[][] = [];
     for (const row of scenario.rows) {
       const progress = createProgress(`stats ${row.id}`, row.config.inits);
       const result = await runStats(row.config, join(out, row.id), { workers, paper: row.paper, onRecord: (_, done) => progress.update(done) });
       progress.done();
       process.stdout.write(summaryLine(row.id, result.table, result.records.length, result.computed, result.wallSeconds));
       const pct = (c: string) => (100 * (result.table.find((t) => t.group === 'paper' && t.category === c)?.fraction ?? Number.NaN)).toFixed(2);
-      lines.push(`| ${row.config.K} | ${row.config.M} | ${result.records.length} | ${pct('local')} | ${pct('global')} | ${pct('none')} | ${row.paper.local} / ${row.paper.global} / ${row.paper.none} | ${paperAgrees(result.table, result.records.length, row.paper) ? 'yes' : 'no'} |`);
+      tableRows.push([row.config.K, row.config.M, result.records.length, pct('local'), pct('global'), pct('none'), `${row.paper.local} / ${row.paper.global} / ${row.paper.none}`, paperAgrees(result.table, result.records.length, row.paper) ? 'yes' : 'no']);
     }
+    const header = ['K', 'M', 'runs', 'local %', 'global %', 'none %', 'paper local / global / none', 'within 3 SE'];
+    const table = markdownTable(header, tableRows, ['right', 'right', 'right', 'right', 'right', 'right', 'left', 'left']);
+    const lines = [`# ${scenario.name}`, '', scenario.description, '', `Source: ${scenario.source}`, '', table];
     // Each row directory has its own config.json; this one records how the whole table was run.
     const config = { command: 'stats', scenario: resolve(f.scenario), name: scenario.name, overrides, workers, rows: scenario.rows.map((r) => r.id), provenance: provenance() };
     writeFileAtomic(join(out, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
