@@ -4,10 +4,10 @@ import { activationByName } from '../theory/activations/index.js';
 import type { Activation } from '../theory/activations/activation.js';
 import { Flow } from '../theory/flow.js';
 import { randomOverlaps } from '../theory/init.js';
-import { type Overlaps, fieldCovariance, signedCoefficients } from '../theory/overlaps.js';
+import { type Overlaps, fieldCovariance, signedCoefficients } from '../model/overlaps.js';
 import { type SolveResult, buildSaveTimes, parseSaveTimes, solve } from '../theory/solvers/solve.js';
 import { driftNaive } from '../theory/stein.js';
-import type { StateLayout } from '../theory/state.js';
+import type { StateLayout } from '../model/state-layout.js';
 
 const WIDTHS = [2, 4, 8, 17, 20];
 const TRAJECTORY_K = 17;

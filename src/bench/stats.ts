@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type StatsConfig, type StatsConfigInput, resolveStatsConfig } from '../landscape/stats-config.js';
-import { type RunRecord, StatsContext, runInitialisation } from '../landscape/stats-run.js';
-import { runStats } from '../landscape/stats-runner.js';
+import { type StatsConfig, type StatsConfigInput, resolveStatsConfig } from '../landscape/stats/config.js';
+import { type RunRecord, StatsContext, runInitialisation } from '../landscape/stats/run.js';
+import { runStats } from '../studies/stats/runner.js';
 import type { Benchmark } from './index.js';
 
 /** Initialisations per throughput measurement (small: the figure is a rate, extrapolated to 1e4). */

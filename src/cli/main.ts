@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { InputError } from '../errors.js';
+import { InputError } from '../model/errors.js';
 import { provenance } from '../io/provenance.js';
 import { commands } from './commands/index.js';
 

@@ -1,4 +1,4 @@
-import { InputError } from '../errors.js';
+import { InputError } from '../model/errors.js';
 import { type SaveTimesSpec, parseDecimal, parseSaveTimes } from '../theory/solvers/save-times.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { Trajectory } from '../data/trajectory.js';
+import type { Trajectory } from '../model/trajectory.js';
 
 /** The quantities compared along a trajectory: loss, Q entries, R entries, readouts a (when trained). */
 export type DeviationQuantity = 'loss' | 'Q' | 'R' | 'a';

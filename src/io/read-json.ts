@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { InputError } from '../errors.js';
+import { InputError } from '../model/errors.js';
 
 /**
  * Read and parse a JSON input file (scenario, --init, --from ...). An unreadable file or invalid JSON is

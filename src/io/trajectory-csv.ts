@@ -1,5 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
-import type { Trajectory } from '../data/trajectory.js';
+import type { Trajectory } from '../model/trajectory.js';
 
 /**
  * THE trajectory writer (architecture.md "one CSV writer"), used by every command (ode, train, run,

@@ -1,6 +1,6 @@
-import { InputError } from '../errors.js';
+import { InputError } from '../model/errors.js';
 import type { Flow } from '../theory/flow.js';
-import type { StateLayout } from '../theory/state.js';
+import type { StateLayout } from '../model/state-layout.js';
 import { freeIndices } from './free-coordinates.js';
 
 /**

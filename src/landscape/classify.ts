@@ -1,4 +1,4 @@
-import type { Overlaps } from '../theory/overlaps.js';
+import type { Overlaps } from '../model/overlaps.js';
 
 /**
  * End-state classes (equations.md §7.9; the paper's App. G "Global / Local / None"):

@@ -1,6 +1,7 @@
 import type { Flow } from '../theory/flow.js';
 import { rowGram } from '../theory/init.js';
-import { fieldCovariance, identity, minEigenvalue } from '../theory/overlaps.js';
+import { fieldCovariance, identity } from '../model/overlaps.js';
+import { minEigenvalue } from '../theory/linalg/eigen.js';
 import { type BlockAnsatz, ReducedSystem, paperAnsatz } from './ansatz.js';
 import { type NewtonOptions, type NewtonStatus, levenbergMarquardt, solveFixedPoint } from './newton.js';
 import { STABILITY_DEFAULTS, type StabilityOptions, type StabilityReport, analyseStability } from './stability.js';

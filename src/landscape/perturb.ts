@@ -1,8 +1,9 @@
-import { InputError } from '../errors.js';
+import { InputError } from '../model/errors.js';
 import { NormalSampler } from '../random/normal.js';
 import type { Flow } from '../theory/flow.js';
 import { overlapsFromWeights } from '../theory/init.js';
-import { type Overlaps, fieldCovariance, symmetricEigen } from '../theory/overlaps.js';
+import { type Overlaps, fieldCovariance } from '../model/overlaps.js';
+import { symmetricEigen } from '../theory/linalg/eigen.js';
 import { solve } from '../theory/solvers/solve.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { CsvCell } from '../report/csv.js';
+import type { CsvCell } from '../io/csv.js';
 import { ANSATZ_SCALAR_NAMES } from './ansatz.js';
 import type { FamilySolution } from './families.js';
 import type { StabilityReport } from './stability.js';

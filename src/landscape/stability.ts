@@ -1,6 +1,7 @@
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import type { Flow } from '../theory/flow.js';
-import { fieldCovariance, symmetricEigen } from '../theory/overlaps.js';
+import { fieldCovariance } from '../model/overlaps.js';
+import { symmetricEigen } from '../theory/linalg/eigen.js';
 import { FreeCoordinates } from './free-coordinates.js';
 import { JACOBIAN_STEP, centralDifferenceJacobian } from './jacobian.js';
 

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { InputError } from '../errors.js';
+import { InputError } from '../model/errors.js';
 
 /**
  * TensorFlow.js backends the network engine can run on:

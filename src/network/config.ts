@@ -1,4 +1,4 @@
-import { InputError } from '../errors.js';
+import { InputError } from '../model/errors.js';
 import { ACTIVATION_NAMES, type ActivationName, DEFAULT_LEAKY_ALPHA } from '../theory/activations/index.js';
 import type { StudentConstraint } from '../theory/init.js';
 import { BACKEND_NAMES, type BackendName } from './backend.js';

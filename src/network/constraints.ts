@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { rowGram } from '../theory/init.js';
-import { SymmetricWorkspace, inverseSqrtSymmetric } from '../theory/symmetric-eigen.js';
+import { SymmetricWorkspace, inverseSqrtSymmetric } from '../theory/linalg/symmetric-eigen.js';
 import type { ConstraintName } from './config.js';
 
 /**

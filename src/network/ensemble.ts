@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InputError } from '../errors.js';
+import { InputError } from '../model/errors.js';
 import type { Activation } from '../theory/activations/activation.js';
 import { overlapsFromWeights } from '../theory/init.js';
-import type { Overlaps } from '../theory/overlaps.js';
+import type { Overlaps } from '../model/overlaps.js';
 import type { TrainConfig } from './config.js';
 import { type ConstraintStep, constraintStep, projectOntoConstraint } from './constraints.js';
 import { type InitialWeights, gaussianStudent, readInitialWeights, seedStreams, teacherWeights } from './init.js';
-import { PopulationGeometry } from './population.js';
+import { PopulationGeometry } from '../theory/population-geometry.js';
 import { EmpiricalSource, type EnsembleTensors, type GradientSourceStep, OnlineSource, PopulationSource, type SeedConstants, keepSeeds } from './sources.js';
 
 /** Float64 bookkeeping of one seed at one step (equations.md §0, §2, §5). */

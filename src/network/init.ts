@@ -1,4 +1,4 @@
-import { InputError } from '../errors.js';
+import { InputError } from '../model/errors.js';
 import { readJsonFile } from '../io/read-json.js';
 import { NormalSampler } from '../random/normal.js';
 import { orthonormalTeacher } from '../theory/init.js';

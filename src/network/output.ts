@@ -3,7 +3,7 @@ import { stringify } from 'csv-stringify/sync';
 import { writeFileAtomic } from '../io/atomic.js';
 import { provenance } from '../io/provenance.js';
 import { type KeyColumn, trajectoryCsv } from '../io/trajectory-csv.js';
-import { overlapsToJSON } from '../theory/overlaps.js';
+import { overlapsToJSON } from '../model/overlaps.js';
 import { CONVERGED_GRAD_NORM, CONVERGED_LOSS, type EnsembleResult, type SeedStatus } from './train.js';
 
 /** Key columns of trajectories.csv: `seed,step` in front of `t,loss,Q_1_1,...` (issue 3 contract). */

@@ -1,4 +1,4 @@
-import { InputError } from '../errors.js';
+import { InputError } from '../model/errors.js';
 import { buildSaveTimes, parseDecimal } from '../theory/solvers/save-times.js';
 
 /**

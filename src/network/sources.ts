@@ -3,7 +3,7 @@ import type { NormalSampler } from '../random/normal.js';
 import type { Activation } from '../theory/activations/activation.js';
 import { type DeviceActivation, deviceActivation } from './activation.js';
 import type { TrainConfig } from './config.js';
-import { PopulationGeometry } from './population.js';
+import { PopulationGeometry } from '../theory/population-geometry.js';
 
 /** The device state of the active seeds (leading dimension S = number of active seeds). */
 export interface EnsembleTensors {

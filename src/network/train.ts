@@ -1,7 +1,7 @@
-import type { Trajectory } from '../data/trajectory.js';
+import type { Trajectory } from '../model/trajectory.js';
 import { activationByName } from '../theory/activations/index.js';
-import { type Overlaps, packOverlaps } from '../theory/overlaps.js';
-import { StateLayout } from '../theory/state.js';
+import { type Overlaps, packOverlaps } from '../model/overlaps.js';
+import { StateLayout } from '../model/state-layout.js';
 import { type BackendInfo, selectBackend } from './backend.js';
 import { type TrainConfig, stepTime, totalSteps } from './config.js';
 import { type Measurement, NetworkEnsemble } from './ensemble.js';

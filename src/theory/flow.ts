@@ -1,8 +1,8 @@
 import { type Activation, VARIANCE_FLOOR } from './activations/activation.js';
 import { lossFromField, readoutGradient } from './loss.js';
-import { type Overlaps, fieldCovariance, packOverlaps, signedCoefficients, unpackOverlaps } from './overlaps.js';
+import { type Overlaps, fieldCovariance, packOverlaps, signedCoefficients, unpackOverlaps } from '../model/overlaps.js';
 import { sgdSecondMoment } from './sgd-term.js';
-import { StateLayout } from './state.js';
+import { StateLayout } from '../model/state-layout.js';
 import { driftFromStein, steinCoefficients } from './stein.js';
 
 /** The mean-field right-hand sides (equations.md §4), selected by name. */

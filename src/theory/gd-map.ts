@@ -1,9 +1,9 @@
-import { InputError } from '../errors.js';
+import { InputError } from '../model/errors.js';
 import type { Flow } from './flow.js';
 import { readoutGradient } from './loss.js';
 import { studentConstraintOf } from './init.js';
 import { driftFromStein, tangentCoefficients } from './stein.js';
-import { SymmetricWorkspace, inverseSqrtSymmetric } from './symmetric-eigen.js';
+import { SymmetricWorkspace, inverseSqrtSymmetric } from './linalg/symmetric-eigen.js';
 
 /**
  * The exact discrete population-GD map x_{n+1} = Φ_τ(x_n) on the packed overlaps (state.ts), i.e. what

@@ -1,7 +1,7 @@
-import { InputError } from '../errors.js';
+import { InputError } from '../model/errors.js';
 import { NormalSampler } from '../random/normal.js';
 import type { FlowName } from './flow.js';
-import { type Overlaps, identity } from './overlaps.js';
+import { type Overlaps, identity } from '../model/overlaps.js';
 
 /**
  * Orthonormalise the `rows` rows of W (rows×d, row-major) in place, in float64, by modified Gram–Schmidt

@@ -1,5 +1,5 @@
 import type { Activation } from './activations/activation.js';
-import { type Overlaps, fieldCovariance, signedCoefficients } from './overlaps.js';
+import { type Overlaps, fieldCovariance, signedCoefficients } from '../model/overlaps.js';
 
 /** L = ½ Σ_{α,β} c_α c_β I2(α,β) on the field covariance Ω (equations.md §2; note the ½, §0). */
 export function lossFromField(act: Activation, omega: Float64Array, c: Float64Array, n: number): number {

@@ -1,7 +1,7 @@
-import type { Trajectory } from '../data/trajectory.js';
+import type { Trajectory } from '../model/trajectory.js';
 import { type ActivationName, activationByName } from './activations/index.js';
 import { Flow, type FlowName } from './flow.js';
-import type { Overlaps } from './overlaps.js';
+import type { Overlaps } from '../model/overlaps.js';
 import {
   type SolveMethod,
   type SolveResult,

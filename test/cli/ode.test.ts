@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.js';
 import { randomOverlaps } from '../../src/theory/init.js';
-import { overlapsToJSON } from '../../src/theory/overlaps.js';
+import { overlapsToJSON } from '../../src/model/overlaps.js';
 
 const work = mkdtempSync(join(tmpdir(), 'scm-ode-test-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

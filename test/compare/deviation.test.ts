@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { trajectoryDeviation } from '../../src/compare/deviation.js';
-import type { Trajectory } from '../../src/data/trajectory.js';
-import { identity } from '../../src/theory/overlaps.js';
-import { StateLayout } from '../../src/theory/state.js';
+import type { Trajectory } from '../../src/model/trajectory.js';
+import { identity } from '../../src/model/overlaps.js';
+import { StateLayout } from '../../src/model/state-layout.js';
 
 const layout = new StateLayout(2, 2, true);
 const fixed = { K: 2, M: 2, Q: identity(2), R: new Float64Array(4), T: identity(2), a: new Float64Array([1, 1]), v: new Float64Array([1, 1]) };

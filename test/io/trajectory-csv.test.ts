@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { Trajectory } from '../../src/data/trajectory.js';
+import type { Trajectory } from '../../src/model/trajectory.js';
 import { trajectoryCsv, trajectoryCsvHeader, trajectoryCsvRows, trajectoryRows } from '../../src/io/trajectory-csv.js';
-import { identity } from '../../src/theory/overlaps.js';
-import { StateLayout } from '../../src/theory/state.js';
+import { identity } from '../../src/model/overlaps.js';
+import { StateLayout } from '../../src/model/state-layout.js';
 
 function trajectory(seed: number, withReadouts = false): Trajectory {
   const layout = new StateLayout(2, 1, withReadouts);

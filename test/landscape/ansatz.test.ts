@@ -3,7 +3,7 @@ import { ANSATZ_SCALAR_NAMES, paperAnsatz } from '../../src/landscape/ansatz.js'
 import { solveFamily } from '../../src/landscape/families.js';
 import { embedWithZeroUnit, perturbationStudy } from '../../src/landscape/perturb.js';
 import { NormalSampler } from '../../src/random/normal.js';
-import { identity } from '../../src/theory/overlaps.js';
+import { identity } from '../../src/model/overlaps.js';
 import { maxAbs, rhsOf, teacherStudentFlow } from './helpers.js';
 
 describe('block-symmetric k1 ansatz (equations.md §6, paper Result 2)', () => {

@@ -3,7 +3,7 @@ import { classifyEndState, countAntiAligned, matchStudentsToTeachers } from '../
 import { FreeCoordinates } from '../../src/landscape/free-coordinates.js';
 import { RealisabilityTest } from '../../src/landscape/stability.js';
 import { NormalSampler } from '../../src/random/normal.js';
-import { type Overlaps, identity } from '../../src/theory/overlaps.js';
+import { type Overlaps, identity } from '../../src/model/overlaps.js';
 import { teacherStudentFlow } from './helpers.js';
 
 function permutations(n: number): number[][] {

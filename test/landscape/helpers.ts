@@ -1,6 +1,6 @@
 import { activationByName } from '../../src/theory/activations/index.js';
 import { Flow, type FlowName } from '../../src/theory/flow.js';
-import { identity } from '../../src/theory/overlaps.js';
+import { identity } from '../../src/model/overlaps.js';
 
 /** A ReLU flow with orthonormal teacher T = I and unit readouts (the paper's setting), η = 1. */
 export function teacherStudentFlow(name: FlowName, K: number, M: number): Flow {

@@ -7,7 +7,7 @@ import { assertBuilt, root } from '../helpers/built.js';
 import { readCsv } from '../helpers/cli.js';
 
 /**
- * Worker threads load the compiled worker (dist/landscape/stats-worker.js), so this test runs the built
+ * Worker threads load the compiled worker (dist/landscape/stats/worker.js), so this test runs the built
  * CLI: `npx tsc -p .` first. It fails (rather than skips) when dist/ is missing or older than src/.
  */
 const work = mkdtempSync(join(tmpdir(), 'scm-stats-workers-'));

@@ -2,11 +2,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { resolveStatsConfig } from '../../src/landscape/stats-config.js';
-import { mergeStats } from '../../src/landscape/stats-merge.js';
-import { StatsContext, runInitialisation } from '../../src/landscape/stats-run.js';
-import { runStats } from '../../src/landscape/stats-runner.js';
-import { loadStatsScenario } from '../../src/landscape/stats-scenario.js';
+import { resolveStatsConfig } from '../../src/landscape/stats/config.js';
+import { mergeStats } from '../../src/studies/stats/merge.js';
+import { StatsContext, runInitialisation } from '../../src/landscape/stats/run.js';
+import { runStats } from '../../src/studies/stats/runner.js';
+import { loadStatsScenario } from '../../src/studies/stats/scenario.js';
 import { cli, readCsv } from '../helpers/cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'scm-stats-test-'));

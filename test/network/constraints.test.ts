@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type TrainInput, resolveTrainConfig, trainEnsemble } from '../../src/network/index.js';
-import { unpackOverlaps } from '../../src/theory/overlaps.js';
+import { unpackOverlaps } from '../../src/model/overlaps.js';
 
 /**
  * After many constrained steps the float64 overlaps of the float32 weights must still sit on the

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { type OptimizerName, resolveTrainConfig, trainEnsemble } from '../../src/network/index.js';
-import { PopulationGeometry } from '../../src/network/population.js';
+import { PopulationGeometry } from '../../src/theory/population-geometry.js';
 import { activationByName } from '../../src/theory/activations/index.js';
 import type { FlowName } from '../../src/theory/flow.js';
 import { type OdeConfig, runOde } from '../../src/theory/ode-run.js';
-import { type Overlaps, unpackOverlaps } from '../../src/theory/overlaps.js';
+import { type Overlaps, unpackOverlaps } from '../../src/model/overlaps.js';
 import type { SolveMethod } from '../../src/theory/solvers/types.js';
-import type { Trajectory } from '../../src/data/trajectory.js';
+import type { Trajectory } from '../../src/model/trajectory.js';
 
 const LR = 0.5;
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/network/backend.js';
 import { type TrainInput, resolveTrainConfig } from '../../src/network/config.js';
-import { SymmetricWorkspace, inverseSqrtSymmetric } from '../../src/theory/symmetric-eigen.js';
+import { SymmetricWorkspace, inverseSqrtSymmetric } from '../../src/theory/linalg/symmetric-eigen.js';
 import { NetworkEnsemble } from '../../src/network/ensemble.js';
 import { seedStreams } from '../../src/network/init.js';
-import { PopulationGeometry } from '../../src/network/population.js';
+import { PopulationGeometry } from '../../src/theory/population-geometry.js';
 import { type ActivationName, activationByName } from '../../src/theory/activations/index.js';
 import { overlapsFromWeights } from '../../src/theory/init.js';
 

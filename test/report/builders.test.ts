@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { csvText } from '../../src/report/csv.js';
+import { csvText } from '../../src/io/csv.js';
 import { histogramBins, logTicks } from '../../src/report/plots.js';
-import { createProgress } from '../../src/report/progress.js';
-import { permuteRows, permuteSymmetric, unitOrderByTeacher } from '../../src/report/units.js';
+import { createProgress } from '../../src/runtime/progress.js';
+import { permuteRows, permuteSymmetric, unitOrderByTeacher } from '../../src/compare/units.js';
 
 describe('heat-map unit order', () => {
   it('lists students by their matched teacher, anti-aligned units included, unmatched last', () => {

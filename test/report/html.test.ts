@@ -11,9 +11,9 @@ import {
   type LossCurvePoint,
 } from '../../src/report/plots.js';
 import { renderPlot, type RenderedPlot } from '../../src/report/vega.js';
-import { writeReport } from '../../src/report/write.js';
-import { executeScenario } from '../../src/scenario/execute.js';
-import { resolveScenario } from '../../src/scenario/resolve.js';
+import { writeReport } from '../../src/studies/scenario/write.js';
+import { executeScenario } from '../../src/studies/scenario/execute.js';
+import { resolveScenario } from '../../src/studies/scenario/resolve.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const OUT = join(import.meta.dirname, '..', '..', 'test-output', 'report-html');

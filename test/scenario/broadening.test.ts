@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { executeScenario } from '../../src/scenario/execute.js';
-import { resolveScenario } from '../../src/scenario/resolve.js';
+import { executeScenario } from '../../src/studies/scenario/execute.js';
+import { resolveScenario } from '../../src/studies/scenario/resolve.js';
 
 /**
  * Finite-d broadening of online SGD (issue 4 test): scenarios/broadening.json reduced to two input

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { executePerturbation } from '../../src/scenario/perturbation.js';
-import { resolveScenario } from '../../src/scenario/resolve.js';
+import { executePerturbation } from '../../src/studies/perturbation/execute.js';
+import { resolveScenario } from '../../src/studies/scenario/resolve.js';
 
 /**
  * The Appendix D study through the scenario layer (scenarios/perturbation.json reduced to k1 = 1, two σ

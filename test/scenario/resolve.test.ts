@@ -1,9 +1,9 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../src/errors.js';
-import { jsonPath, loadScenario, resolveScenario } from '../../src/scenario/resolve.js';
-import { scenarioJsonSchema } from '../../src/scenario/schema.js';
+import { InputError } from '../../src/model/errors.js';
+import { jsonPath, loadScenario, resolveScenario } from '../../src/studies/scenario/resolve.js';
+import { scenarioJsonSchema } from '../../src/studies/scenario/schema.js';
 
 const base = (): any => ({
   name: 'unit',

@@ -3,7 +3,7 @@ import { type Activation, activationByName } from '../../src/theory/activations/
 import { Flow, type FlowName } from '../../src/theory/flow.js';
 import { overlapsFromWeights } from '../../src/theory/init.js';
 import { populationLoss } from '../../src/theory/loss.js';
-import { type Overlaps, fieldCovariance, signedCoefficients } from '../../src/theory/overlaps.js';
+import { type Overlaps, fieldCovariance, signedCoefficients } from '../../src/model/overlaps.js';
 import { driftFromStein, driftNaive, steinCoefficients } from '../../src/theory/stein.js';
 import { NormalSampler } from '../../src/random/normal.js';
 

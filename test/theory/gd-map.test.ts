@@ -1,16 +1,16 @@
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../src/errors.js';
+import { InputError } from '../../src/model/errors.js';
 import { NormalSampler } from '../../src/random/normal.js';
 import { activationByName } from '../../src/theory/activations/index.js';
 import { Flow, type FlowName } from '../../src/theory/flow.js';
 import { PopulationGdMap } from '../../src/theory/gd-map.js';
 import { orthonormaliseRows, overlapsFromWeights, randomOverlaps } from '../../src/theory/init.js';
 import { populationLoss } from '../../src/theory/loss.js';
-import { type Overlaps, fieldCovariance, packOverlaps, signedCoefficients } from '../../src/theory/overlaps.js';
+import { type Overlaps, fieldCovariance, packOverlaps, signedCoefficients } from '../../src/model/overlaps.js';
 import { buildGridSaveTimes, parseSaveTimes, solve } from '../../src/theory/solvers/solve.js';
 import { steinCoefficients } from '../../src/theory/stein.js';
-import { SymmetricWorkspace, inverseSqrtSymmetric, jacobiEigen } from '../../src/theory/symmetric-eigen.js';
+import { SymmetricWorkspace, inverseSqrtSymmetric, jacobiEigen } from '../../src/theory/linalg/symmetric-eigen.js';
 
 const relu = activationByName('relu');
 const K = 3;

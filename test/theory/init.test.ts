@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../src/errors.js';
+import { InputError } from '../../src/model/errors.js';
 import { NormalSampler } from '../../src/random/normal.js';
 import { orthonormalTeacher, overlapsFromWeights, randomOverlaps } from '../../src/theory/init.js';
-import { identity, validateOverlaps } from '../../src/theory/overlaps.js';
+import { identity } from '../../src/model/overlaps.js';
+import { validateOverlaps } from '../../src/theory/overlaps.js';
 
 describe('random initial overlaps (finite-d weights)', () => {
   it('are the overlaps of N(0,1) students (drawn first) and an orthonormal teacher (drawn next), T = I exactly', () => {

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../src/errors.js';
+import { InputError } from '../../src/model/errors.js';
 import { relu } from '../../src/theory/activations/relu.js';
 import { leakyRelu } from '../../src/theory/activations/leaky-relu.js';
 import { erf } from '../../src/theory/activations/erf.js';
 import { populationLoss } from '../../src/theory/loss.js';
-import { identity, overlapsFromJSON, overlapsToJSON, packOverlaps, unpackOverlaps } from '../../src/theory/overlaps.js';
-import { StateLayout } from '../../src/theory/state.js';
+import { identity, overlapsToJSON, packOverlaps, unpackOverlaps } from '../../src/model/overlaps.js';
+import { overlapsFromJSON } from '../../src/theory/overlaps.js';
+import { StateLayout } from '../../src/model/state-layout.js';
 
 describe('overlaps JSON and validation', () => {
   it('fills T = I and a = v = 1 by default and round-trips', () => {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../src/errors.js';
+import { InputError } from '../../src/model/errors.js';
 import { activationByName } from '../../src/theory/activations/index.js';
 import { Flow } from '../../src/theory/flow.js';
 import { randomOverlaps } from '../../src/theory/init.js';
-import type { Overlaps } from '../../src/theory/overlaps.js';
+import type { Overlaps } from '../../src/model/overlaps.js';
 import { Dopri5Stepper } from '../../src/theory/solvers/dopri5.js';
 import {
   type OdeSystem,

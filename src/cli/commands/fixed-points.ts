@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { InputError } from '../../errors.js';
+import { InputError } from '../../model/errors.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { provenance } from '../../io/provenance.js';
 import { readJsonFile } from '../../io/read-json.js';
@@ -10,10 +10,11 @@ import { NEWTON_TOLERANCE, solveFixedPoint } from '../../landscape/newton.js';
 import { PERTURBATION_DEFAULTS, type PerturbationRow, embedWithZeroUnit, perturbationStudy } from '../../landscape/perturb.js';
 import { FAMILY_COLUMNS, type FamilyRow, familyCells, familyRow } from '../../landscape/report-rows.js';
 import { analyseStability } from '../../landscape/stability.js';
-import { csvText } from '../../report/csv.js';
+import { csvText } from '../../io/csv.js';
 import { ACTIVATION_NAMES, DEFAULT_LEAKY_ALPHA, activationByName } from '../../theory/activations/index.js';
 import { Flow, type FlowName } from '../../theory/flow.js';
-import { type Overlaps, overlapsFromJSON, overlapsToJSON, teacherOnlyOverlaps } from '../../theory/overlaps.js';
+import { type Overlaps, overlapsToJSON, teacherOnlyOverlaps } from '../../model/overlaps.js';
+import { overlapsFromJSON } from '../../theory/overlaps.js';
 import { maxAbs } from '../../theory/solvers/solve.js';
 import { parseEnum, parseNonNegativeInteger, parseNonNegativeNumber, parsePositiveInteger, parsePositiveNumber, parseSeedList, rejectFlag } from '../parse.js';
 

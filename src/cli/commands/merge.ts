@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { InputError } from '../../errors.js';
-import { mergeStats } from '../../landscape/stats-merge.js';
+import { InputError } from '../../model/errors.js';
+import { mergeStats } from '../../studies/stats/merge.js';
 
 /** `merge DIR... --out DIR`: combine the shards of a stats run (stats-merge.ts). */
 async function runMergeCommand(dirs: string[], f: { out?: string }): Promise<void> {

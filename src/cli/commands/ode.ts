@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { InputError } from '../../errors.js';
+import { InputError } from '../../model/errors.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { provenance } from '../../io/provenance.js';
 import { readJsonFile } from '../../io/read-json.js';
@@ -9,7 +9,8 @@ import { ACTIVATION_NAMES, DEFAULT_LEAKY_ALPHA } from '../../theory/activations/
 import { FLOW_NAMES } from '../../theory/flow.js';
 import { type StudentConstraint, randomOverlaps, studentConstraintOf } from '../../theory/init.js';
 import { type OdeConfig, type OdeRun, runOde } from '../../theory/ode-run.js';
-import { type Overlaps, overlapsFromJSON, overlapsToJSON } from '../../theory/overlaps.js';
+import { type Overlaps, overlapsToJSON } from '../../model/overlaps.js';
+import { overlapsFromJSON } from '../../theory/overlaps.js';
 import { DEFAULT_ATOL, DEFAULT_MAX_STEPS, DEFAULT_RTOL, SOLVE_METHODS } from '../../theory/solvers/types.js';
 import { DEFAULT_SAVE_TIMES, buildGridSaveTimes, buildSaveTimes, formatSaveTimes } from '../../theory/solvers/save-times.js';
 import {

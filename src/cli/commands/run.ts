@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { type ScenarioResult, executeScenario } from '../../scenario/execute.js';
-import { loadScenario } from '../../scenario/resolve.js';
-import { allVerdicts } from '../../report/figures.js';
-import { writeReport } from '../../report/write.js';
+import { type ScenarioResult, executeScenario } from '../../studies/scenario/execute.js';
+import { loadScenario } from '../../studies/scenario/resolve.js';
+import { allVerdicts } from '../../studies/network-theory/figures.js';
+import { writeReport } from '../../studies/scenario/write.js';
 import { parsePositiveInteger } from '../parse.js';
 
 export interface RunFlags {

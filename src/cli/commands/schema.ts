@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { scenarioJsonSchema } from '../../scenario/schema.js';
+import { scenarioJsonSchema } from '../../studies/scenario/schema.js';
 
 export function registerSchema(program: Command): void {
   program

@@ -1,14 +1,14 @@
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { InputError } from '../../errors.js';
+import { InputError } from '../../model/errors.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { provenance } from '../../io/provenance.js';
-import { FINISH_MODES, STATS_DEFAULTS, STATS_OPTIMIZERS, type StatsConfig, resolveStatsConfig } from '../../landscape/stats-config.js';
-import { paperAgrees } from '../../landscape/stats-report.js';
-import { runStats } from '../../landscape/stats-runner.js';
-import { loadStatsScenario } from '../../landscape/stats-scenario.js';
+import { FINISH_MODES, STATS_DEFAULTS, STATS_OPTIMIZERS, type StatsConfig, resolveStatsConfig } from '../../landscape/stats/config.js';
+import { paperAgrees } from '../../studies/stats/report.js';
+import { runStats } from '../../studies/stats/runner.js';
+import { loadStatsScenario } from '../../studies/stats/scenario.js';
 import { markdownTable } from '../../io/markdown.js';
-import { createProgress } from '../../report/progress.js';
+import { createProgress } from '../../runtime/progress.js';
 import { ACTIVATION_NAMES } from '../../theory/activations/index.js';
 import { parseEnum, parseNonNegativeInteger, parseNonNegativeNumber, parsePositiveInteger, parsePositiveNumber, parseSeedList, rejectFlag } from '../parse.js';
 

@@ -16,7 +16,7 @@ import {
 import { writeTrainOutputs } from '../../network/output.js';
 import { trainEnsembleParallel } from '../../network/parallel.js';
 import { type EnsembleResult, trainEnsemble } from '../../network/train.js';
-import { InputError } from '../../errors.js';
+import { InputError } from '../../model/errors.js';
 import {
   parseEnum,
   parseNonNegativeNumber,

@@ -1,4 +1,4 @@
-import { InputError } from '../../errors.js';
+import { InputError } from '../../model/errors.js';
 
 /**
  * Save-time specifications (the `--save-times` flag and scenario fields):

@@ -1,4 +1,4 @@
-import type { Trajectory } from '../../data/trajectory.js';
+import type { Trajectory } from '../../model/trajectory.js';
 import { Flow } from '../flow.js';
 import { PopulationGdMap } from '../gd-map.js';
 import { ConstantStepController, PIController } from './controller.js';

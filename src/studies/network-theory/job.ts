@@ -1,12 +1,13 @@
-import { type TrajectoryDeviation, trajectoryDeviation } from '../compare/deviation.js';
-import type { Trajectory } from '../data/trajectory.js';
-import { type EndClass, classifyEndState } from '../landscape/classify.js';
-import { type BackendInfo, type SeedStatus, type TrainConfig, type TrainInput, resolveTrainConfig, trainEnsemble } from '../network/index.js';
-import { activationByName } from '../theory/activations/index.js';
-import { Flow } from '../theory/flow.js';
-import { type Overlaps, identity, validateOverlaps } from '../theory/overlaps.js';
-import { type SolveStatus, maxAbs, solve, trajectoryFromSolve } from '../theory/solvers/solve.js';
-import type { ResolvedRun, Scenario } from './resolve.js';
+import { type TrajectoryDeviation, trajectoryDeviation } from '../../compare/deviation.js';
+import type { Trajectory } from '../../model/trajectory.js';
+import { type EndClass, classifyEndState } from '../../landscape/classify.js';
+import { type BackendInfo, type SeedStatus, type TrainConfig, type TrainInput, resolveTrainConfig, trainEnsemble } from '../../network/index.js';
+import { activationByName } from '../../theory/activations/index.js';
+import { Flow } from '../../theory/flow.js';
+import { type Overlaps, identity } from '../../model/overlaps.js';
+import { validateOverlaps } from '../../theory/overlaps.js';
+import { type SolveStatus, maxAbs, solve, trajectoryFromSolve } from '../../theory/solvers/solve.js';
+import type { ResolvedRun, Scenario } from '../scenario/resolve.js';
 
 /** One unit of work: one run of the scenario at one input dimension, all its seeds as one ensemble. */
 export interface Job {

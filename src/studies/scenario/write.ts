@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import { writeFileAtomic } from '../io/atomic.js';
-import { provenance } from '../io/provenance.js';
-import type { ScenarioResult } from '../scenario/execute.js';
-import { csvText } from './csv.js';
+import { writeFileAtomic } from '../../io/atomic.js';
+import { provenance } from '../../io/provenance.js';
+import type { ScenarioResult } from './execute.js';
+import { csvText } from '../../io/csv.js';
 import { reportHtml } from './page.js';
 import { summaryMarkdown } from './summary.js';
 import {
@@ -15,7 +15,7 @@ import {
   fitRows,
   perturbationRows,
   trajectoriesCsv,
-} from './tables.js';
+} from '../network-theory/tables.js';
 
 /**
  * Write the report of a scenario run into `dir`, every file atomically (temporary file + rename), so an

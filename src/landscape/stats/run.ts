@@ -1,12 +1,12 @@
-import { activationByName } from '../theory/activations/index.js';
-import { Flow } from '../theory/flow.js';
-import { randomOverlaps, studentConstraintOf } from '../theory/init.js';
-import { teacherOnlyOverlaps } from '../theory/overlaps.js';
-import { solve } from '../theory/solvers/solve.js';
-import { CLASSIFY_DEFAULTS, type EndClass, classifyEndState } from './classify.js';
-import { solveFixedPoint } from './newton.js';
-import { analyseStability } from './stability.js';
-import type { StatsConfig } from './stats-config.js';
+import { activationByName } from '../../theory/activations/index.js';
+import { Flow } from '../../theory/flow.js';
+import { randomOverlaps, studentConstraintOf } from '../../theory/init.js';
+import { teacherOnlyOverlaps } from '../../model/overlaps.js';
+import { solve } from '../../theory/solvers/solve.js';
+import { CLASSIFY_DEFAULTS, type EndClass, classifyEndState } from '../classify.js';
+import { solveFixedPoint } from '../newton.js';
+import { analyseStability } from '../stability.js';
+import type { StatsConfig } from './config.js';
 
 /**
  * How a run ended: `loss` (global by the loss), `newton` (Newton certified a fixed point after the flow

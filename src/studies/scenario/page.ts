@@ -1,10 +1,10 @@
-import type { Trajectory } from '../data/trajectory.js';
-import type { RunResult, ScenarioResult } from '../scenario/execute.js';
-import { predictionOf } from '../scenario/execute.js';
-import type { Provenance } from '../io/provenance.js';
-import { unpackOverlaps } from '../theory/overlaps.js';
-import { FIT_HEADER, KEY_FIGURE_HEADER, PERTURBATION_HEADER, allVerdicts, fitCells, fmt, headline, keyFigureCells, keyFigures, perturbationCells } from './figures.js';
-import { type ReportPage, type ReportSection, renderReportHtml } from './html.js';
+import type { Trajectory } from '../../model/trajectory.js';
+import type { RunResult, ScenarioResult } from './execute.js';
+import { predictionOf } from './execute.js';
+import type { Provenance } from '../../io/provenance.js';
+import { unpackOverlaps } from '../../model/overlaps.js';
+import { FIT_HEADER, KEY_FIGURE_HEADER, PERTURBATION_HEADER, allVerdicts, fitCells, fmt, headline, keyFigureCells, keyFigures, perturbationCells } from '../network-theory/figures.js';
+import { type ReportPage, type ReportSection, renderReportHtml } from '../../report/html.js';
 import {
   type DeviationSeries,
   type LossCurvePoint,
@@ -14,9 +14,9 @@ import {
   logLogPlot,
   lossCurvesPlot,
   overlapHeatmapPlot,
-} from './plots.js';
-import { permuteRows, permuteSymmetric, unitOrderByTeacher } from './units.js';
-import { type PlotSpec, renderPlot } from './vega.js';
+} from '../../report/plots.js';
+import { permuteRows, permuteSymmetric, unitOrderByTeacher } from '../../compare/units.js';
+import { type PlotSpec, renderPlot } from '../../report/vega.js';
 
 /** Loss plots show at most this many seeds per d: more lines only hide each other. */
 const SEEDS_PER_D_IN_LOSS_PLOT = 6;

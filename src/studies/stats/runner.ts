@@ -1,17 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
-import { InputError } from '../errors.js';
-import { writeFileAtomic } from '../io/atomic.js';
-import { type Provenance, provenance } from '../io/provenance.js';
-import { type StatsConfig, firstDifference, shardSeeds, statsIdentity } from './stats-config.js';
-import { appendRun, openRuns } from './stats-io.js';
-import { type PaperRow, writeStatsSummary } from './stats-report.js';
-import { type RunRecord, StatsContext, runInitialisation } from './stats-run.js';
-import type { TableRow } from './stats-table.js';
-
-/** Messages of the stats worker (./stats-worker.ts). */
-export type StatsWorkerMessage = { kind: 'done'; record: RunRecord } | { kind: 'failed'; seed: number; message: string };
+import { InputError } from '../../model/errors.js';
+import { runPool } from '../../runtime/pool.js';
+import { writeFileAtomic } from '../../io/atomic.js';
+import { type Provenance, provenance } from '../../io/provenance.js';
+import { type StatsConfig, firstDifference, shardSeeds, statsIdentity } from '../../landscape/stats/config.js';
+import { appendRun, openRuns } from '../../landscape/stats/runs-csv.js';
+import { type PaperRow, writeStatsSummary } from './report.js';
+import { type RunRecord, StatsContext, runInitialisation } from '../../landscape/stats/run.js';
+import type { TableRow } from '../../landscape/stats/table.js';
 
 export interface StatsRunOptions {
   /** Worker threads; ≤ 1 runs in this thread. Results do not depend on it. */
@@ -52,34 +49,6 @@ export function bindOutputDirectory(dir: string, config: StatsConfig): void {
   writeFileAtomic(path, `${JSON.stringify(doc, null, 2)}\n`);
 }
 
-/** Run the seeds on worker threads, calling `record` in this thread as each finishes. */
-function runOnWorkers(config: StatsConfig, seeds: number[], workers: number, record: (r: RunRecord) => void): Promise<void> {
-  let next = 0;
-  const lane = () =>
-    new Promise<void>((resolve, reject) => {
-      const worker = new Worker(new URL('./stats-worker.js', import.meta.url), { workerData: { config } });
-      const feed = () => {
-        if (next >= seeds.length) {
-          void worker.terminate().then(() => resolve());
-          return;
-        }
-        worker.postMessage(seeds[next++]);
-      };
-      worker.on('message', (message: StatsWorkerMessage) => {
-        if (message.kind === 'failed') {
-          void worker.terminate();
-          reject(new Error(`stats run for seed ${message.seed} failed in a worker: ${message.message}`));
-          return;
-        }
-        record(message.record);
-        feed();
-      });
-      worker.on('error', reject);
-      feed();
-    });
-  return Promise.all(Array.from({ length: Math.min(workers, seeds.length) }, lane)).then(() => undefined);
-}
-
 /**
  * A `stats` run into `dir`: the shard's seeds not yet in runs.csv are integrated and classified
  * (stats-run.ts), in this thread or on worker threads, and each result is appended to runs.csv as soon
@@ -103,12 +72,16 @@ export async function runStats(config: StatsConfig, dir: string, options: StatsR
     records.push(r);
     options.onRecord?.(r, records.length, wanted.length);
   };
-  if (options.workers <= 1 || todo.length <= 1) {
-    const ctx = new StatsContext(config);
-    for (const seed of todo) record(runInitialisation(ctx, seed));
-  } else {
-    await runOnWorkers(config, todo, options.workers, record);
-  }
+  // One context (flow workspaces, spectrum cache) for every seed run in this thread.
+  let ctx: StatsContext | null = null;
+  await runPool(todo, {
+    workers: options.workers,
+    script: new URL('../../landscape/stats/worker.js', import.meta.url),
+    workerData: { config },
+    inline: (seed) => runInitialisation((ctx ??= new StatsContext(config)), seed),
+    onResult: (_, r) => record(r),
+    describe: (seed) => `seed ${seed}`,
+  });
   const table = await writeStatsSummary(dir, config, records, wanted.length, provenance(), options.paper);
   return { records, table, computed: todo.length, wallSeconds: (performance.now() - started) / 1000 };
 }

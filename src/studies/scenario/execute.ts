@@ -1,12 +1,12 @@
-import { type Broadening, type SeedOutcome, broadening } from '../compare/broadening.js';
-import { maxAbsDifference } from '../compare/deviation.js';
-import { type Verdict, type Violation, checkTolerances, toleranceVerdicts } from '../compare/tolerances.js';
-import type { Trajectory } from '../data/trajectory.js';
-import { createProgress } from '../report/progress.js';
-import { runJobs } from './pool.js';
+import { type Broadening, type SeedOutcome, broadening } from '../../compare/broadening.js';
+import { maxAbsDifference } from '../../compare/deviation.js';
+import { type Verdict, type Violation, checkTolerances, toleranceVerdicts } from '../../compare/tolerances.js';
+import type { Trajectory } from '../../model/trajectory.js';
+import { createProgress } from '../../runtime/progress.js';
+import { runJobs } from '../network-theory/pool.js';
 import type { ResolvedRun, Scenario } from './resolve.js';
-import { type JobResult, type SeedRecord, jobCost, validateJobs } from './job.js';
-import { type PerturbationResult, executePerturbation } from './perturbation.js';
+import { type JobResult, type SeedRecord, jobCost, validateJobs } from '../network-theory/job.js';
+import { type PerturbationResult, executePerturbation } from '../perturbation/execute.js';
 
 export interface RunResult {
   run: ResolvedRun;

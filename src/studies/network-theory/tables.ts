@@ -1,10 +1,10 @@
-import type { BroadeningRow } from '../compare/broadening.js';
-import type { Trajectory } from '../data/trajectory.js';
-import { type KeyColumn, trajectoryCsvHeader, trajectoryCsvRows } from '../io/trajectory-csv.js';
-import type { SeedRecord } from '../scenario/job.js';
+import type { BroadeningRow } from '../../compare/broadening.js';
+import type { Trajectory } from '../../model/trajectory.js';
+import { type KeyColumn, trajectoryCsvHeader, trajectoryCsvRows } from '../../io/trajectory-csv.js';
+import type { SeedRecord } from './job.js';
 import type { ScenarioResult } from '../scenario/execute.js';
-import { StateLayout } from '../theory/state.js';
-import type { CsvCell } from './csv.js';
+import { StateLayout } from '../../model/state-layout.js';
+import type { CsvCell } from '../../io/csv.js';
 
 /**
  * A first-layer trajectory in the two-layer layout (a_i columns appended, constant = the fixed readouts),

@@ -1,15 +1,15 @@
 import { join } from 'node:path';
-import { writeFileAtomic } from '../io/atomic.js';
-import type { Provenance } from '../io/provenance.js';
-import { csvText } from '../report/csv.js';
-import { renderReportHtml } from '../report/html.js';
-import { type LossLevel, finalLossHistogramPlot } from '../report/plots.js';
-import { renderPlot } from '../report/vega.js';
-import { ansatzLevels } from './families.js';
-import type { StatsConfig } from './stats-config.js';
-import { runsCsv } from './stats-io.js';
-import { StatsContext, type RunRecord } from './stats-run.js';
-import { TABLE_COLUMNS, type TableRow, summariseRuns, tableMarkdown } from './stats-table.js';
+import { writeFileAtomic } from '../../io/atomic.js';
+import type { Provenance } from '../../io/provenance.js';
+import { csvText } from '../../io/csv.js';
+import { renderReportHtml } from '../../report/html.js';
+import { type LossLevel, finalLossHistogramPlot } from '../../report/plots.js';
+import { renderPlot } from '../../report/vega.js';
+import { ansatzLevels } from '../../landscape/families.js';
+import type { StatsConfig } from '../../landscape/stats/config.js';
+import { runsCsv } from '../../landscape/stats/runs-csv.js';
+import { StatsContext, type RunRecord } from '../../landscape/stats/run.js';
+import { TABLE_COLUMNS, type TableRow, summariseRuns, tableMarkdown } from '../../landscape/stats/table.js';
 
 /** Published Appendix G percentages for one row, when the run reproduces one (scenarios). */
 export interface PaperRow {

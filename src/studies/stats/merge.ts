@@ -1,13 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { InputError } from '../errors.js';
-import { writeFileAtomic } from '../io/atomic.js';
-import { provenance } from '../io/provenance.js';
-import { type StatsConfig, firstDifference, statsIdentity } from './stats-config.js';
-import { parseRuns } from './stats-io.js';
-import { writeStatsSummary } from './stats-report.js';
-import type { RunRecord } from './stats-run.js';
-import type { TableRow } from './stats-table.js';
+import { InputError } from '../../model/errors.js';
+import { writeFileAtomic } from '../../io/atomic.js';
+import { provenance } from '../../io/provenance.js';
+import { type StatsConfig, firstDifference, statsIdentity } from '../../landscape/stats/config.js';
+import { parseRuns } from '../../landscape/stats/runs-csv.js';
+import { writeStatsSummary } from './report.js';
+import type { RunRecord } from '../../landscape/stats/run.js';
+import type { TableRow } from '../../landscape/stats/table.js';
 
 interface Shard {
   dir: string;

@@ -1,12 +1,12 @@
-import { type PerturbationPoint, checkPerturbation } from '../compare/perturbation.js';
-import type { Verdict, Violation } from '../compare/tolerances.js';
-import { solveFamily } from '../landscape/families.js';
-import { type PerturbationRow, embedWithZeroUnit, perturbationStudy } from '../landscape/perturb.js';
-import type { StabilityReport } from '../landscape/stability.js';
-import { activationByName } from '../theory/activations/index.js';
-import { Flow } from '../theory/flow.js';
-import { teacherOnlyOverlaps } from '../theory/overlaps.js';
-import type { Scenario } from './resolve.js';
+import { type PerturbationPoint, checkPerturbation } from '../../compare/perturbation.js';
+import type { Verdict, Violation } from '../../compare/tolerances.js';
+import { solveFamily } from '../../landscape/families.js';
+import { type PerturbationRow, embedWithZeroUnit, perturbationStudy } from '../../landscape/perturb.js';
+import type { StabilityReport } from '../../landscape/stability.js';
+import { activationByName } from '../../theory/activations/index.js';
+import { Flow } from '../../theory/flow.js';
+import { teacherOnlyOverlaps } from '../../model/overlaps.js';
+import type { Scenario } from '../scenario/resolve.js';
 
 /** One perturbed fixed point: a K = M family, or that family embedded into K = M + 1. */
 export interface PerturbationCase {

@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import type { z } from 'zod';
-import { InputError } from '../errors.js';
-import { readJsonFile } from '../io/read-json.js';
-import { validateJobs } from './job.js';
-import type { FlowName } from '../theory/flow.js';
-import { OPTIMIZER_PRESETS, type OptimizerComposition as Composition } from '../network/config.js';
+import { InputError } from '../../model/errors.js';
+import { readJsonFile } from '../../io/read-json.js';
+import { validateJobs } from '../network-theory/job.js';
+import type { FlowName } from '../../theory/flow.js';
+import { OPTIMIZER_PRESETS, type OptimizerComposition as Composition } from '../../network/config.js';
 import { type ParsedScenario, type RunInput, ScenarioSchema, type Tolerances } from './schema.js';
 
 /** One network run with every default filled and the theory it is compared with. */

@@ -1,5 +1,5 @@
-import { markdownTable } from '../io/markdown.js';
-import type { RunRecord } from './stats-run.js';
+import { markdownTable } from '../../io/markdown.js';
+import type { RunRecord } from './run.js';
 
 /**
  * Fractions of end-state classes with binomial standard errors √(p(1−p)/n):

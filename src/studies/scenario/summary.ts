@@ -1,7 +1,7 @@
-import { violationLine } from '../compare/tolerances.js';
-import { markdownTable } from '../io/markdown.js';
-import type { ScenarioResult } from '../scenario/execute.js';
-import { FIT_HEADER, KEY_FIGURE_HEADER, PERTURBATION_HEADER, allVerdicts, fitCells, headline, keyFigureCells, keyFigures, perturbationCells } from './figures.js';
+import { violationLine } from '../../compare/tolerances.js';
+import { markdownTable } from '../../io/markdown.js';
+import type { ScenarioResult } from './execute.js';
+import { FIT_HEADER, KEY_FIGURE_HEADER, PERTURBATION_HEADER, allVerdicts, fitCells, headline, keyFigureCells, keyFigures, perturbationCells } from '../network-theory/figures.js';
 
 /**
  * summary.md: a short Markdown report that reads well as a GitHub job summary: the verdict, the command

@@ -1,5 +1,5 @@
-import type { Overlaps } from '../theory/overlaps.js';
-import type { StateLayout } from '../theory/state.js';
+import type { Overlaps } from './overlaps.js';
+import type { StateLayout } from './state-layout.js';
 
 /**
  * One recorded trajectory (architecture.md "Trajectory"): save times plus the packed state

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { ACTIVATION_NAMES, DEFAULT_LEAKY_ALPHA } from '../theory/activations/index.js';
-import { DEFAULT_ATOL, DEFAULT_RTOL } from '../theory/solvers/types.js';
-import { CONSTRAINTS, GRADIENT_SOURCES, LAYERS, OPTIMIZER_NAMES } from '../network/config.js';
+import { ACTIVATION_NAMES, DEFAULT_LEAKY_ALPHA } from '../../theory/activations/index.js';
+import { DEFAULT_ATOL, DEFAULT_RTOL } from '../../theory/solvers/types.js';
+import { CONSTRAINTS, GRADIENT_SOURCES, LAYERS, OPTIMIZER_NAMES } from '../../network/config.js';
 
 /**
  * The scenario file (scenarios/*.json): one study = a model, network runs over a list of d and seeds,

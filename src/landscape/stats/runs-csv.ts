@@ -1,8 +1,8 @@
 import { appendFileSync, existsSync, readFileSync, truncateSync } from 'node:fs';
-import { InputError } from '../errors.js';
-import { writeFileAtomic } from '../io/atomic.js';
-import { END_CLASSES, type EndClass } from './classify.js';
-import type { RunFinish, RunRecord } from './stats-run.js';
+import { InputError } from '../../model/errors.js';
+import { writeFileAtomic } from '../../io/atomic.js';
+import { END_CLASSES, type EndClass } from '../classify.js';
+import type { RunFinish, RunRecord } from './run.js';
 
 /** runs.csv columns (issue 5: seed, final loss, class, k1, steps, wall time; plus t_final and max|F|). */
 export const RUN_COLUMNS = ['seed', 'final_loss', 'class', 'k1', 'steps', 'wall_time_s', 't_final', 'max_rhs', 'finish', 'newton_iterations', 'n_unstable'] as const;

@@ -1,8 +1,8 @@
-import type { Activation } from '../theory/activations/activation.js';
-import { lossFromField, readoutGradient } from '../theory/loss.js';
-import { type Overlaps, fieldCovariance, signedCoefficients } from '../theory/overlaps.js';
-import { steinCoefficients, tangentCoefficients } from '../theory/stein.js';
-import type { ConstraintName } from './config.js';
+import type { Activation } from './activations/activation.js';
+import { lossFromField, readoutGradient } from './loss.js';
+import { type Overlaps, fieldCovariance, signedCoefficients } from '../model/overlaps.js';
+import { steinCoefficients, tangentCoefficients } from './stein.js';
+import type { ConstraintName } from '../network/config.js';
 
 /**
  * Float64 population quantities of ONE seed from its overlaps, in preallocated buffers (no allocation

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { InputError } from '../errors.js';
-import { readJsonFile } from '../io/read-json.js';
-import { type StatsConfig, StatsConfigSchema, resolveStatsConfig } from './stats-config.js';
-import type { PaperRow } from './stats-report.js';
+import { InputError } from '../../model/errors.js';
+import { readJsonFile } from '../../io/read-json.js';
+import { type StatsConfig, StatsConfigSchema, resolveStatsConfig } from '../../landscape/stats/config.js';
+import type { PaperRow } from './report.js';
 
 /**
  * A statistics scenario (scenarios/table1.json, …): one published table of end-state fractions

@@ -1,7 +1,7 @@
 import type { RunResult, ScenarioResult } from '../scenario/execute.js';
-import type { EndClassification } from '../scenario/job.js';
-import { mean } from '../compare/stats.js';
-import type { Verdict } from '../compare/tolerances.js';
+import type { EndClassification } from './job.js';
+import { mean } from '../../compare/stats.js';
+import type { Verdict } from '../../compare/tolerances.js';
 
 /** Number formatting shared by summary.md and report.html. */
 export const fmt = (x: number | null | undefined, digits = 3): string => {

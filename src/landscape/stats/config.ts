@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { InputError } from '../errors.js';
-import { ACTIVATION_NAMES, DEFAULT_LEAKY_ALPHA } from '../theory/activations/index.js';
-import { CLASSIFY_DEFAULTS } from './classify.js';
+import { InputError } from '../../model/errors.js';
+import { ACTIVATION_NAMES, DEFAULT_LEAKY_ALPHA } from '../../theory/activations/index.js';
+import { CLASSIFY_DEFAULTS } from '../classify.js';
 
 /**
  * Configuration of one `stats` run: which landscape, how many random initialisations, how each is
