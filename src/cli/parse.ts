@@ -94,3 +94,12 @@ export function parseSeedList(text: unknown, flag: string, fallback?: number[]):
   if (new Set(seeds).size !== seeds.length) throw new InputError(flag, `lists a value twice ("${s}")`);
   return seeds;
 }
+
+/** Any finite decimal (range rules belong to the field's own validation, e.g. an activation parameter). */
+export function parseNumber(text: unknown, flag: string): number {
+  const s = present(text, flag) ?? required<string>(undefined, flag);
+  return number(s, flag, 'a finite number', () => true);
+}
+
+/** Parse a flag only when it is present. */
+export const optional = <T>(text: string | undefined, parse: (s: string) => T): T | undefined => (text === undefined ? undefined : parse(text));

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -30,7 +30,11 @@ function git(args: string[]): string | null {
 export function provenance(): Provenance {
   if (!cached) {
     const pkg = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { name: string; version: string };
-    const commit = git(['rev-parse', 'HEAD']);
+    // Only this package's own checkout: installed under another project's node_modules, git would walk
+    // up and report the consumer's commit.
+    const top = git(['rev-parse', '--show-toplevel']);
+    const own = top !== null && realpathSync(top) === realpathSync(packageRoot);
+    const commit = own ? git(['rev-parse', 'HEAD']) : null;
     const status = commit === null ? null : git(['status', '--porcelain', '--untracked-files=no']);
     cached = {
       package: pkg.name,

@@ -1,3 +1,4 @@
+import { THRESHOLDS } from '../model/config.js';
 import type { Overlaps } from '../model/overlaps.js';
 
 /**
@@ -11,8 +12,8 @@ import type { Overlaps } from '../model/overlaps.js';
 export type EndClass = 'global' | 'spurious' | 'saddle' | 'not-converged';
 export const END_CLASSES: readonly EndClass[] = ['global', 'spurious', 'saddle', 'not-converged'];
 
-/** Defaults of equations.md §7.9: "global" means L < 1e-5, "converged" means max|F| < 1e-9. */
-export const CLASSIFY_DEFAULTS = { globalLoss: 1e-5, convergedRhs: 1e-9 } as const;
+/** Defaults of equations.md §7.9: "global" means L < 1e-5, "converged" means max|F| < 1e-9 (model/config.ts). */
+export const CLASSIFY_DEFAULTS = { globalLoss: THRESHOLDS.globalLoss, convergedRhs: THRESHOLDS.convergedRhs } as const;
 
 export interface ClassifyThresholds {
   globalLoss?: number;

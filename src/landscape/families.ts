@@ -80,7 +80,7 @@ function guessScalars(flow: Flow, ansatz: BlockAnsatz, r: Record<string, number>
   const o = flow.unpack(ansatz.lift(s));
   o.Q = rowGram(o.R, K, o.R, K, M, 1);
   if (K > M) o.Q[(K - 1) * K + K - 1] += extraNorm;
-  if (flow.name === 'ngd') {
+  if (flow.definition.constraint === 'sphere') {
     const norms = Array.from({ length: K }, (_, k) => Math.sqrt(o.Q[k * K + k]));
     for (let k = 0; k < K; k++) {
       for (let l = 0; l < K; l++) o.Q[k * K + l] /= norms[k] * norms[l];
@@ -89,7 +89,7 @@ function guessScalars(flow: Flow, ansatz: BlockAnsatz, r: Record<string, number>
     // Exactly 1, not 1 ± ulp from the division: these coordinates are held fixed, never solved for.
     for (let k = 0; k < K; k++) o.Q[k * K + k] = 1;
   }
-  if (flow.name === 'ongd') {
+  if (flow.definition.constraint === 'stiefel') {
     // Q = I is realisable with R iff ‖R‖₂ ≤ 1; the Frobenius norm bounds ‖R‖₂, so scale it below 1.
     o.Q = identity(K);
     const frobenius = Math.sqrt(o.R.reduce((sum, v) => sum + v * v, 0));
@@ -153,7 +153,7 @@ function ansatzRoots(flow: Flow, ansatz: BlockAnsatz, options: FamilyOptions): {
   const { K, M } = flow.layout;
   const roots: { s: Float64Array; residual: number; loss: number }[] = [];
   const q6 = ansatz.names.indexOf('q6');
-  const globalLoss = options.stability?.globalLoss ?? STABILITY_DEFAULTS.globalLoss;
+  const zeroLoss = options.stability?.zeroLoss ?? STABILITY_DEFAULTS.zeroLoss;
   for (const guess of guesses(options.guesses ?? DEFAULT_GUESS_GRID, K > M)) {
     const s0 = guessScalars(flow, ansatz, guess.r, guess.extraNorm);
     const system = new ReducedSystem(flow, ansatz, s0);
@@ -163,7 +163,7 @@ function ansatzRoots(flow: Flow, ansatz: BlockAnsatz, options: FamilyOptions): {
     if (q6 >= 0 && s[q6] < EMBEDDING_NORM) continue;
     const x = ansatz.lift(s);
     const loss = flow.loss(x);
-    if (Math.abs(loss) < globalLoss) continue;
+    if (Math.abs(loss) < zeroLoss) continue;
     if (minEigenvalue(fieldCovariance(flow.unpack(x)), K + M) < -GRAM_NEGATIVE) continue;
     if (roots.some((r) => r.s.every((v, i) => Math.abs(v - s[i]) < DISTINCT_SCALARS) || Math.abs(r.loss - loss) < SAME_LOSS)) continue;
     roots.push({ s, residual: root.residual, loss });

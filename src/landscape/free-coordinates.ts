@@ -48,8 +48,8 @@ export class FreeCoordinates {
 export function freeIndices(flow: Flow): number[] {
   const L = flow.layout;
   const fixed = new Set<number>();
-  if (flow.name === 'ngd') for (let k = 0; k < L.K; k++) fixed.add(L.q(k, k));
-  if (flow.name === 'ongd') for (let i = 0; i < L.nQ; i++) fixed.add(i);
+  if (flow.definition.constraint === 'sphere') for (let k = 0; k < L.K; k++) fixed.add(L.q(k, k));
+  if (flow.definition.constraint === 'stiefel') for (let i = 0; i < L.nQ; i++) fixed.add(i);
   const out: number[] = [];
   for (let i = 0; i < L.dim; i++) if (!fixed.has(i)) out.push(i);
   return out;

@@ -1,4 +1,5 @@
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
+import { THRESHOLDS } from '../model/config.js';
 import type { Flow } from '../theory/flow.js';
 import { fieldCovariance } from '../model/overlaps.js';
 import { symmetricEigen } from '../theory/linalg/eigen.js';
@@ -7,7 +8,7 @@ import { JACOBIAN_STEP, centralDifferenceJacobian } from './jacobian.js';
 
 /**
  * Defaults (η = 1 time units; the eigenvalue tolerance scales with the flow's η):
- * - globalLoss 1e-9: equations.md §7.4 treats |L| < 1e-9 as 0; there the Jacobian is singular
+ * - zeroLoss 1e-9 (THRESHOLDS.zeroLoss): equations.md §7.4 treats |L| < 1e-9 as 0; there the Jacobian is singular
  *   (√(1−ρ²) terms), so no Jacobian is formed and the verdict is `global-minimum`.
  * - zeroEigenvalue 1e-6: central-difference Jacobian entries carry ~1e-10 error (jacobian.ts), which a
  *   non-normal matrix can amplify by a few orders in its eigenvalues; the slowest physical directions
@@ -17,10 +18,10 @@ import { JACOBIAN_STEP, centralDifferenceJacobian } from './jacobian.js';
  *   are ~1e-12/|λ_slow| ≲ 1e-9.
  * - cone 1e-6: relative tolerance of the semidefiniteness test of the compressed direction below.
  */
-export const STABILITY_DEFAULTS = { globalLoss: 1e-9, zeroEigenvalue: 1e-6, nullSpace: 1e-7, cone: 1e-6 } as const;
+export const STABILITY_DEFAULTS = { zeroLoss: THRESHOLDS.zeroLoss, zeroEigenvalue: 1e-6, nullSpace: 1e-7, cone: 1e-6 } as const;
 
 export interface StabilityOptions {
-  globalLoss?: number;
+  zeroLoss?: number;
   zeroEigenvalue?: number;
   nullSpace?: number;
   cone?: number;
@@ -118,7 +119,7 @@ export function analyseStability(flow: Flow, x: Float64Array, options: Stability
   const o = { ...STABILITY_DEFAULTS, ...options };
   const loss = flow.loss(x);
   const free = new FreeCoordinates(flow, x);
-  if (Math.abs(loss) < o.globalLoss) {
+  if (Math.abs(loss) < o.zeroLoss) {
     return { verdict: 'global-minimum', loss, eigenvalues: [], nUnstable: 0, nUnrealisableUnstable: 0, nZero: 0, maxRealEigenvalue: Number.NaN, gramNullity: 0 };
   }
   const y = free.restrict(x);

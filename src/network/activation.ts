@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Activation } from '../theory/activations/activation.js';
+import type { Activation, DeviceOps } from '../theory/activations/activation.js';
 
 /**
  * The activation g on the device, applied to the pre-activations λ = w·x/√d of a batch. The engine
@@ -22,48 +22,31 @@ export interface DeviceActivation {
 const fields = (X: tf.Tensor3D, A: tf.Tensor3D): tf.Tensor3D => tf.matMul(X, A, false, true);
 
 /**
- * ReLU; θ(λ) = step(g) because relu(λ) > 0 exactly when λ > 0 (θ(0) = 0). Deliberately NOT
- * tf.fused.matMul({activation: 'relu'}): tfjs-backend-wasm 4.22's batched matMul applies the fused
- * activation to each 48-wide partial sum of the contraction, so for d > 48 it returns wrong fields
- * (test/network/steps.test.ts runs at d = 60 > 48 against a float64 evaluation of the update rule).
+ * The device operations of the theory's activation definitions (theory/activations/activation.ts),
+ * in tfjs. ReLU's g is deliberately NOT tf.fused.matMul({activation: 'relu'}): tfjs-backend-wasm 4.22's
+ * batched matMul applies the fused activation to each 48-wide partial sum of the contraction, so for
+ * d > 48 it returns wrong fields (test/network/steps.test.ts runs at d = 60 > 48 against a float64
+ * evaluation of the update rule).
  */
-const reluDevice: DeviceActivation = {
-  value: (X, A) => tf.relu(fields(X, A)),
-  withDerivative(X, A) {
-    const g = this.value(X, A);
-    return { g, dg: tf.step(g) as tf.Tensor3D };
-  },
+const tfOps: DeviceOps<tf.Tensor3D> = {
+  relu: (x) => tf.relu(x),
+  step: (x, below = 0) => tf.step(x, below) as tf.Tensor3D,
+  leakyRelu: (x, alpha) => tf.leakyRelu(x, alpha) as tf.Tensor3D,
+  erf: (x) => tf.erf(x) as tf.Tensor3D,
+  mul: (x, s) => tf.mul(x, s) as tf.Tensor3D,
+  exp: (x) => tf.exp(x) as tf.Tensor3D,
+  square: (x) => tf.square(x) as tf.Tensor3D,
 };
 
-/** Leaky ReLU αλ + (1−α) relu(λ); g′ = 1 for λ > 0, α otherwise (tf.step's second argument). */
-function leakyReluDevice(alpha: number): DeviceActivation {
+/** g and g′ of any registered activation on the device, from its DeviceForm. */
+export function deviceActivation(act: Activation): DeviceActivation {
+  const { device } = act;
   return {
-    value: (X, A) => tf.leakyRelu(fields(X, A), alpha) as tf.Tensor3D,
+    value: (X, A) => device.g(tfOps, fields(X, A)),
     withDerivative(X, A) {
       const lambda = fields(X, A);
-      return { g: tf.leakyRelu(lambda, alpha) as tf.Tensor3D, dg: tf.step(lambda, alpha) as tf.Tensor3D };
+      const g = device.g(tfOps, lambda);
+      return { g, dg: device.dg(tfOps, lambda, g) };
     },
   };
-}
-
-/** erf(λ/√2) (equations.md §1.2); g′ = √(2/π) e^{−λ²/2}. */
-const erfDevice: DeviceActivation = {
-  value: (X, A) => tf.erf(tf.mul(fields(X, A), Math.SQRT1_2)) as tf.Tensor3D,
-  withDerivative(X, A) {
-    const lambda = fields(X, A);
-    const g = tf.erf(tf.mul(lambda, Math.SQRT1_2)) as tf.Tensor3D;
-    const dg = tf.mul(tf.exp(tf.mul(tf.square(lambda), -0.5)), Math.sqrt(2 / Math.PI)) as tf.Tensor3D;
-    return { g, dg };
-  },
-};
-
-export function deviceActivation(act: Activation): DeviceActivation {
-  switch (act.name) {
-    case 'relu':
-      return reluDevice;
-    case 'leaky-relu':
-      return leakyReluDevice(act.alpha ?? 0);
-    case 'erf':
-      return erfDevice;
-  }
 }

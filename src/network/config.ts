@@ -1,45 +1,27 @@
 import { InputError } from '../model/errors.js';
-import { ACTIVATION_NAMES, type ActivationName, DEFAULT_LEAKY_ALPHA } from '../theory/activations/index.js';
-import type { StudentConstraint } from '../theory/init.js';
+import { CONSTRAINTS, type ConstraintName, GRADIENT_SOURCES, type GradientSource, LAYERS, type Layers, type OptimizerComposition } from '../model/optimizer.js';
+import { type ActivationName, resolveActivationChoice } from '../theory/activations/index.js';
+import { flowDefinition, flowNames } from '../theory/flows/index.js';
 import { BACKEND_NAMES, type BackendName } from './backend.js';
 import { readInitialWeights } from './init.js';
 import { DEFAULT_RECORD, formatRecordSpec, parseRecordSpec } from './record.js';
 
-/**
- * An optimizer is composed of three orthogonal choices (issue 3):
- * - gradient source: `population` (exact closed-form population gradient, equations.md §5),
- *   `online` (fresh Gaussian samples every step, mini-batch B, §3) or `empirical` (full batch on a fixed
- *   training set of n samples);
- * - constraint: `none`, `sphere` (‖w_k‖² = d, §4.4) or `stiefel` (WWᵀ = d·I_K with the polar retraction, §4.5);
- * - layers: `first` (readouts a fixed) or `both` (a trained too, §3 and §4.3).
- */
-export type GradientSource = 'population' | 'online' | 'empirical';
-/** The same three constraints as the theory's random initialisation (theory/init.ts). */
-export type ConstraintName = StudentConstraint;
-export type Layers = 'first' | 'both';
-export type OptimizerName = 'sgd' | 'gd' | 'ngd' | 'ongd' | 'gd2l';
+/** An optimizer preset is the name of a registered flow: the composition it is the mean-field limit of. */
+export type OptimizerName = string;
+export type { ConstraintName, GradientSource, Layers, OptimizerComposition } from '../model/optimizer.js';
+export { CONSTRAINTS, GRADIENT_SOURCES, LAYERS } from '../model/optimizer.js';
 export type TeacherInit = 'orthonormal' | 'gaussian';
 
-export const GRADIENT_SOURCES: readonly GradientSource[] = ['population', 'online', 'empirical'];
-export const CONSTRAINTS: readonly ConstraintName[] = ['none', 'sphere', 'stiefel'];
-export const LAYERS: readonly Layers[] = ['first', 'both'];
 export const TEACHER_INITS: readonly TeacherInit[] = ['orthonormal', 'gaussian'];
 
-export interface OptimizerComposition {
-  gradient: GradientSource;
-  constraint: ConstraintName;
-  layers: Layers;
+/** The optimizer presets of `train`: every registered flow, by name (theory/flows/). */
+export function optimizerNames(): string[] {
+  return flowNames();
 }
 
-/** The paper's five optimizers (each is also the name of the matching ODE flow in src/theory/flow.ts). */
-export const OPTIMIZER_PRESETS: Readonly<Record<OptimizerName, OptimizerComposition>> = {
-  sgd: { gradient: 'online', constraint: 'none', layers: 'first' },
-  gd: { gradient: 'population', constraint: 'none', layers: 'first' },
-  ngd: { gradient: 'population', constraint: 'sphere', layers: 'first' },
-  ongd: { gradient: 'population', constraint: 'stiefel', layers: 'first' },
-  gd2l: { gradient: 'population', constraint: 'none', layers: 'both' },
-};
-export const OPTIMIZER_NAMES = Object.keys(OPTIMIZER_PRESETS) as OptimizerName[];
+export function optimizerPreset(name: string, where: string): OptimizerComposition {
+  return flowDefinition(name, where).network;
+}
 
 /**
  * Fully resolved configuration of one network ensemble (what `train` writes to config.json and what a
@@ -96,6 +78,8 @@ export interface TrainConfig {
 export type TrainInput = Partial<TrainConfig>;
 
 export const TRAIN_DEFAULTS = {
+  optimizer: 'gd',
+  activation: 'relu',
   lr: 1,
   tMax: 100,
   batch: 1,
@@ -195,15 +179,13 @@ export function stepTime(config: TrainConfig): number {
  * runs or is written. Throws InputError naming the offending field via `name` (CLI flags by default).
  */
 export function resolveTrainConfig(input: TrainInput, name: FieldName = (key) => TRAIN_FLAGS[key]): TrainConfig {
-  const optimizer = enumField(required(input.optimizer, name('optimizer')), OPTIMIZER_NAMES, name('optimizer'));
-  const preset = OPTIMIZER_PRESETS[optimizer];
+  const optimizer = input.optimizer ?? TRAIN_DEFAULTS.optimizer;
+  const preset = optimizerPreset(optimizer, name('optimizer'));
   const gradient = enumField(input.gradient ?? preset.gradient, GRADIENT_SOURCES, name('gradient'));
   const constraint = enumField(input.constraint ?? preset.constraint, CONSTRAINTS, name('constraint'));
   const layers = enumField(input.layers ?? preset.layers, LAYERS, name('layers'));
-  const activation = enumField(required(input.activation, name('activation')), ACTIVATION_NAMES, name('activation'));
-  if (activation !== 'leaky-relu') reject(input.alpha, name('alpha'), 'only applies to --activation leaky-relu');
-  const alpha = activation === 'leaky-relu' ? nonNegativeField(input.alpha ?? DEFAULT_LEAKY_ALPHA, name('alpha')) : null;
-  if (alpha !== null && !(alpha < 1)) throw new InputError(name('alpha'), `must be in [0, 1), got ${alpha}`);
+  const where = { activation: name('activation'), alpha: name('alpha') };
+  const { activation, alpha } = resolveActivationChoice(input.activation ?? TRAIN_DEFAULTS.activation, input.alpha, where);
 
   const K = integerField(required(input.K, name('K')), name('K'), 1);
   const M = integerField(required(input.M, name('M')), name('M'), 1);

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { writeFileAtomic } from '../io/atomic.js';
-import { provenance } from '../io/provenance.js';
+import { writeConfigJson } from '../io/config-file.js';
 import { type KeyColumn, trajectoryCsv } from '../io/trajectory-csv.js';
 import { overlapsToJSON } from '../model/overlaps.js';
 import { CONVERGED_GRAD_NORM, CONVERGED_LOSS, type EnsembleResult, type SeedStatus } from './train.js';
@@ -28,12 +28,11 @@ export interface Execution {
 }
 
 /** config.json: the resolved configuration, the backend actually used, thresholds, outcome, provenance. */
-export function configDocument(result: EnsembleResult, execution: Execution): Record<string, unknown> {
+export function resolvedTrainRun(result: EnsembleResult, execution: Execution): Record<string, unknown> {
   const counts: Record<SeedStatus, number> = { converged: 0, running: 0, diverged: 0 };
   for (const r of result.seeds) counts[r.status]++;
   const seedSteps = result.seeds.reduce((sum, r) => sum + r.end.step, 0);
   return {
-    command: 'train',
     ...result.config,
     backendUsed: result.backend,
     workers: execution.workers,
@@ -41,7 +40,6 @@ export function configDocument(result: EnsembleResult, execution: Execution): Re
     stepTime: result.stepTime,
     thresholds: { convergedLoss: CONVERGED_LOSS, convergedGradNorm: CONVERGED_GRAD_NORM, divergenceLoss: result.config.divergenceLoss },
     result: { ...counts, wallSeconds: result.wallSeconds, seedStepsPerSecond: seedSteps / result.wallSeconds },
-    provenance: provenance(),
   };
 }
 
@@ -55,5 +53,5 @@ export function writeTrainOutputs(dir: string, result: EnsembleResult, execution
     writeFileAtomic(join(dir, 'init', `seed-${r.seed}.json`), `${JSON.stringify(overlapsToJSON(r.initial), null, 2)}\n`);
   }
   writeFileAtomic(join(dir, 'final.csv'), finalCsv(result));
-  writeFileAtomic(join(dir, 'config.json'), `${JSON.stringify(configDocument(result, execution), null, 2)}\n`);
+  writeConfigJson(dir, 'train', resolvedTrainRun(result, execution));
 }

@@ -1,3 +1,4 @@
+import { THRESHOLDS } from '../model/config.js';
 import type { Trajectory } from '../model/trajectory.js';
 import { activationByName } from '../theory/activations/index.js';
 import { type Overlaps, packOverlaps } from '../model/overlaps.js';
@@ -17,7 +18,7 @@ import { parseRecordSpec, recordSteps } from './record.js';
 export type SeedStatus = 'converged' | 'running' | 'diverged';
 
 /** "Global" threshold of equations.md §7.9. */
-export const CONVERGED_LOSS = 1e-5;
+export const CONVERGED_LOSS = THRESHOLDS.globalLoss;
 /**
  * Gradient-norm threshold (PopulationGeometry.gradientNorm, per unit learning rate). float32 weights
  * carry relative errors ~1e-7, which puts a floor of that order under the reachable gradient norm; 1e-5

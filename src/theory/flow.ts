@@ -1,13 +1,12 @@
 import { type Activation, VARIANCE_FLOOR } from './activations/activation.js';
 import { lossFromField, readoutGradient } from './loss.js';
 import { type Overlaps, fieldCovariance, packOverlaps, signedCoefficients, unpackOverlaps } from '../model/overlaps.js';
-import { sgdSecondMoment } from './sgd-term.js';
+import { type FlowDefinition, flowDefinition } from './flows/index.js';
 import { StateLayout } from '../model/state-layout.js';
 import { driftFromStein, steinCoefficients } from './stein.js';
 
-/** The mean-field right-hand sides (equations.md §4), selected by name. */
-export type FlowName = 'gd' | 'gd2l' | 'ngd' | 'ongd' | 'sgd';
-export const FLOW_NAMES: readonly FlowName[] = ['gd', 'gd2l', 'ngd', 'ongd', 'sgd'];
+/** A registered flow's name (src/theory/flows/). */
+export type FlowName = string;
 
 export interface FlowOptions {
   /** Learning rate η of the first layer (time conventions: equations.md §3). */
@@ -34,14 +33,16 @@ export class Flow {
   readonly lrReadout: number;
   readonly labelNoise: number;
   readonly batch: number;
-  private readonly omega: Float64Array;
-  private readonly c: Float64Array;
+  readonly definition: FlowDefinition;
+  /** Ω and c of the state last loaded (by rhs, loss, fieldAndStein): what an extra term reads. */
+  readonly omega: Float64Array;
+  readonly c: Float64Array;
   private readonly stein: Float64Array;
   private readonly b: Float64Array;
   private readonly sym: Float64Array;
-  private readonly second: Float64Array;
   private readonly da: Float64Array;
   private readonly radial: Float64Array;
+  private readonly extraTerm: ((dx: Float64Array) => void) | null;
   /**
    * For packed entry i < nQ + KM (a Q or R entry): its position in Ω (n×n) above the diagonal
    * (row i_, column j_ ≥ i_) and the mirrored position below. Because A is K×n with the same row
@@ -57,7 +58,8 @@ export class Flow {
     options: FlowOptions,
   ) {
     const { K, M } = fixed;
-    this.layout = new StateLayout(K, M, name === 'gd2l');
+    this.definition = flowDefinition(name);
+    this.layout = new StateLayout(K, M, this.definition.trainsReadouts);
     this.n = K + M;
     this.lr = options.lr;
     this.lrReadout = options.lrReadout ?? options.lr;
@@ -69,7 +71,6 @@ export class Flow {
     this.stein = new Float64Array(K * n);
     this.b = new Float64Array(K * n);
     this.sym = new Float64Array(K * K);
-    this.second = new Float64Array(K * K);
     this.da = new Float64Array(K);
     this.radial = new Float64Array(K);
     const L = this.layout;
@@ -85,6 +86,7 @@ export class Flow {
         this.lower[L.r(i, m)] = (K + m) * n + i;
       }
     }
+    this.extraTerm = this.definition.extraTerm ? this.definition.extraTerm(this) : null;
   }
 
   /** Load x into Ω (Q and R blocks, kept exactly symmetric, §7.3; T stays) and c (a when trained). */
@@ -132,21 +134,19 @@ export class Flow {
       for (let g = 0; g < n; g++) b[k * n + g] *= f;
     }
     const A = b;
-    switch (this.name) {
-      case 'gd':
-      case 'gd2l':
-      case 'sgd':
+    switch (this.definition.constraint) {
+      case 'none':
         this.plainGradientFlow(A, dx);
         break;
-      case 'ngd':
+      case 'sphere':
         this.sphereFlow(A, x, dx);
         break;
-      case 'ongd':
+      case 'stiefel':
         this.stiefelFlow(A, x, dx);
         break;
     }
-    if (this.name === 'sgd') this.addSgdSecondOrder(dx);
-    if (this.name === 'gd2l') {
+    this.extraTerm?.(dx);
+    if (L.withReadouts) {
       // da_k/dt = −η_a ∂L/∂a_k (§4.3).
       readoutGradient(this.act, this.omega, this.c, K, n, this.da);
       for (let k = 0; k < K; k++) dx[L.a(k)] = -this.lrReadout * this.da[k];
@@ -192,24 +192,6 @@ export class Flow {
         let sr = 0;
         for (let j = 0; j < K; j++) sr += sym[k * K + j] * x[L.r(j, m)];
         dx[L.r(k, m)] = A[k * n + K + m] - sr;
-      }
-    }
-  }
-
-  /** §4.2: dQ_kl += (η²/B) a_k a_l (S_kl + σ² J2(k,l)); R gets no η² term. */
-  private addSgdSecondOrder(dx: Float64Array): void {
-    const { K } = this.layout;
-    const n = this.n;
-    const L = this.layout;
-    sgdSecondMoment(this.act, this.omega, this.c, K, n, this.second);
-    const eta2 = (this.lr * this.lr) / this.batch;
-    const noise2 = this.labelNoise * this.labelNoise;
-    const omega = this.omega;
-    for (let k = 0; k < K; k++) {
-      for (let l = k; l < K; l++) {
-        let s = this.second[k * K + l];
-        if (noise2 > 0) s += noise2 * this.act.J2(omega[k * n + k], omega[k * n + l], omega[l * n + l]);
-        dx[L.q(k, l)] += eta2 * this.c[k] * this.c[l] * s;
       }
     }
   }

@@ -54,8 +54,8 @@ export class PopulationGdMap {
     readonly dt: number,
     where = '--method',
   ) {
-    if (flow.name === 'sgd') {
-      throw new InputError(where, 'the exact map exists for population GD (gd, gd2l, ngd, ongd); online SGD (sgd) takes random steps: use dopri5 or euler');
+    if (!flow.definition.gradientFlow) {
+      throw new InputError(where, `the exact map exists for the population gradient flows; ${flow.name} takes random steps: use dopri5 or euler`);
     }
     if (!(Number.isFinite(dt) && dt > 0)) throw new RangeError(`dt must be positive and finite, got ${dt}`);
     const { K } = flow.layout;
@@ -93,11 +93,11 @@ export class PopulationGdMap {
         gram[l * K + k] = s;
       }
     }
-    switch (flow.name) {
-      case 'ngd':
+    switch (flow.definition.constraint) {
+      case 'sphere':
         this.sphereRetraction(xNew);
         break;
-      case 'ongd':
+      case 'stiefel':
         this.polarRetraction(xNew);
         break;
       default:

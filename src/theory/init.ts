@@ -1,6 +1,7 @@
 import { InputError } from '../model/errors.js';
 import { NormalSampler } from '../random/normal.js';
-import type { FlowName } from './flow.js';
+import type { ConstraintName } from '../model/optimizer.js';
+import { flowDefinition } from './flows/index.js';
 import { type Overlaps, identity } from '../model/overlaps.js';
 
 /**
@@ -50,10 +51,10 @@ function normaliseRows(W: Float64Array, rows: number, d: number): void {
  * Where the random students live: unconstrained N(0, 1) rows, on the sphere |w_k|² = d (ngd, §4.4:
  * Q_kk = 1) or on the Stiefel manifold WWᵀ = dI (ongd, §4.5: Q = I).
  */
-export type StudentConstraint = 'none' | 'sphere' | 'stiefel';
+export type StudentConstraint = ConstraintName;
 
-export function studentConstraintOf(flow: FlowName): StudentConstraint {
-  return flow === 'ngd' ? 'sphere' : flow === 'ongd' ? 'stiefel' : 'none';
+export function studentConstraintOf(flow: string): StudentConstraint {
+  return flowDefinition(flow).constraint;
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Trajectory } from '../model/trajectory.js';
-import { type ActivationName, activationByName } from './activations/index.js';
-import { Flow, type FlowName } from './flow.js';
+import type { ActivationName } from './activations/index.js';
+import { makeFlow } from './config.js';
+import type { Flow, FlowName } from './flow.js';
 import type { Overlaps } from '../model/overlaps.js';
 import {
   type SolveMethod,
@@ -48,12 +49,8 @@ export interface OdeRun {
 }
 
 export function flowFromConfig(config: OdeConfig, initial: Overlaps): Flow {
-  const act = activationByName(config.activation, config.alpha ?? undefined);
-  return new Flow(config.optimizer, act, initial, {
-    lr: config.lr,
-    ...(config.lrReadout === null ? {} : { lrReadout: config.lrReadout }),
-    ...(config.labelNoise === null ? {} : { labelNoise: config.labelNoise }),
-  });
+  const { optimizer: name, lr, lrReadout, labelNoise } = config;
+  return makeFlow(config, { name, lr, lrReadout, labelNoise }, initial);
 }
 
 /**

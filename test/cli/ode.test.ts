@@ -113,7 +113,7 @@ describe('scm-harness ode: invalid input exits 2, names the flag, writes nothing
     { args: ['--activation', 'relu', '--optimizer', 'gd', '--K', '2.5', '--M', '2'], flag: '--K' },
     { args: ['--activation', 'relu', '--optimizer', 'gd', '--K', '2'], flag: '--M' },
     { args: ['--activation', 'tanh', '--optimizer', 'gd', '--K', '2', '--M', '2'], flag: '--activation' },
-    { args: ['--optimizer', 'gd', '--K', '2', '--M', '2'], flag: '--activation' },
+    { args: ['--optimizer', 'gd', '--K', '2', '--M', '2', '--alpha', '0.2'], flag: '--alpha' },
     { args: ['--activation', 'relu', '--optimizer', 'adam', '--K', '2', '--M', '2'], flag: '--optimizer' },
     { args: [...base, '--lr', 'NaN'], flag: '--lr' },
     { args: [...base, '--lr', 'Infinity'], flag: '--lr' },

@@ -55,7 +55,8 @@ describe('scm-harness check scenarios/quickstart.json', () => {
     expect(header).toBe('run,d,seed,source,step,t,loss,Q_1_1,Q_1_2,Q_1_3,Q_2_2,Q_2_3,Q_3_3,R_1_1,R_1_2,R_1_3,R_2_1,R_2_2,R_2_3,R_3_1,R_3_2,R_3_3');
     const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
     expect(config.provenance.version).toBeTruthy();
-    expect(config.scenario.runs[1].theoryMethod).toBe('dopri5');
+    expect(config.command).toBe('check');
+    expect(config.runs[1].theoryMethod).toBe('dopri5');
     // No temporary files left behind by the atomic writes.
     expect(readFileSync(join(out, 'report.html'), 'utf8')).toMatch(/<\/html>\s*$/);
   });

@@ -23,7 +23,7 @@ const MALFORMED: [string, (s: any) => void, string, RegExp][] = [
   ['empty seed list', (s) => (s.runs[0].seeds = []), 'runs[0].seeds', />=1 items/],
   ['empty seed range', (s) => (s.runs[0].seeds = '5..2'), 'runs[0].seeds', /empty seed range/],
   ['duplicate seed', (s) => (s.runs[0].seeds = [1, 2, 1]), 'runs[0].seeds[2]', /twice/],
-  ['unknown optimizer', (s) => (s.runs[0].optimizer = 'adam'), 'runs[0].optimizer', /"sgd"\|"gd"/],
+  ['unknown optimizer', (s) => (s.runs[0].optimizer = 'adam'), 'runs[0].optimizer', /"gd"\|"gd2l"/],
   ['unknown gradient source', (s) => (s.runs[0].optimizer = { gradient: 'exact' }), 'runs[0].optimizer.gradient', /population/],
   ['composition without a flow', (s) => (s.runs[0].optimizer = { gradient: 'online', constraint: 'sphere' }), 'runs[0].optimizer', /no mean-field flow/],
   ['d < K with a Stiefel constraint', (s) => Object.assign(s.runs[0], { optimizer: 'ongd', d: [10, 2] }), 'runs[0].d[1]', /K <= d/],
@@ -66,7 +66,7 @@ describe('resolveScenario: malformed scenarios', () => {
 describe('resolveScenario: defaults', () => {
   it('fills every default and resolves presets, seeds and the theory method', () => {
     const s = resolveScenario(base());
-    expect(s.model).toEqual({ K: 3, M: 3, activation: 'relu', alpha: 0.1, teacher: 'orthonormal' });
+    expect(s.model).toEqual({ K: 3, M: 3, activation: 'relu', alpha: null, teacher: 'orthonormal' });
     expect(s.runs[0]).toMatchObject({
       seeds: [0, 1, 2, 3],
       composition: { gradient: 'population', constraint: 'none', layers: 'first' },

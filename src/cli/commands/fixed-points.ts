@@ -2,7 +2,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../../model/errors.js';
 import { writeFileAtomic } from '../../io/atomic.js';
-import { provenance } from '../../io/provenance.js';
+import { configJson } from '../../io/config-file.js';
 import { readJsonFile } from '../../io/read-json.js';
 import { countAntiAligned } from '../../landscape/classify.js';
 import { type FamilySolution, solveFamily } from '../../landscape/families.js';
@@ -11,21 +11,20 @@ import { PERTURBATION_DEFAULTS, type PerturbationRow, embedWithZeroUnit, perturb
 import { FAMILY_COLUMNS, type FamilyRow, familyCells, familyRow } from '../../landscape/report-rows.js';
 import { analyseStability } from '../../landscape/stability.js';
 import { csvText } from '../../io/csv.js';
-import { ACTIVATION_NAMES, DEFAULT_LEAKY_ALPHA, activationByName } from '../../theory/activations/index.js';
-import { Flow, type FlowName } from '../../theory/flow.js';
-import { type Overlaps, overlapsToJSON, teacherOnlyOverlaps } from '../../model/overlaps.js';
+import { DEFAULT_LEAKY_ALPHA, activationNames, resolveActivationChoice } from '../../theory/activations/index.js';
+import { makeFlow } from '../../theory/config.js';
+import type { Flow, FlowName } from '../../theory/flow.js';
+import { landscapeFlowNames } from '../../theory/flows/index.js';
+import { type Overlaps, overlapsToJSON } from '../../model/overlaps.js';
 import { overlapsFromJSON } from '../../theory/overlaps.js';
 import { maxAbs } from '../../theory/solvers/solve.js';
-import { parseEnum, parseNonNegativeInteger, parseNonNegativeNumber, parsePositiveInteger, parsePositiveNumber, parseSeedList, rejectFlag } from '../parse.js';
-
-/** The flows whose fixed points are solved here (sgd's depend on η through the η² term: not a landscape). */
-const FIXED_POINT_OPTIMIZERS: readonly FlowName[] = ['gd', 'gd2l', 'ngd', 'ongd'];
+import { optional, parseEnum, parseNonNegativeInteger, parseNumber, parsePositiveInteger, parsePositiveNumber, parseSeedList, rejectFlag } from '../parse.js';
 
 type Flags = Record<string, string | undefined>;
 
 interface Resolved {
   optimizer: FlowName;
-  activation: (typeof ACTIVATION_NAMES)[number];
+  activation: string;
   alpha: number | null;
   lr: number;
   K: number;
@@ -38,11 +37,12 @@ interface Resolved {
 
 /** Validate every flag (and read --from) before anything is computed or written. */
 function resolveFixedPointFlags(f: Flags): Resolved {
-  const optimizer = parseEnum(f.optimizer, FIXED_POINT_OPTIMIZERS, '--optimizer', 'gd');
-  const activation = parseEnum(f.activation, ACTIVATION_NAMES, '--activation', 'relu');
-  if (activation !== 'leaky-relu') rejectFlag(f.alpha, '--alpha', 'only applies to --activation leaky-relu');
-  const alpha = activation === 'leaky-relu' ? parseNonNegativeNumber(f.alpha, '--alpha', DEFAULT_LEAKY_ALPHA) : null;
-  if (alpha !== null && !(alpha < 1)) throw new InputError('--alpha', `must be in [0, 1), got ${alpha}`);
+  // The landscape flows only: a stochastic flow's fixed points depend on η through its noise term.
+  const optimizer = parseEnum(f.optimizer, landscapeFlowNames(), '--optimizer', 'gd');
+  const { activation, alpha } = resolveActivationChoice(parseEnum(f.activation, activationNames(), '--activation', 'relu'), optional(f.alpha, (s) => parseNumber(s, '--alpha')), {
+    activation: '--activation',
+    alpha: '--alpha',
+  });
   const lr = parsePositiveNumber(f.lr, '--lr', 1);
   const newtonTolerance = parsePositiveNumber(f.newtonTol, '--newton-tol', NEWTON_TOLERANCE);
   if (f.out === undefined) throw new InputError('--out', 'is required (the output directory)');
@@ -85,8 +85,8 @@ function resolveFixedPointFlags(f: Flags): Resolved {
   return { optimizer, activation, alpha, lr, K, M, source, newtonTolerance, perturb, out: resolve(f.out) };
 }
 
-function flowFor(r: Resolved, K: number, M: number): Flow {
-  return new Flow(r.optimizer, activationByName(r.activation, r.alpha ?? undefined), teacherOnlyOverlaps(K, M), { lr: r.lr });
+function flowFor(r: Resolved, fixed?: Overlaps): Flow {
+  return makeFlow({ K: r.K, M: r.M, activation: r.activation, alpha: r.alpha }, { name: r.optimizer, lr: r.lr }, fixed);
 }
 
 /** Newton from a given state (--from): one fixed point, its k1 by matching, its stability. */
@@ -117,10 +117,10 @@ function runFixedPoints(flags: Flags): void {
   const started = performance.now();
   const found: { solution: FamilySolution; index: number; flow: Flow }[] = [];
   if (r.source.kind === 'file') {
-    const flow = new Flow(r.optimizer, activationByName(r.activation, r.alpha ?? undefined), r.source.overlaps, { lr: r.lr });
+    const flow = flowFor(r, r.source.overlaps);
     found.push({ solution: fixedPointFrom(r, flow, r.source.overlaps), index: 0, flow });
   } else {
-    const flow = flowFor(r, r.K, r.M);
+    const flow = flowFor(r);
     for (const k1 of r.source.k1) {
       solveFamily(flow, k1, { newton: { tolerance: r.newtonTolerance } }).forEach((solution, index) => found.push({ solution, index, flow }));
     }
@@ -139,7 +139,6 @@ function runFixedPoints(flags: Flags): void {
     files.push(['perturbation.csv', csvText(PERTURBATION_COLUMNS, cases.flatMap((c) => c.rows.map((p) => [c.case, c.k1, c.solution, c.K, p.sigma, p.repetitions, p.lossGapMean, p.lossGapSd, p.distanceMean, p.distanceSd, p.initialDistanceMean])))]);
   }
   const config = {
-    command: 'fixed-points',
     optimizer: r.optimizer,
     activation: r.activation,
     alpha: r.alpha,
@@ -152,9 +151,8 @@ function runFixedPoints(flags: Flags): void {
     fixedPoints: rows.length,
     perturbationCases: perturbation.length,
     wallSeconds: (performance.now() - started) / 1000,
-    provenance: provenance(),
   };
-  files.push(['config.json', `${JSON.stringify(config, null, 2)}\n`]);
+  files.push(['config.json', configJson('fixed-points', config)]);
   for (const [name, text] of files) writeFileAtomic(join(r.out, name), text);
 }
 
@@ -171,7 +169,7 @@ function perturbationCases(r: Resolved, found: { solution: FamilySolution; index
     cases.push({ case: `K=${point.K}`, k1: solution.k1, solution: index, K: point.K, rows: perturbationStudy(flow, point, options) });
     if (point.K === point.M) {
       const embedded = embedWithZeroUnit(point);
-      const wide = new Flow('gd', flow.act, embedded, { lr: r.lr });
+      const wide = makeFlow({ ...r, K: embedded.K }, { name: 'gd', lr: r.lr }, embedded);
       cases.push({ case: 'K=M+1 embedded', k1: solution.k1, solution: index, K: embedded.K, rows: perturbationStudy(wide, embedded, options) });
     }
   }
@@ -184,8 +182,8 @@ export function registerFixedPoints(program: Command): void {
     .description('Solve the k1 block-ansatz fixed points (or polish a given state) with Newton–LM, classify their stability, write families.csv')
     .option('--K <n>', 'student width (K = M or M + 1 for the ansatz; required unless --from)')
     .option('--M <n>', 'teacher width (required unless --from)')
-    .option('--optimizer <name>', `flow: ${FIXED_POINT_OPTIMIZERS.join('|')} (default gd)`)
-    .option('--activation <name>', `activation: ${ACTIVATION_NAMES.join('|')} (default relu)`)
+    .option('--optimizer <name>', `flow: ${landscapeFlowNames().join('|')} (default gd)`)
+    .option('--activation <name>', `activation: ${activationNames().join('|')} (default relu)`)
     .option('--alpha <a>', `leaky-relu slope in [0, 1) (default ${DEFAULT_LEAKY_ALPHA})`)
     .option('--lr <eta>', 'learning rate η (default 1; eigenvalues scale with it)')
     .option('--k1 <list>', 'families to solve: 3, 0..8 or 1,2,5 (default 0..M)')

@@ -1,12 +1,13 @@
+import { THRESHOLDS } from '../../model/config.js';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../../model/errors.js';
 import { writeFileAtomic } from '../../io/atomic.js';
-import { provenance } from '../../io/provenance.js';
+import { configDocument, writeConfigJson } from '../../io/config-file.js';
 import { readJsonFile } from '../../io/read-json.js';
 import { trajectoryCsv, trajectoryRows } from '../../io/trajectory-csv.js';
-import { ACTIVATION_NAMES, DEFAULT_LEAKY_ALPHA } from '../../theory/activations/index.js';
-import { FLOW_NAMES } from '../../theory/flow.js';
+import { DEFAULT_LEAKY_ALPHA, activationNames, resolveActivationChoice } from '../../theory/activations/index.js';
+import { flowDefinition, flowNames } from '../../theory/flows/index.js';
 import { type StudentConstraint, randomOverlaps, studentConstraintOf } from '../../theory/init.js';
 import { type OdeConfig, type OdeRun, runOde } from '../../theory/ode-run.js';
 import { type Overlaps, overlapsToJSON } from '../../model/overlaps.js';
@@ -14,9 +15,11 @@ import { overlapsFromJSON } from '../../theory/overlaps.js';
 import { DEFAULT_ATOL, DEFAULT_MAX_STEPS, DEFAULT_RTOL, SOLVE_METHODS } from '../../theory/solvers/types.js';
 import { DEFAULT_SAVE_TIMES, buildGridSaveTimes, buildSaveTimes, formatSaveTimes } from '../../theory/solvers/save-times.js';
 import {
+  optional,
   parseEnum,
   parseNonNegativeInteger,
   parseNonNegativeNumber,
+  parseNumber,
   parsePositiveInteger,
   parsePositiveNumber,
   parseSaveTimesFlag,
@@ -31,7 +34,7 @@ const ODE_DEFAULTS = {
   /** The fixed step of euler and map (dopri5 chooses its initial step automatically unless --dt is given). */
   eulerDt: 0.01,
   /** "converged" = max|F| < 1e-9 (equations.md §7.9). */
-  convergenceTol: 1e-9,
+  convergenceTol: THRESHOLDS.convergedRhs,
   labelNoise: 0,
   /**
    * How far an --init file may be from the constraint set of ngd (Q_kk = 1) or ongd (Q = I): loose
@@ -86,21 +89,22 @@ function resolveInit(f: OdeFlags, constraint: StudentConstraint): { init: OdeCon
 
 /** Parse and validate every flag (and the init file) before anything is written. */
 function resolveOdeFlags(f: OdeFlags): ResolvedOde {
-  const activation = parseEnum(f.activation, ACTIVATION_NAMES, '--activation');
-  const optimizer = parseEnum(f.optimizer, FLOW_NAMES, '--optimizer');
-  if (activation !== 'leaky-relu') rejectFlag(f.alpha, '--alpha', 'only applies to --activation leaky-relu');
-  const alpha = activation === 'leaky-relu' ? parseNonNegativeNumber(f.alpha, '--alpha', DEFAULT_LEAKY_ALPHA) : null;
-  if (alpha !== null && !(alpha < 1)) throw new InputError('--alpha', `must be in [0, 1), got ${alpha}`);
+  const { activation, alpha } = resolveActivationChoice(parseEnum(f.activation, activationNames(), '--activation', 'relu'), optional(f.alpha, (s) => parseNumber(s, '--alpha')), {
+    activation: '--activation',
+    alpha: '--alpha',
+  });
+  const optimizer = parseEnum(f.optimizer, flowNames(), '--optimizer', 'gd');
+  const flow = flowDefinition(optimizer);
   const lr = parsePositiveNumber(f.lr, '--lr', ODE_DEFAULTS.lr);
-  if (optimizer !== 'gd2l') rejectFlag(f.lrReadout, '--lr-readout', 'only applies to --optimizer gd2l (the readouts are fixed otherwise)');
-  const lrReadout = optimizer === 'gd2l' ? parseNonNegativeNumber(f.lrReadout, '--lr-readout', lr) : null;
-  if (optimizer !== 'sgd') rejectFlag(f.labelNoise, '--label-noise', 'only applies to --optimizer sgd');
-  const labelNoise = optimizer === 'sgd' ? parseNonNegativeNumber(f.labelNoise, '--label-noise', ODE_DEFAULTS.labelNoise) : null;
+  if (!flow.trainsReadouts) rejectFlag(f.lrReadout, '--lr-readout', `only applies to flows that train the readouts (${flowNames((d) => d.trainsReadouts).join(', ')})`);
+  const lrReadout = flow.trainsReadouts ? parseNonNegativeNumber(f.lrReadout, '--lr-readout', lr) : null;
+  if (!flow.stochastic) rejectFlag(f.labelNoise, '--label-noise', `only applies to stochastic flows (${flowNames((d) => d.stochastic).join(', ')})`);
+  const labelNoise = flow.stochastic ? parseNonNegativeNumber(f.labelNoise, '--label-noise', ODE_DEFAULTS.labelNoise) : null;
   const tMax = parsePositiveNumber(f.tMax, '--t-max', ODE_DEFAULTS.tMax);
 
   const method = parseEnum(f.method, SOLVE_METHODS, '--method', 'dopri5');
-  if (method === 'map' && optimizer === 'sgd') {
-    throw new InputError('--method', 'map is the exact discrete population-GD map (gd, gd2l, ngd, ongd); online SGD takes random steps: use dopri5 or euler');
+  if (method === 'map' && !flow.gradientFlow) {
+    throw new InputError('--method', `map is the exact discrete population-GD map (${flowNames((d) => d.gradientFlow).join(', ')}); ${optimizer} takes random steps: use dopri5 or euler`);
   }
   const fixedStep = method !== 'dopri5';
   const dt = fixedStep ? parsePositiveNumber(f.dt, '--dt', ODE_DEFAULTS.eulerDt) : f.dt === undefined ? null : parsePositiveNumber(f.dt, '--dt');
@@ -135,10 +139,9 @@ function resolveOdeFlags(f: OdeFlags): ResolvedOde {
 }
 
 /** config.json: the resolved configuration, the initial overlaps, the solver outcome, provenance. */
-function configDocument(r: ResolvedOde, run: OdeRun, wallSeconds: number): Record<string, unknown> {
+function resolvedOde(r: ResolvedOde, run: OdeRun, wallSeconds: number): Record<string, unknown> {
   const { result } = run;
   return {
-    command: 'ode',
     ...r.config,
     format: r.format,
     out: r.out,
@@ -154,7 +157,6 @@ function configDocument(r: ResolvedOde, run: OdeRun, wallSeconds: number): Recor
       savedRows: result.times.length,
       wallSeconds,
     },
-    provenance: provenance(),
   };
 }
 
@@ -162,23 +164,23 @@ function runOdeCommand(flags: OdeFlags): void {
   const resolved = resolveOdeFlags(flags);
   const started = performance.now();
   const run = runOde(resolved.config, resolved.initial);
-  const doc = configDocument(resolved, run, (performance.now() - started) / 1000);
+  const doc = resolvedOde(resolved, run, (performance.now() - started) / 1000);
   if (resolved.format === 'json') {
-    process.stdout.write(`${JSON.stringify({ config: doc, trajectory: trajectoryRows([run.trajectory]) })}\n`);
+    process.stdout.write(`${JSON.stringify({ config: configDocument('ode', doc), trajectory: trajectoryRows([run.trajectory]) })}\n`);
     return;
   }
   const out = resolved.out as string;
   writeFileAtomic(join(out, 'trajectory.csv'), trajectoryCsv([run.trajectory]));
-  writeFileAtomic(join(out, 'config.json'), `${JSON.stringify(doc, null, 2)}\n`);
+  writeConfigJson(out, 'ode', doc);
 }
 
 export function registerOde(program: Command): void {
   program
     .command('ode')
     .description('Integrate the mean-field ODEs (float64) of a soft committee machine and write the overlap trajectory')
-    .option('--activation <name>', `activation: ${ACTIVATION_NAMES.join('|')} (required)`)
+    .option('--activation <name>', `activation: ${activationNames().join('|')} (default relu)`)
     .option('--alpha <a>', `leaky-relu slope in [0, 1) (default ${DEFAULT_LEAKY_ALPHA})`)
-    .option('--optimizer <name>', `flow: ${FLOW_NAMES.join('|')} (required)`)
+    .option('--optimizer <name>', `flow: ${flowNames().join('|')} (default gd)`)
     .option('--K <n>', 'student width (required unless --init gives it)')
     .option('--M <n>', 'teacher width (required unless --init gives it)')
     .option('--lr <eta>', `learning rate η (default ${ODE_DEFAULTS.lr})`)

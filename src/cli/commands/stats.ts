@@ -2,15 +2,16 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../../model/errors.js';
 import { writeFileAtomic } from '../../io/atomic.js';
-import { provenance } from '../../io/provenance.js';
-import { FINISH_MODES, STATS_DEFAULTS, STATS_OPTIMIZERS, type StatsConfig, resolveStatsConfig } from '../../landscape/stats/config.js';
+import { writeConfigJson } from '../../io/config-file.js';
+import { FINISH_MODES, STATS_DEFAULTS, type StatsConfig, resolveStatsConfig } from '../../landscape/stats/config.js';
 import { paperAgrees } from '../../studies/stats/report.js';
 import { runStats } from '../../studies/stats/runner.js';
 import { loadStatsScenario } from '../../studies/stats/scenario.js';
 import { markdownTable } from '../../io/markdown.js';
 import { createProgress } from '../../runtime/progress.js';
-import { ACTIVATION_NAMES } from '../../theory/activations/index.js';
-import { parseEnum, parseNonNegativeInteger, parseNonNegativeNumber, parsePositiveInteger, parsePositiveNumber, parseSeedList, rejectFlag } from '../parse.js';
+import { activationNames } from '../../theory/activations/index.js';
+import { landscapeFlowNames } from '../../theory/flows/index.js';
+import { optional, parseEnum, parseNumber, parseNonNegativeInteger, parsePositiveInteger, parsePositiveNumber, parseSeedList, rejectFlag } from '../parse.js';
 
 type Flags = Record<string, string | undefined>;
 
@@ -23,8 +24,6 @@ function parseShard(text: string | undefined): { index: number; count: number } 
   if (!(count >= 1 && index < count)) throw new InputError('--shard', `needs 0 <= i < n, got ${index}/${count}`);
   return { index, count };
 }
-
-const optional = <T>(text: string | undefined, parse: (s: string) => T): T | undefined => (text === undefined ? undefined : parse(text));
 
 /** Flags → StatsConfig (defaults filled by the schema); every error names its flag. */
 function configFromFlags(f: Flags): StatsConfig {
@@ -41,9 +40,9 @@ function configFromFlags(f: Flags): StatsConfig {
     K,
     M,
     inits: parsePositiveInteger(f.inits, '--inits'),
-    optimizer: parseEnum(f.optimizer, STATS_OPTIMIZERS, '--optimizer', STATS_DEFAULTS.optimizer),
-    activation: parseEnum(f.activation, ACTIVATION_NAMES, '--activation', STATS_DEFAULTS.activation),
-    alpha: optional(f.alpha, (s) => parseNonNegativeNumber(s, '--alpha')) ?? null,
+    optimizer: parseEnum(f.optimizer, landscapeFlowNames(), '--optimizer', STATS_DEFAULTS.optimizer),
+    activation: parseEnum(f.activation, activationNames(), '--activation', STATS_DEFAULTS.activation),
+    alpha: optional(f.alpha, (s) => parseNumber(s, '--alpha')) ?? null,
     lr: parsePositiveNumber(f.lr, '--lr', STATS_DEFAULTS.lr),
     initD: optional(f.initD, (s) => parsePositiveInteger(s, '--init-d')) ?? null,
     seed: parseNonNegativeInteger(f.seed, '--seed', STATS_DEFAULTS.seed),
@@ -114,8 +113,7 @@ async function runStatsCommand(f: Flags): Promise<void> {
     const table = markdownTable(header, tableRows, ['right', 'right', 'right', 'right', 'right', 'right', 'left', 'left']);
     const lines = [`# ${scenario.name}`, '', scenario.description, '', `Source: ${scenario.source}`, '', table];
     // Each row directory has its own config.json; this one records how the whole table was run.
-    const config = { command: 'stats', scenario: resolve(f.scenario), name: scenario.name, overrides, workers, rows: scenario.rows.map((r) => r.id), provenance: provenance() };
-    writeFileAtomic(join(out, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+    writeConfigJson(out, 'stats', { scenario: resolve(f.scenario), name: scenario.name, overrides, workers, rows: scenario.rows.map((r) => r.id) });
     writeFileAtomic(join(out, 'summary.md'), `${lines.join('\n')}\n`);
     return;
   }
@@ -134,8 +132,8 @@ export function registerStats(program: Command): void {
     .option('--K <n>', 'student width (required unless --scenario)')
     .option('--M <n>', 'teacher width (required unless --scenario)')
     .option('--inits <n>', 'number of random initialisations (required unless --scenario; overrides the scenario)')
-    .option('--optimizer <name>', `flow: ${STATS_OPTIMIZERS.join('|')} (default ${STATS_DEFAULTS.optimizer})`)
-    .option('--activation <name>', `activation: ${ACTIVATION_NAMES.join('|')} (default relu)`)
+    .option('--optimizer <name>', `flow: ${landscapeFlowNames().join('|')} (default ${STATS_DEFAULTS.optimizer})`)
+    .option('--activation <name>', `activation: ${activationNames().join('|')} (default relu)`)
     .option('--alpha <a>', 'leaky-relu slope (default 0.1)')
     .option('--lr <eta>', `learning rate (default ${STATS_DEFAULTS.lr})`)
     .option('--init-d <d>', 'dimension of the random initial weights (default K, the Safran–Shamir setting)')

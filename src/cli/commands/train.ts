@@ -1,12 +1,12 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { ACTIVATION_NAMES, DEFAULT_LEAKY_ALPHA } from '../../theory/activations/index.js';
+import { DEFAULT_LEAKY_ALPHA, activationNames } from '../../theory/activations/index.js';
 import { BACKEND_NAMES, selectBackend } from '../../network/backend.js';
 import {
   CONSTRAINTS,
   GRADIENT_SOURCES,
   LAYERS,
-  OPTIMIZER_NAMES,
+  optimizerNames,
   TEACHER_INITS,
   TRAIN_DEFAULTS,
   type TrainConfig,
@@ -18,8 +18,10 @@ import { trainEnsembleParallel } from '../../network/parallel.js';
 import { type EnsembleResult, trainEnsemble } from '../../network/train.js';
 import { InputError } from '../../model/errors.js';
 import {
+  optional,
   parseEnum,
   parseNonNegativeNumber,
+  parseNumber,
   parsePositiveInteger,
   parsePositiveNumber,
   parseSeedList,
@@ -32,19 +34,17 @@ function given<T extends object>(input: T): Partial<T> {
   return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-const optional = <T>(text: string | undefined, parse: (text: string) => T): T | undefined => (text === undefined ? undefined : parse(text));
-
 /** Flags → TrainInput (syntax only); resolveTrainConfig then fills defaults and checks consistency. */
 function trainInputFromFlags(f: TrainFlags): { input: TrainInput; out: string; workers: number } {
   if (f.out === undefined) throw new InputError('--out', 'is required (the output directory)');
   const workers = parsePositiveInteger(f.workers, '--workers', 1);
   const input: TrainInput = given({
-    optimizer: optional(f.optimizer, (s) => parseEnum(s, OPTIMIZER_NAMES, '--optimizer')),
+    optimizer: optional(f.optimizer, (s) => parseEnum(s, optimizerNames(), '--optimizer')),
     gradient: optional(f.gradient, (s) => parseEnum(s, GRADIENT_SOURCES, '--gradient')),
     constraint: optional(f.constraint, (s) => parseEnum(s, CONSTRAINTS, '--constraint')),
     layers: optional(f.layers, (s) => parseEnum(s, LAYERS, '--layers')),
-    activation: optional(f.activation, (s) => parseEnum(s, ACTIVATION_NAMES, '--activation')),
-    alpha: optional(f.alpha, (s) => parseNonNegativeNumber(s, '--alpha')),
+    activation: optional(f.activation, (s) => parseEnum(s, activationNames(), '--activation')),
+    alpha: optional(f.alpha, (s) => parseNumber(s, '--alpha')),
     K: optional(f.K, (s) => parsePositiveInteger(s, '--K')),
     M: optional(f.M, (s) => parsePositiveInteger(s, '--M')),
     d: optional(f.d, (s) => parsePositiveInteger(s, '--d')),
@@ -93,11 +93,11 @@ export function registerTrain(program: Command): void {
   program
     .command('train')
     .description('Train real finite-d teacher–student networks (TensorFlow.js, float32) and record their overlaps (float64)')
-    .option('--optimizer <name>', `preset: ${OPTIMIZER_NAMES.join('|')} (required)`)
+    .option('--optimizer <name>', `preset: ${optimizerNames().join('|')} (default gd)`)
     .option('--gradient <source>', `override the preset's gradient source: ${GRADIENT_SOURCES.join('|')}`)
     .option('--constraint <name>', `override the preset's constraint: ${CONSTRAINTS.join('|')}`)
     .option('--layers <which>', `override the preset's trained layers: ${LAYERS.join('|')}`)
-    .option('--activation <name>', `activation: ${ACTIVATION_NAMES.join('|')} (required)`)
+    .option('--activation <name>', `activation: ${activationNames().join('|')} (default relu)`)
     .option('--alpha <a>', `leaky-relu slope in [0, 1) (default ${DEFAULT_LEAKY_ALPHA})`)
     .option('--K <n>', 'student width (required)')
     .option('--M <n>', 'teacher width (required)')

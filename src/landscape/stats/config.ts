@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { InputError } from '../../model/errors.js';
-import { ACTIVATION_NAMES, DEFAULT_LEAKY_ALPHA } from '../../theory/activations/index.js';
-import { CLASSIFY_DEFAULTS } from '../classify.js';
+import { FlowConfigSchema, ModelConfigSchema, THRESHOLDS } from '../../model/config.js';
+import { resolveActivationChoice } from '../../theory/activations/index.js';
+import { flowDefinition } from '../../theory/flows/index.js';
 
 /**
  * Configuration of one `stats` run: which landscape, how many random initialisations, how each is
@@ -10,7 +11,6 @@ import { CLASSIFY_DEFAULTS } from '../classify.js';
  * results do not depend on it.
  */
 
-export const STATS_OPTIMIZERS = ['gd', 'gd2l', 'ngd', 'ongd'] as const;
 export const FINISH_MODES = ['newton', 'flow'] as const;
 
 /**
@@ -38,11 +38,11 @@ export const STATS_DEFAULTS = {
   activation: 'relu',
   lr: 1,
   seed: 0,
-  globalLoss: CLASSIFY_DEFAULTS.globalLoss,
-  convergedRhs: CLASSIFY_DEFAULTS.convergedRhs,
-  newtonStartRhs: 1e-4,
-  newtonMinLoss: 1e-3,
-  newtonMaxJump: 0.2,
+  globalLoss: THRESHOLDS.globalLoss,
+  convergedRhs: THRESHOLDS.convergedRhs,
+  newtonStartRhs: THRESHOLDS.newtonStartRhs,
+  newtonMinLoss: THRESHOLDS.newtonMinLoss,
+  newtonMaxJump: THRESHOLDS.newtonMaxJump,
   tMax: 1e4,
   rtol: 1e-6,
   atol: 1e-9,
@@ -74,10 +74,10 @@ export const StatsSolverSchema = z.strictObject({
 export const StatsConfigSchema = z.strictObject({
   K: positiveInt(),
   M: positiveInt(),
-  optimizer: z.enum(STATS_OPTIMIZERS).default(STATS_DEFAULTS.optimizer),
-  activation: z.enum(ACTIVATION_NAMES as unknown as ['relu', 'leaky-relu', 'erf']).default(STATS_DEFAULTS.activation),
-  alpha: z.number().min(0).lt(1).nullable().default(null).describe('Leaky-ReLU slope (leaky-relu only; default 0.1 there).'),
-  lr: positive().default(STATS_DEFAULTS.lr),
+  optimizer: FlowConfigSchema.shape.name.describe('A landscape flow (src/theory/flows/: a gradient flow).'),
+  activation: ModelConfigSchema.shape.activation,
+  alpha: ModelConfigSchema.shape.alpha,
+  lr: FlowConfigSchema.shape.lr,
   initD: positiveInt().nullable().default(null).describe('Dimension of the random initial weights (default K, Safran–Shamir).'),
   seed: z.int().min(0).default(STATS_DEFAULTS.seed).describe('Initialisation i uses seed + i.'),
   inits: positiveInt().describe('Number of random initialisations (before sharding).'),
@@ -100,11 +100,12 @@ export function resolveStatsConfig(input: unknown, where = 'stats'): StatsConfig
   }
   const c = parsed.data;
   if (c.shard.index >= c.shard.count) throw new InputError(`${where}.shard`, `index ${c.shard.index} must be below the count ${c.shard.count}`);
-  if (c.activation !== 'leaky-relu' && c.alpha !== null) throw new InputError(`${where}.alpha`, 'only applies to the leaky-relu activation');
-  const alpha = c.activation === 'leaky-relu' ? (c.alpha ?? DEFAULT_LEAKY_ALPHA) : null;
+  const { alpha } = resolveActivationChoice(c.activation, c.alpha, { activation: `${where}.activation`, alpha: `${where}.alpha` });
+  const flow = flowDefinition(c.optimizer, `${where}.optimizer`);
+  if (!flow.gradientFlow) throw new InputError(`${where}.optimizer`, `${c.optimizer} is not a gradient flow: its fixed points depend on η, so it has no landscape to take statistics of`);
   const initD = c.initD ?? c.K;
   if (initD < c.M) throw new InputError(`${where}.initD`, `must be at least M = ${c.M} (orthonormal teacher), got ${initD}`);
-  if (c.optimizer === 'ongd' && initD < c.K) throw new InputError(`${where}.initD`, `must be at least K = ${c.K} for ongd (orthonormal students), got ${initD}`);
+  if (flow.constraint === 'stiefel' && initD < c.K) throw new InputError(`${where}.initD`, `must be at least K = ${c.K} for ${c.optimizer} (orthonormal students), got ${initD}`);
   return { ...c, alpha, initD };
 }
 

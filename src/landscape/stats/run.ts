@@ -1,7 +1,6 @@
-import { activationByName } from '../../theory/activations/index.js';
+import { makeFlow } from '../../theory/config.js';
 import { Flow } from '../../theory/flow.js';
 import { randomOverlaps, studentConstraintOf } from '../../theory/init.js';
-import { teacherOnlyOverlaps } from '../../model/overlaps.js';
 import { solve } from '../../theory/solvers/solve.js';
 import { CLASSIFY_DEFAULTS, type EndClass, classifyEndState } from '../classify.js';
 import { solveFixedPoint } from '../newton.js';
@@ -68,7 +67,7 @@ export class StatsContext {
 
   constructor(readonly config: StatsConfig) {
     const { K, M } = config;
-    this.flow = new Flow(config.optimizer, activationByName(config.activation, config.alpha ?? undefined), teacherOnlyOverlaps(K, M), { lr: config.lr });
+    this.flow = makeFlow({ K, M, activation: config.activation, alpha: config.alpha }, { name: config.optimizer, lr: config.lr });
   }
 }
 

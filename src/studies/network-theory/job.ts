@@ -2,8 +2,8 @@ import { type TrajectoryDeviation, trajectoryDeviation } from '../../compare/dev
 import type { Trajectory } from '../../model/trajectory.js';
 import { type EndClass, classifyEndState } from '../../landscape/classify.js';
 import { type BackendInfo, type SeedStatus, type TrainConfig, type TrainInput, resolveTrainConfig, trainEnsemble } from '../../network/index.js';
-import { activationByName } from '../../theory/activations/index.js';
-import { Flow } from '../../theory/flow.js';
+import { makeFlow } from '../../theory/config.js';
+import type { Flow } from '../../theory/flow.js';
 import { type Overlaps, identity } from '../../model/overlaps.js';
 import { validateOverlaps } from '../../theory/overlaps.js';
 import { type SolveStatus, maxAbs, solve, trajectoryFromSolve } from '../../theory/solvers/solve.js';
@@ -85,7 +85,7 @@ function trainConfigFor(scenario: Scenario, job: Job): TrainConfig {
     optimizer: run.flow,
     ...run.composition,
     activation,
-    ...(activation === 'leaky-relu' ? { alpha } : {}),
+    alpha,
     K,
     M,
     d: job.d,
@@ -119,8 +119,7 @@ export function jobCost(scenario: Scenario, job: Job): number {
 }
 
 function flowFor(scenario: Scenario, run: ResolvedRun, init: Overlaps): Flow {
-  const act = activationByName(scenario.model.activation, scenario.model.alpha);
-  return new Flow(run.flow, act, init, { lr: run.lr, lrReadout: run.lrReadout, batch: run.batch, labelNoise: run.labelNoise ?? 0 });
+  return makeFlow(scenario.model, { name: run.flow, lr: run.lr, lrReadout: run.lrReadout, batch: run.batch, labelNoise: run.labelNoise ?? 0 }, init);
 }
 
 function classifyEnd(flow: Flow, tr: Trajectory, index: number, thresholds: Scenario['classification']): EndClassification {

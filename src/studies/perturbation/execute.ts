@@ -3,9 +3,7 @@ import type { Verdict, Violation } from '../../compare/tolerances.js';
 import { solveFamily } from '../../landscape/families.js';
 import { type PerturbationRow, embedWithZeroUnit, perturbationStudy } from '../../landscape/perturb.js';
 import type { StabilityReport } from '../../landscape/stability.js';
-import { activationByName } from '../../theory/activations/index.js';
-import { Flow } from '../../theory/flow.js';
-import { teacherOnlyOverlaps } from '../../model/overlaps.js';
+import { makeFlow } from '../../theory/config.js';
 import type { Scenario } from '../scenario/resolve.js';
 
 /** One perturbed fixed point: a K = M family, or that family embedded into K = M + 1. */
@@ -42,8 +40,7 @@ export function executePerturbation(scenario: Scenario): PerturbationResult | nu
   if (!spec) return null;
   const started = performance.now();
   const { K, M, activation, alpha } = scenario.model;
-  const act = activationByName(activation, alpha);
-  const flow = new Flow('gd', act, teacherOnlyOverlaps(K, M), { lr: spec.lr });
+  const flow = makeFlow({ K, M, activation, alpha }, { name: 'gd', lr: spec.lr });
   const options = { sigmas: spec.sigmas, d: spec.d, tRelax: spec.tRelax, repetitions: spec.repetitions, seed: spec.seed };
   const cases: PerturbationCase[] = [];
   const missing: number[] = [];
@@ -58,7 +55,7 @@ export function executePerturbation(scenario: Scenario): PerturbationResult | nu
     cases.push({ case: 'K=M', k1, K, loss: family.loss, residual: family.residual, stability: family.stability.verdict, rows: perturbationStudy(flow, point, options) });
     if (spec.embed) {
       const embedded = embedWithZeroUnit(point);
-      const wide = new Flow('gd', act, embedded, { lr: spec.lr });
+      const wide = makeFlow({ K: K + 1, M, activation, alpha }, { name: 'gd', lr: spec.lr }, embedded);
       cases.push({ case: 'K=M+1', k1, K: K + 1, loss: wide.loss(wide.pack(embedded)), residual: null, stability: null, rows: perturbationStudy(wide, embedded, options) });
     }
   }

@@ -4,7 +4,9 @@ import { InputError } from '../../model/errors.js';
 import { readJsonFile } from '../../io/read-json.js';
 import { validateJobs } from '../network-theory/job.js';
 import type { FlowName } from '../../theory/flow.js';
-import { OPTIMIZER_PRESETS, type OptimizerComposition as Composition } from '../../network/config.js';
+import type { OptimizerComposition as Composition } from '../../model/optimizer.js';
+import { resolveModelConfig } from '../../theory/config.js';
+import { flowDefinition, flowOfComposition } from '../../theory/flows/index.js';
 import { type ParsedScenario, type RunInput, ScenarioSchema, type Tolerances } from './schema.js';
 
 /** One network run with every default filled and the theory it is compared with. */
@@ -25,18 +27,6 @@ export interface Scenario extends Omit<ParsedScenario, 'runs' | 'output' | '$sch
   runs: ResolvedRun[];
   /** Output directory (scenario output.dir, else reports/<name>); the CLI's --out overrides it. */
   outputDir: string;
-}
-
-/**
- * The mean-field flow a composition is compared with, or null when the theory has none. GD-type runs
- * (population, and empirical as its finite-sample approximation) follow the gradient flows of §4.1,
- * 4.3–4.5; online SGD follows §4.2 (first layer, unconstrained: the constrained SGD terms of §4.4–4.5
- * are derived but not verified, and not implemented).
- */
-function flowOf(c: Composition): FlowName | null {
-  if (c.gradient === 'online') return c.constraint === 'none' && c.layers === 'first' ? 'sgd' : null;
-  if (c.layers === 'both') return c.constraint === 'none' ? 'gd2l' : null;
-  return c.constraint === 'none' ? 'gd' : c.constraint === 'sphere' ? 'ngd' : 'ongd';
 }
 
 /**
@@ -117,8 +107,10 @@ function resolveRun(run: RunInput, i: number, scenario: ParsedScenario, ids: Set
   if (ids.has(run.id)) throw new InputError(`${at}.id`, `duplicate run id "${run.id}"`);
   ids.add(run.id);
   const preset = typeof run.optimizer === 'string' ? run.optimizer : null;
-  const composition = preset ? OPTIMIZER_PRESETS[preset] : (run.optimizer as Composition);
-  const flow = flowOf(composition);
+  const composition = preset ? flowDefinition(preset, `${at}.optimizer`).network : (run.optimizer as Composition);
+  // The theory's flow for this composition (theory/flows/): the constrained SGD terms of §4.4–4.5 are
+  // derived but not verified, so online runs have a flow only unconstrained and first-layer.
+  const flow = flowOfComposition(composition)?.name ?? null;
   if (!flow) {
     throw new InputError(`${at}.optimizer`, `no mean-field flow for ${composition.gradient}/${composition.constraint}/${composition.layers}: the theory covers online/none/first and population or empirical with none|sphere|stiefel (first layer) or none (both layers)`);
   }
@@ -181,11 +173,7 @@ export function resolveScenario(json: unknown): Scenario {
   }
   const parsed = ScenarioSchema.safeParse(json);
   if (!parsed.success) throw inputErrorFromZod(parsed.error);
-  const scenario = parsed.data;
-  if (scenario.model.activation !== 'leaky-relu' && json !== null && typeof json === 'object') {
-    const model = (json as { model?: { alpha?: unknown } }).model;
-    if (model && model.alpha !== undefined) throw new InputError('model.alpha', `only leaky-relu has a slope (activation is ${scenario.model.activation})`);
-  }
+  const scenario = { ...parsed.data, model: resolveModelConfig(parsed.data.model, (field) => `model.${field}`) };
   if (scenario.runs.length === 0 && !scenario.perturbation) throw new InputError('runs', 'give at least one network run (or a perturbation study)');
   const ids = new Set<string>();
   const runs = scenario.runs.map((run, i) => resolveRun(run, i, scenario, ids));

@@ -1,7 +1,9 @@
 import { z } from 'zod';
-import { ACTIVATION_NAMES, DEFAULT_LEAKY_ALPHA } from '../../theory/activations/index.js';
+import { ModelConfigSchema, THRESHOLDS } from '../../model/config.js';
+import { activationNames } from '../../theory/activations/index.js';
+import { flowNames } from '../../theory/flows/index.js';
 import { DEFAULT_ATOL, DEFAULT_RTOL } from '../../theory/solvers/types.js';
-import { CONSTRAINTS, GRADIENT_SOURCES, LAYERS, OPTIMIZER_NAMES } from '../../network/config.js';
+import { CONSTRAINTS, GRADIENT_SOURCES, LAYERS } from '../../model/optimizer.js';
 
 /**
  * The scenario file (scenarios/*.json): one study = a model, network runs over a list of d and seeds,
@@ -48,7 +50,7 @@ const TolerancesSchema = z
 
 const RunSchema = z.strictObject({
   id: identifier().describe('Name of the run in tables, plots and violations.'),
-  optimizer: z.union([z.enum(OPTIMIZER_NAMES), OptimizerComposition]).describe('Preset name or composition.'),
+  optimizer: z.union([z.enum(flowNames()).describe('A registered flow (src/theory/flows/) as preset.'), OptimizerComposition]).describe('Preset name or composition.'),
   lr: positive().describe('Learning rate η (equations.md §3).'),
   lrReadout: positive().optional().describe('Readout learning rate η_a (two-layer runs); default η.'),
   batch: positiveInt().default(1).describe('Mini-batch size B of online SGD.'),
@@ -102,13 +104,8 @@ export const ScenarioSchema = z
     $schema: z.string().optional().describe('Path or URL of this JSON Schema (for editors).'),
     name: identifier().describe('Scenario name; reports go to reports/<name>/ by default.'),
     description: z.string().default(''),
-    model: z.strictObject({
-      K: positiveInt().describe('Student hidden units.'),
-      M: positiveInt().describe('Teacher hidden units.'),
-      activation: z.enum(ACTIVATION_NAMES as unknown as ['relu', 'leaky-relu', 'erf']).default('relu'),
-      alpha: z.number().gt(0).lt(1).default(DEFAULT_LEAKY_ALPHA).describe('Leaky-ReLU slope (leaky-relu only).'),
-      teacher: z.enum(['orthonormal', 'gaussian']).default('orthonormal'),
-    }),
+    // The registered activations as an enum, so editors complete them from the JSON Schema.
+    model: ModelConfigSchema.extend({ activation: z.enum(activationNames()).default('relu') }),
     runs: z.array(RunSchema).default([]).describe('Network runs; a scenario needs at least one run or a perturbation study.'),
     perturbation: PerturbationSchema.optional(),
     theory: z
@@ -142,9 +139,9 @@ export const ScenarioSchema = z
       .prefault({}),
     classification: z
       .strictObject({
-        globalLoss: positive().default(1e-5).describe('Final loss below this: global minimum (equations.md §7.9).'),
+        globalLoss: positive().default(THRESHOLDS.globalLoss).describe('Final loss below this: global minimum (equations.md §7.9).'),
         convergedRhs: positive()
-          .default(1e-3)
+          .default(THRESHOLDS.networkConvergedRhs)
           .describe('max |F| of the flow at the final overlaps above this: not converged (finite-d runs fluctuate, so looser than §7.9\'s 1e-9 for the ODE).'),
       })
       .prefault({}),

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../io/atomic.js';
+import { configJson } from '../../io/config-file.js';
 import { provenance } from '../../io/provenance.js';
 import type { ScenarioResult } from './execute.js';
 import { csvText } from '../../io/csv.js';
@@ -37,15 +38,16 @@ export async function writeReport(result: ScenarioResult, dir: string, command: 
     );
   }
   if (result.perturbation) files.push(['perturbation.csv', csvText(PERTURBATION_COLUMNS, perturbationRows(result))]);
-  const configJson = {
-    scenario: result.scenario,
-    provenance: { ...prov, command },
+  const resolved = {
+    ...result.scenario,
     workers: result.workers,
     wallSeconds: result.wallSeconds,
     backends: result.runs.map((r) => ({ run: r.run.id, backend: r.jobs[0].backend })),
     violations: result.violations,
   };
-  files.push(['config.json', `${JSON.stringify(configJson, null, 2)}\n`]);
+  // `command` is the line that reproduces the run (scm-harness run|check FILE …); its verb names the command.
+  const verb = command.split(/\s+/)[1] ?? 'run';
+  files.push(['config.json', configJson(verb, { ...resolved, reproduce: command })]);
   const names = [...files.map(([name]) => name), 'summary.md', 'report.html'];
   files.push(['summary.md', summaryMarkdown(result, command, names)], ['report.html', page]);
   for (const [name, text] of files) writeFileAtomic(join(dir, name), text);

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { readConfigJson, writeConfigJson } from '../../io/config-file.js';
 import { join, resolve } from 'node:path';
 import { InputError } from '../../model/errors.js';
-import { writeFileAtomic } from '../../io/atomic.js';
 import { provenance } from '../../io/provenance.js';
 import { type StatsConfig, firstDifference, statsIdentity } from '../../landscape/stats/config.js';
 import { parseRuns } from '../../landscape/stats/runs-csv.js';
@@ -16,19 +16,13 @@ interface Shard {
 }
 
 function readShard(dir: string): Shard {
-  const configPath = join(dir, 'config.json');
   const runsPath = join(dir, 'runs.csv');
-  if (!existsSync(configPath) || !existsSync(runsPath)) throw new InputError(dir, 'is not a stats output directory (config.json and runs.csv expected)');
-  let doc: { command?: string; config?: StatsConfig };
-  try {
-    doc = JSON.parse(readFileSync(configPath, 'utf8'));
-  } catch (err) {
-    throw new InputError(configPath, `is not valid JSON: ${(err as Error).message}`);
-  }
-  if (doc.command !== 'stats' || !doc.config) throw new InputError(configPath, 'is not the config.json of a stats run');
+  const doc = readConfigJson(dir, dir);
+  if (!doc || !existsSync(runsPath)) throw new InputError(dir, 'is not a stats output directory (config.json and runs.csv expected)');
+  if (doc.command !== 'stats') throw new InputError(join(dir, 'config.json'), 'is not the config.json of a stats run');
   const text = readFileSync(runsPath, 'utf8');
   // A shard that is still running (or was killed) may end in an unterminated line: use complete lines.
-  return { dir, config: doc.config, records: parseRuns(text.slice(0, text.lastIndexOf('\n') + 1), runsPath) };
+  return { dir, config: doc.resolved as unknown as StatsConfig, records: parseRuns(text.slice(0, text.lastIndexOf('\n') + 1), runsPath) };
 }
 
 export interface MergeResult {
@@ -67,7 +61,6 @@ export async function mergeStats(dirs: string[], out: string): Promise<MergeResu
   const expected = shards[0].config.inits;
   const shardList = [...indices].sort((a, b) => a - b);
   const table = await writeStatsSummary(outDir, config, records, expected, provenance());
-  const doc = { command: 'merge', config: { ...reference }, shards: shardList, sources: dirs.map((d) => resolve(d)), runs: records.length, expected, provenance: provenance() };
-  writeFileAtomic(join(outDir, 'config.json'), `${JSON.stringify(doc, null, 2)}\n`);
+  writeConfigJson(outDir, 'merge', { ...reference, shards: shardList, sources: dirs.map((d) => resolve(d)), runs: records.length, expected });
   return { records, table, shards: shardList, expected };
 }

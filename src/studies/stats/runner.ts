@@ -1,9 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../../model/errors.js';
 import { runPool } from '../../runtime/pool.js';
-import { writeFileAtomic } from '../../io/atomic.js';
-import { type Provenance, provenance } from '../../io/provenance.js';
+import { readConfigJson, writeConfigJson } from '../../io/config-file.js';
+import { provenance } from '../../io/provenance.js';
 import { type StatsConfig, firstDifference, shardSeeds, statsIdentity } from '../../landscape/stats/config.js';
 import { appendRun, openRuns } from '../../landscape/stats/runs-csv.js';
 import { type PaperRow, writeStatsSummary } from './report.js';
@@ -26,27 +25,20 @@ export interface StatsRunResult {
   wallSeconds: number;
 }
 
-interface ConfigFile {
-  command: 'stats';
-  config: StatsConfig;
-  provenance: Provenance;
-}
-
 /**
  * Bind `dir` to this configuration: a new directory gets config.json; an existing one must hold the same
  * configuration (resume) — anything else is refused, naming the first differing field.
  */
 export function bindOutputDirectory(dir: string, config: StatsConfig): void {
-  const path = join(dir, 'config.json');
-  if (existsSync(path)) {
-    const previous = JSON.parse(readFileSync(path, 'utf8')) as ConfigFile;
+  const previous = readConfigJson(dir, '--out');
+  if (previous) {
     if (previous.command !== 'stats') throw new InputError('--out', `${dir} holds output of \`${previous.command}\`, not of stats`);
-    const diff = firstDifference({ ...statsIdentity(previous.config), shard: previous.config.shard }, { ...statsIdentity(config), shard: config.shard });
+    const before = previous.resolved as unknown as StatsConfig;
+    const diff = firstDifference({ ...statsIdentity(before), shard: before.shard }, { ...statsIdentity(config), shard: config.shard });
     if (diff !== null) throw new InputError('--out', `${dir} holds a stats run with a different configuration (${diff}); use a new directory`);
     return;
   }
-  const doc: ConfigFile = { command: 'stats', config, provenance: provenance() };
-  writeFileAtomic(path, `${JSON.stringify(doc, null, 2)}\n`);
+  writeConfigJson(dir, 'stats', config);
 }
 
 /**

@@ -3,7 +3,29 @@
  * All covariance arguments follow the fixed argument order of §1; every method is
  * float64 and allocation-free on its hot path.
  */
-export type ActivationName = 'relu' | 'leaky-relu' | 'erf';
+export type ActivationName = string;
+
+/**
+ * The elementwise tensor operations an activation may use on the network's device. The network engine
+ * implements them with tfjs (src/network/activation.ts); the theory stays free of tfjs and only says
+ * which operations make g and g′, so a new activation needs no change in src/network/.
+ */
+export interface DeviceOps<T> {
+  relu(x: T): T;
+  /** 1 where x > 0, else `below` (default 0). */
+  step(x: T, below?: number): T;
+  leakyRelu(x: T, alpha: number): T;
+  erf(x: T): T;
+  mul(x: T, s: number): T;
+  exp(x: T): T;
+  square(x: T): T;
+}
+
+/** g and g′ of the fields λ as device operations; g′ may reuse the already computed g. */
+export interface DeviceForm {
+  g<T>(ops: DeviceOps<T>, lambda: T): T;
+  dg<T>(ops: DeviceOps<T>, lambda: T, g: T): T;
+}
 
 export interface Activation {
   readonly name: ActivationName;
@@ -29,6 +51,36 @@ export interface Activation {
    * Fields may coincide (k = l, α = β, ...): implementations handle singular C.
    */
   I4(C: Float64Array): number;
+  /**
+   * How I4 is evaluated, which decides how the SGD second moment (§4.2) shares work: `orthant` for
+   * ReLU-type g (Stein steps plus a 4-variate orthant probability, §1.1, §1.3), `closed` otherwise.
+   */
+  readonly i4Kind: 'orthant' | 'closed';
+  /** g and g′ on the network's device. */
+  readonly device: DeviceForm;
+}
+
+/**
+ * One entry of the activation registry (./index.ts): a name, its parameters (validated, with defaults)
+ * and the Activation they make. Adding an activation = one file exporting a definition + one registry line.
+ */
+export interface ActivationDefinition {
+  readonly name: string;
+  readonly description: string;
+  /** Parameter names with their default and admissible range; `[]` for a parameter-free g. */
+  readonly parameters: readonly ActivationParameter[];
+  create(params: Readonly<Record<string, number>>): Activation;
+}
+
+export interface ActivationParameter {
+  /** Also the CLI flag (--name) and the scenario key (model.name). */
+  readonly name: string;
+  readonly description: string;
+  readonly default: number;
+  /** Admissible values, as a rule the error message states. */
+  readonly min: number;
+  readonly max: number;
+  readonly maxExclusive: boolean;
 }
 
 /** Clip a correlation to [−1, 1] (equations.md §7.1): round-off pushes ρ past 1 at the global minimum. */

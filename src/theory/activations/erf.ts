@@ -1,4 +1,4 @@
-import type { Activation } from './activation.js';
+import type { Activation, ActivationDefinition } from './activation.js';
 import { erfI4 } from '../integrals/erf-i4.js';
 
 const TWO_OVER_PI = 2 / Math.PI;
@@ -61,4 +61,16 @@ export const erf: Activation = {
     return (-TWO_OVER_PI * c13) / ((1 + c11) * Math.sqrt(lambda3));
   },
   I4: erfI4,
+  i4Kind: 'closed',
+  device: {
+    g: (ops, lambda) => ops.erf(ops.mul(lambda, Math.SQRT1_2)),
+    dg: (ops, lambda) => ops.mul(ops.exp(ops.mul(ops.square(lambda), -0.5)), SQRT_TWO_OVER_PI),
+  },
+};
+
+export const erfDefinition: ActivationDefinition = {
+  name: 'erf',
+  description: 'Saad–Solla g(x) = erf(x/√2) (docs/theory.md §1.2)',
+  parameters: [],
+  create: () => erf,
 };

@@ -1,4 +1,4 @@
-import type { Activation } from './activation.js';
+import type { Activation, ActivationDefinition } from './activation.js';
 import { reluD2, reluI2, reluI3, reluJ2 } from './relu.js';
 import { reluI4 } from '../integrals/relu-i4.js';
 
@@ -20,5 +20,19 @@ export function leakyRelu(alpha: number): Activation {
     // g″ = (1−α)δ and E[δ(u) w] = 0, so only the relu part of g(w) survives.
     D2: (c11, c13, c33) => beta2 * reluD2(c11, c13, c33),
     I4: (C) => reluI4(C, alpha),
+    i4Kind: 'orthant',
+    device: { g: (ops, lambda) => ops.leakyRelu(lambda, alpha), dg: (ops, lambda) => ops.step(lambda, alpha) },
   };
 }
+
+/** Default leaky slope (the paper's Appendix E uses a small positive slope). */
+export const DEFAULT_LEAKY_ALPHA = 0.1;
+
+export const leakyReluDefinition: ActivationDefinition = {
+  name: 'leaky-relu',
+  description: 'g(x) = αx + (1−α) relu(x) (docs/theory.md §1.3)',
+  parameters: [
+    { name: 'alpha', description: 'leaky slope α', default: DEFAULT_LEAKY_ALPHA, min: 0, max: 1, maxExclusive: true },
+  ],
+  create: (params) => leakyRelu(params.alpha),
+};

@@ -1,4 +1,4 @@
-import { type Activation, VARIANCE_FLOOR, clipCorrelation, orthant2 } from './activation.js';
+import { type Activation, type ActivationDefinition, VARIANCE_FLOOR, clipCorrelation, orthant2 } from './activation.js';
 import { reluI4 } from '../integrals/relu-i4.js';
 
 const TWO_PI = 2 * Math.PI;
@@ -36,4 +36,14 @@ export const relu: Activation = {
   J2: reluJ2,
   D2: reluD2,
   I4: (C) => reluI4(C, 0),
+  i4Kind: 'orthant',
+  // θ(λ) = step(g): relu(λ) > 0 exactly when λ > 0 (θ(0) = 0), so g′ reuses g.
+  device: { g: (ops, lambda) => ops.relu(lambda), dg: (ops, _lambda, g) => ops.step(g) },
+};
+
+export const reluDefinition: ActivationDefinition = {
+  name: 'relu',
+  description: 'g(x) = max(0, x) (docs/theory.md §1.1)',
+  parameters: [],
+  create: () => relu,
 };

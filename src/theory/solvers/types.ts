@@ -1,3 +1,4 @@
+import { SOLVER_DEFAULTS } from '../../model/config.js';
 /**
  * What a solver needs from a right-hand side: the state dimension, an allocation-free dx = F(x), and
  * the population loss recorded at save times. `Flow` (src/theory/flow.ts) satisfies it; tests also
@@ -66,9 +67,9 @@ export interface SolveResult {
   status: SolveStatus;
 }
 
-export const DEFAULT_RTOL = 1e-8;
-export const DEFAULT_ATOL = 1e-10;
-export const DEFAULT_MAX_STEPS = 10_000_000;
+export const DEFAULT_RTOL = SOLVER_DEFAULTS.rtol;
+export const DEFAULT_ATOL = SOLVER_DEFAULTS.atol;
+export const DEFAULT_MAX_STEPS = SOLVER_DEFAULTS.maxSteps;
 /** dopri5 gives up ("diverged") when h < MIN_RELATIVE_STEP · max(1, |t|): rejections cannot shrink further usefully. */
 export const MIN_RELATIVE_STEP = 1e-13;
 
