@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../helpers/browser.js';
 import { renderReportHtml } from '../../src/report/html.js';
 import {
   deviationVsDPlot,
@@ -15,7 +16,6 @@ import { writeReport } from '../../src/studies/scenario/write.js';
 import { executeScenario } from '../../src/studies/scenario/execute.js';
 import { resolveScenario } from '../../src/studies/scenario/resolve.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const OUT = join(import.meta.dirname, '..', '..', 'test-output', 'report-html');
 
 /** Deterministic synthetic data (a tiny LCG): loss curves decaying to a plateau, noisy at small d. */
@@ -67,9 +67,6 @@ describe('report.html in headless Chromium', () => {
   let htmlPath: string;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's package (apt-get install -y chromium; .ci/run does this) or set CHROMIUM_PATH`);
-    }
     plots = await synthetic();
     const html = renderReportHtml({
       title: 'synthetic report',
@@ -86,10 +83,9 @@ describe('report.html in headless Chromium', () => {
     mkdirSync(OUT, { recursive: true });
     htmlPath = join(OUT, 'report.html');
     writeFileSync(htmlPath, html);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    const launched = await launchChromium();
+    browser = launched.browser;
+    console.info(`report test: Chromium ${browser.version()} at ${launched.executablePath}`);
   });
 
   afterAll(async () => {
@@ -130,6 +126,7 @@ describe('report.html in headless Chromium', () => {
     );
     await page.screenshot({ path: screenshot, fullPage: true });
     await page.close();
+    expect(statSync(screenshot).size, `${screenshot} written`).toBeGreaterThan(0);
     return { drawn, errors, requests };
   }
 
