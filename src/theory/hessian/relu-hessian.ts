@@ -261,6 +261,10 @@ export function reluHessian(p: WeightPoint, options: HessianOptions = {}): ReluH
     }
   }
   if (options.readouts) readoutBlocks(p, { n, U, omega, c }, geo, H, P);
+  // The rank-one sums of the diagonal blocks are symmetric only up to rounding: mirror the upper triangle.
+  for (let k = 0; k < K; k++) {
+    for (let i = 0; i < d; i++) for (let j = i + 1; j < d; j++) H[(k * d + j) * P + k * d + i] = H[(k * d + i) * P + k * d + j];
+  }
   return { size: P, H, contacts: reluContacts(p) };
 }
 
