@@ -298,32 +298,57 @@ describe('zero modes and the out-of-span block (d > rank[V; V*])', () => {
   });
 });
 
-describe('Hessian and the Jacobian of the (Q, R) gradient flow at the K = M = 8 families (d = K)', () => {
+describe('Hessian and the Jacobian of the (Q, R) gradient flow at the K = M = 8 families (d = rank Ω)', () => {
   const flow = teacherStudentFlow('gd', 8, 8);
+  const families = new Map([1, 2].map((k1) => [k1, solveFamily(flow, k1)]));
 
-  it.each([1, 2])('k1 = %i: spec(J) = −spec(H_{d=K}) ∪ {−(b_i + b_j)}, and the slowest mode is −λ_min(H)', (k1) => {
-    const stable = solveFamily(flow, k1).filter((s) => s.stability.verdict === 'stable');
+  function relation(x: Float64Array, J: { re: number; im: number }[]) {
+    const { point, rank, droppedMax } = realiseAtDimension(flow.unpack(x));
+    expect(Math.abs(droppedMax)).toBeLessThan(1e-12);
+    expect(maxAbs(reluWeightGradient(point))).toBeLessThan(1e-10);
+    const hessian = symmetricEigenvalues(reluHessian(point).H, 8 * point.d);
+    const pred = predictedOverlapJacobian(hessian, outOfSpanBlock(point), 8, flow.lr, rank - 8);
+    const predicted = [...pred.tangent, ...pred.normal].sort((x, y) => x - y);
+    const observed = J.map((e) => e.re).sort((x, y) => x - y);
+    expect(observed).toHaveLength(100);
+    expect(predicted).toHaveLength(100);
+    return { point, rank, hessian, pred, deviation: maxAbsDiff(observed, predicted), maxIm: maxAbs(J.map((e) => e.im)) };
+  }
+
+  it.each([1, 2])('k1 = %i stable: spec(J) = −spec(H_{d=K}) ∪ {−(b_i + b_j)}, and the slowest mode is −λ_min(H)', (k1) => {
+    const stable = families.get(k1)!.filter((s) => s.stability.verdict === 'stable');
     expect(stable).toHaveLength(1);
     const [family] = stable;
-    const { point, rank, droppedMax } = realiseAtDimension(flow.unpack(family.x));
+    const { point, rank, hessian, pred, deviation, maxIm } = relation(family.x, family.stability.eigenvalues);
     expect(rank).toBe(8);
-    expect(Math.abs(droppedMax)).toBeLessThan(1e-12);
     expect(reluContacts(point, 1e-4)).toEqual([]);
-    expect(maxAbs(reluWeightGradient(point))).toBeLessThan(1e-11);
-    const hessian = symmetricEigenvalues(reluHessian(point).H, 64);
     expect(hessian[0]).toBeGreaterThan(1e-3); // a strict minimum in weight space at d = K
-    const pred = predictedOverlapJacobian(hessian, outOfSpanBlock(point), 8, flow.lr);
-    const predicted = [...pred.tangent, ...pred.schur].sort((x, y) => x - y);
-    const J = family.stability.eigenvalues;
-    expect(J).toHaveLength(100);
-    expect(maxAbs(J.map((e) => e.im))).toBeLessThan(1e-8);
-    const observed = J.map((e) => e.re).sort((x, y) => x - y);
-    expect(maxAbsDiff(observed, predicted)).toBeLessThan(1e-7);
+    expect(maxIm).toBeLessThan(1e-8);
+    expect(deviation).toBeLessThan(1e-7);
     // Slowest mode: the Hessian sector wins because 2 b_min > λ_min(H).
     expect(2 * pred.b[0]).toBeGreaterThan(hessian[0]);
     expect(family.stability.maxRealEigenvalue).toBeCloseTo(-flow.lr * hessian[0], 8);
     // At d > K the Hessian gains the b's (not 2b's): its minimum is still λ_min(H_{d=K}) here.
     const padded = symmetricEigenvalues(reluHessian(padDimension(point, 11)).H, 88);
     expect(padded[0]).toBeCloseTo(hessian[0], 12);
+  });
+
+  it('every contact-free critical point of k1 = 1, 2 (saddles and r > M included) obeys the same relation', () => {
+    let checked = 0;
+    let outOfSpan = 0;
+    for (const solutions of families.values()) {
+      for (const s of solutions) {
+        const { point } = realiseAtDimension(flow.unpack(s.x));
+        if (reluContacts(point, 1e-4).length > 0) continue;
+        const { rank, pred, deviation } = relation(s.x, s.stability.eigenvalues);
+        expect(deviation).toBeLessThan(1e-7);
+        expect(maxAbs(pred.dropped.hessian)).toBeLessThan(1e-10);
+        expect(maxAbs(pred.dropped.b)).toBeLessThan(1e-10);
+        if (rank > 8) outOfSpan++;
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(12);
+    expect(outOfSpan).toBeGreaterThanOrEqual(6);
   });
 });

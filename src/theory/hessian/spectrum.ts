@@ -103,14 +103,34 @@ export function outOfSpanBlock(p: WeightPoint): Float64Array {
 
 /**
  * Predicted spectrum of the Jacobian of the (Q, R) gradient flow (gd, learning rate η) at a critical
- * point realised at d = M with span(V) ⊆ span(V*) and T invertible (the K = M families), from the
- * weight-space Hessian H at that d (docs/hessian.md "Hessian and the overlap-flow Jacobian"):
- *   tangent sector (Q = RT⁻¹Rᵀ kept): −η λ for every eigenvalue λ of H (K·d of them);
- *   Schur sector (S = Q − RT⁻¹Rᵀ): −η (b_i + b_j), i ≤ j, b = eigenvalues of outOfSpanBlock.
+ * point without contacts, realised at d = r = rank Ω, with T invertible (r* = M) and s = r − M
+ * (docs/hessian.md "Hessian and the overlap-flow Jacobian"):
+ *   tangent sector: −η λ for every eigenvalue λ of H_{d=r} except its s(s−1)/2 rotational zero modes
+ *     (they lie in the kernel of V ↦ (VVᵀ, VV*ᵀ));
+ *   normal sector (off the rank-r set, reached only from d > r): −η (b_i + b_j), i ≤ j, over the
+ *     K − s non-zero eigenvalues b of B = outOfSpanBlock (B has an s-dimensional kernel at a critical point).
+ * For the K = M families s = 0: all K·d Hessian eigenvalues and all K(K+1)/2 pairs. `dropped` returns
+ * the removed Hessian and B eigenvalues (≈ 0 at a critical point) for checking.
  */
-export function predictedOverlapJacobian(hessianEigenvalues: number[], B: Float64Array, K: number, lr: number): { tangent: number[]; schur: number[]; b: number[] } {
-  const b = symmetricEigenvalues(B, K);
-  const schur: number[] = [];
-  for (let i = 0; i < K; i++) for (let j = i; j < K; j++) schur.push(-lr * (b[i] + b[j]));
-  return { tangent: hessianEigenvalues.map((l) => -lr * l), schur: schur.sort((x, y) => x - y), b };
+export function predictedOverlapJacobian(
+  hessianEigenvalues: number[],
+  B: Float64Array,
+  K: number,
+  lr: number,
+  rankGap = 0,
+): { tangent: number[]; normal: number[]; b: number[]; dropped: { hessian: number[]; b: number[] } } {
+  const byMagnitude = (x: number[]) => x.map((v, i) => [Math.abs(v), i] as const).sort((u, w) => u[0] - w[0]);
+  const zH = (rankGap * (rankGap - 1)) / 2;
+  const dropH = new Set(byMagnitude(hessianEigenvalues).slice(0, zH).map(([, i]) => i));
+  const bAll = symmetricEigenvalues(B, K);
+  const dropB = new Set(byMagnitude(bAll).slice(0, rankGap).map(([, i]) => i));
+  const b = bAll.filter((_, i) => !dropB.has(i));
+  const normal: number[] = [];
+  for (let i = 0; i < b.length; i++) for (let j = i; j < b.length; j++) normal.push(-lr * (b[i] + b[j]));
+  return {
+    tangent: hessianEigenvalues.filter((_, i) => !dropH.has(i)).map((l) => -lr * l),
+    normal: normal.sort((x, y) => x - y),
+    b,
+    dropped: { hessian: hessianEigenvalues.filter((_, i) => dropH.has(i)), b: bAll.filter((_, i) => dropB.has(i)) },
+  };
 }
