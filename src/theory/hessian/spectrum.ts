@@ -45,9 +45,10 @@ function realEigenvalues(rows: number[][]): number[] {
  * diag(tr Δ − Δ_kk)] on Δ ∈ M(K, K), and the S_K-isotypic decomposition of M(K, K) gives:
  *   ¼ − 1/2π on antisymmetric, zero-row-sum Δ: multiplicity (K−1)(K−2)/2;
  *   ¼ + 1/2π on symmetric, zero-diagonal, zero-row-sum Δ: multiplicity K(K−3)/2;
- *   the 3 eigenvalues of the standard-representation block, multiplicity K − 1 each;
+ *   the 3 eigenvalues of the standard-representation block, multiplicity K − 1 each: ¼ − 1/2π again and
+ *     (K+2)/8 ± √(K²/64 − r/2 + r²), r = 1/2π (so ¼ − 1/2π has total multiplicity K(K−1)/2);
  *   the 2 eigenvalues of the trivial-representation block, multiplicity 1 each.
- * `blocks` returns the two small matrices (column j = image of basis vector j).
+ * `trivial` and `standard` return the two small matrices (column j = image of basis vector j).
  */
 export function globalMinimumSpectrum(K: number): { groups: { value: number; multiplicity: number; sector: string }[]; trivial: number[][]; standard: number[][] } {
   if (!(Number.isInteger(K) && K >= 3)) throw new InputError('K', `the global-minimum spectrum is derived for K = d >= 3, got ${K}`);
