@@ -1,5 +1,5 @@
 import { makeFlow } from '../../theory/config.js';
-import { Flow } from '../../theory/flow.js';
+import { type Flow } from '../../theory/flow.js';
 import { randomOverlaps, studentConstraintOf } from '../../theory/init.js';
 import { solve } from '../../theory/solvers/solve.js';
 import { CLASSIFY_DEFAULTS, type EndClass, classifyEndState } from '../classify.js';
