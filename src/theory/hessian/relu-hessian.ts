@@ -1,4 +1,4 @@
-import { InputError } from '../../errors.js';
+import { InputError } from '../../model/errors.js';
 import { relu, reluI2 } from '../activations/relu.js';
 import { rowGram } from '../init.js';
 import { lossFromField, readoutGradient } from '../loss.js';

@@ -1,5 +1,5 @@
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
-import { InputError } from '../../errors.js';
+import { InputError } from '../../model/errors.js';
 import { relu } from '../activations/relu.js';
 import { rowGram } from '../init.js';
 import { steinCoefficients } from '../stein.js';

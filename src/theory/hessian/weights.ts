@@ -1,6 +1,7 @@
-import { InputError } from '../../errors.js';
+import { InputError } from '../../model/errors.js';
 import { rowGram } from '../init.js';
-import { type Overlaps, fieldCovariance, symmetricEigen } from '../overlaps.js';
+import { type Overlaps, fieldCovariance } from '../../model/overlaps.js';
+import { symmetricEigen } from '../linalg/eigen.js';
 
 /**
  * A point of the weight-space landscape in the normalisation V = W/√d (docs/hessian.md): student rows

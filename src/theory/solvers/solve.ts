@@ -1,10 +1,7 @@
 import type { Trajectory } from '../../model/trajectory.js';
 import { Flow } from '../flow.js';
-import { PopulationGdMap } from '../gd-map.js';
-import { ConstantStepController, PIController } from './controller.js';
-import { Dopri5Stepper, initialStepDopri5 } from './dopri5.js';
-import { EulerStepper } from './euler.js';
-import { MapStepper } from './map.js';
+import { initialStepDopri5 } from './dopri5.js';
+import { SOLVER_METHODS } from './methods.js';
 import { onStepGrid } from './save-times.js';
 import {
   DEFAULT_ATOL,
@@ -15,8 +12,6 @@ import {
   type SolveOptions,
   type SolveResult,
   type SolveStatus,
-  type StepController,
-  type Stepper,
   allFinite,
   maxAbs,
 } from './types.js';
@@ -32,7 +27,7 @@ function checkOptions(system: OdeSystem, x0: Float64Array, o: SolveOptions): voi
   if (!allFinite(x0)) throw new RangeError('x0 must be finite');
   if (!(Number.isFinite(o.tMax) && o.tMax > 0)) throw new RangeError(`tMax must be positive and finite, got ${o.tMax}`);
   if (o.dt !== undefined && !(Number.isFinite(o.dt) && o.dt > 0)) throw new RangeError(`dt must be positive and finite, got ${o.dt}`);
-  if (o.method !== 'dopri5' && o.dt === undefined) throw new RangeError(`the ${o.method} method needs a step dt`);
+  if (SOLVER_METHODS[o.method].fixedStep && o.dt === undefined) throw new RangeError(`the ${o.method} method needs a step dt`);
   for (const [name, v] of [['rtol', o.rtol], ['atol', o.atol], ['convergenceTol', o.convergenceTol]] as const) {
     if (v !== undefined && !(Number.isFinite(v) && v >= 0)) throw new RangeError(`${name} must be finite and >= 0, got ${v}`);
   }
@@ -55,18 +50,6 @@ function checkStepGrid(system: OdeSystem, o: SolveOptions): void {
   if (off !== undefined) throw new RangeError(`map: save time ${off} is not on the step grid n·${dt}`);
 }
 
-function makeStepper(system: OdeSystem, o: SolveOptions): { stepper: Stepper; controller: StepController } {
-  if (o.method === 'euler') return { stepper: new EulerStepper(system), controller: new ConstantStepController(o.dt as number) };
-  if (o.method === 'map') {
-    const map = new PopulationGdMap(system as Flow, o.dt as number);
-    return { stepper: new MapStepper(map), controller: new ConstantStepController(o.dt as number) };
-  }
-  return {
-    stepper: new Dopri5Stepper(system, o.rtol ?? DEFAULT_RTOL, o.atol ?? DEFAULT_ATOL),
-    controller: new PIController({ order: 5 }),
-  };
-}
-
 /**
  * Integrate dx/dt = F(x) from x0 at t = 0 to options.tMax (diffrax's diffeqsolve / scipy's solve_ivp):
  * a stepper (euler | dopri5 | map) + a step-size controller (constant | PI) + save times, composed here.
@@ -86,7 +69,7 @@ export function solve(system: OdeSystem, x0: Float64Array, options: SolveOptions
   const { tMax, saveTimes } = options;
   const tol = options.convergenceTol ?? 0;
   const maxSteps = options.maxSteps ?? DEFAULT_MAX_STEPS;
-  const { stepper, controller } = makeStepper(system, options);
+  const { stepper, controller } = SOLVER_METHODS[options.method].make(system, options);
   const dim = x0.length;
   let x = x0.slice();
   let xNew = new Float64Array(dim);
