@@ -33,6 +33,8 @@ export interface Classification {
   class: EndClass;
   /** Students whose matched teacher overlap is negative (matchStudentsToTeachers). */
   k1: number;
+  /** Students whose own largest-|R| teacher overlap is negative (countAntiAlignedArgmax). */
+  k1Argmax: number;
 }
 
 /**
@@ -98,11 +100,30 @@ export function matchStudentsToTeachers(R: Float64Array, K: number, M: number): 
   return match;
 }
 
-/** k1: the number of students whose matched teacher overlap is negative (paper Result 2). */
+/**
+ * k1, the harness's convention (docs/theory.md §13): the number of students whose teacher in the
+ * one-to-one maximum-Σ|R| matching has a negative overlap (paper Result 2). At K > M, K − M students are
+ * unmatched and never counted.
+ */
 export function countAntiAligned(o: Overlaps): number {
   const match = matchStudentsToTeachers(o.R, o.K, o.M);
   let k1 = 0;
   for (let k = 0; k < o.K; k++) if (match[k] >= 0 && o.R[k * o.M + match[k]] < 0) k1++;
+  return k1;
+}
+
+/**
+ * k1 under the other common reading: each student's own largest-|R| teacher, counted when that overlap
+ * is negative (several students may pick one teacher). It equals k1 when the matching is a bijection
+ * onto each student's argmax; at K > M it can differ (the K = M + 1 k1 = 1 minimum has k1_argmax = 2).
+ */
+export function countAntiAlignedArgmax(o: Overlaps): number {
+  let k1 = 0;
+  for (let k = 0; k < o.K; k++) {
+    let best = 0;
+    for (let m = 1; m < o.M; m++) if (Math.abs(o.R[k * o.M + m]) > Math.abs(o.R[k * o.M + best])) best = m;
+    if (o.R[k * o.M + best] < 0) k1++;
+  }
   return k1;
 }
 
@@ -111,8 +132,9 @@ export function classifyEndState(state: EndState, thresholds: ClassifyThresholds
   const globalLoss = thresholds.globalLoss ?? CLASSIFY_DEFAULTS.globalLoss;
   const convergedRhs = thresholds.convergedRhs ?? CLASSIFY_DEFAULTS.convergedRhs;
   const k1 = countAntiAligned(state.overlaps);
-  if (state.loss < globalLoss) return { class: 'global', k1 };
-  if (!(state.maxRhs <= convergedRhs)) return { class: 'not-converged', k1 };
-  if (state.nUnstable !== undefined && state.nUnstable > 0) return { class: 'saddle', k1 };
-  return { class: 'spurious', k1 };
+  const k1Argmax = countAntiAlignedArgmax(state.overlaps);
+  if (state.loss < globalLoss) return { class: 'global', k1, k1Argmax };
+  if (!(state.maxRhs <= convergedRhs)) return { class: 'not-converged', k1, k1Argmax };
+  if (state.nUnstable !== undefined && state.nUnstable > 0) return { class: 'saddle', k1, k1Argmax };
+  return { class: 'spurious', k1, k1Argmax };
 }

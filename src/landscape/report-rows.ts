@@ -1,6 +1,6 @@
 import type { CsvCell } from '../io/csv.js';
 import { ANSATZ_SCALAR_NAMES } from './ansatz.js';
-import type { FamilySolution } from './families.js';
+import type { CataloguedPoint } from './catalogue.js';
 import type { StabilityReport } from './stability.js';
 
 /** families.csv columns (issue 5 contract first, then diagnostics, then the ansatz scalars). */
@@ -19,10 +19,16 @@ export const FAMILY_COLUMNS = [
   'newton_status',
   ...ANSATZ_SCALAR_NAMES,
   'file',
+  'k1_argmax',
+  'ansatz_labels',
 ] as const;
 
 export interface FamilyRow {
+  /** Measured anti-aligned count of the solution (classify.ts countAntiAligned), not the ansatz label. */
   k1: number;
+  k1Argmax: number;
+  /** Ansatz labels that reached this point. */
+  labels: number[];
   solution: number;
   loss: number;
   residual: number;
@@ -32,8 +38,9 @@ export interface FamilyRow {
   file: string;
 }
 
-export function familyRow(s: FamilySolution, solution: number, file: string): FamilyRow {
-  return { k1: s.k1, solution, loss: s.loss, residual: s.residual, newtonStatus: s.status, stability: s.stability, scalars: s.scalars, file };
+export function familyRow(p: CataloguedPoint): FamilyRow {
+  const s = p.solution;
+  return { k1: p.k1, k1Argmax: p.k1Argmax, labels: p.labels, solution: p.index, loss: s.loss, residual: s.residual, newtonStatus: s.status, stability: s.stability, scalars: s.scalars, file: p.file };
 }
 
 export function familyCells(r: FamilyRow): CsvCell[] {
@@ -54,5 +61,7 @@ export function familyCells(r: FamilyRow): CsvCell[] {
     r.newtonStatus,
     ...ANSATZ_SCALAR_NAMES.map((name) => r.scalars[name] ?? null),
     r.file,
+    r.k1Argmax,
+    r.labels.join(';'),
   ];
 }

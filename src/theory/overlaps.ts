@@ -52,7 +52,8 @@ export function overlapsFromJSON(json: unknown, where = 'overlaps'): Overlaps {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new InputError(where, 'must be a JSON object with Q and R');
   const obj = json as Record<string, unknown>;
   for (const key of Object.keys(obj)) {
-    if (!['Q', 'R', 'T', 'a', 'v'].includes(key)) throw new InputError(`${where}.${key}`, 'unknown key (expected Q, R, T, a, v)');
+    // `fixedPoint` (fixed-points output) and `state` (stats states.jsonl) describe the point; they are not read.
+    if (!['Q', 'R', 'T', 'a', 'v', 'fixedPoint', 'state'].includes(key)) throw new InputError(`${where}.${key}`, 'unknown key (expected Q, R, T, a, v)');
   }
   if (!Array.isArray(obj.Q) || obj.Q.length === 0) throw new InputError(`${where}.Q`, 'must be a non-empty K×K array');
   if (!Array.isArray(obj.R) || obj.R.length === 0 || !Array.isArray(obj.R[0])) throw new InputError(`${where}.R`, 'must be a non-empty K×M array');

@@ -57,8 +57,8 @@ describe('end-state classification (equations.md §7.9)', () => {
     expect(classifyEndState({ overlaps, loss: 1e-6, maxRhs: 1e-3 }).class).toBe('global');
   });
   it('not-converged above the rhs threshold, spurious below it, saddle with an unstable direction', () => {
-    expect(classifyEndState({ overlaps, loss: 0.02, maxRhs: 1e-6 })).toEqual({ class: 'not-converged', k1: 1 });
-    expect(classifyEndState({ overlaps, loss: 0.02, maxRhs: 1e-12 })).toEqual({ class: 'spurious', k1: 1 });
+    expect(classifyEndState({ overlaps, loss: 0.02, maxRhs: 1e-6 })).toMatchObject({ class: 'not-converged', k1: 1 });
+    expect(classifyEndState({ overlaps, loss: 0.02, maxRhs: 1e-12 })).toMatchObject({ class: 'spurious', k1: 1 });
     expect(classifyEndState({ overlaps, loss: 0.02, maxRhs: 1e-12, nUnstable: 2 }).class).toBe('saddle');
     expect(classifyEndState({ overlaps, loss: 0.02, maxRhs: 1e-6 }, { convergedRhs: 1e-5 }).class).toBe('spurious');
     expect(classifyEndState({ overlaps, loss: 0.02, maxRhs: 1e-12 }, { globalLoss: 0.05 }).class).toBe('global');

@@ -2,6 +2,8 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { countAntiAligned, countAntiAlignedArgmax } from '../../src/landscape/classify.js';
+import { permutationSignature, sameSignature } from '../../src/landscape/distinct.js';
 import { overlapsFromJSON } from '../../src/theory/overlaps.js';
 import { cli, readCsv } from '../helpers/cli.js';
 import { maxAbs, rhsOf, teacherStudentFlow } from './helpers.js';
@@ -35,6 +37,28 @@ describe('scm-harness fixed-points', () => {
     }
     expect(readdirSync(dir).filter((f) => f.endsWith('.json') && f !== 'config.json')).toHaveLength(rows.length);
     expect(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'))).toMatchObject({ command: 'fixed-points', K: 6, M: 6, optimizer: 'gd', source: { kind: 'ansatz', k1: [0, 1] } });
+  });
+
+  it('families.csv has one row per distinct fixed point, labelled by its measured k1 (issue 9)', async () => {
+    const dir = join(work, 'k8');
+    const r = await cli('fixed-points', '--K', '8', '--M', '8', '--out', dir);
+    expect(r.code).toBe(0);
+    const rows = readCsv(readFileSync(join(dir, 'families.csv'), 'utf8'));
+    const points = rows.map((row) => ({ row, json: JSON.parse(readFileSync(join(dir, row.file), 'utf8')) }));
+    for (const { row, json } of points) {
+      const o = overlapsFromJSON(json);
+      expect(Number(row.k1)).toBe(countAntiAligned(o));
+      expect(Number(row.k1_argmax)).toBe(countAntiAlignedArgmax(o));
+      // The JSON says what the point is, and ode --init still reads it (overlapsFromJSON above).
+      expect(json.fixedPoint).toMatchObject({ k1: Number(row.k1), loss: Number(row.loss), verdict: row.verdict });
+      expect(row.ansatz_labels).toMatch(/^\d+(;\d+)*$/);
+    }
+    // No two rows are the same point up to a permutation of units.
+    const signatures = points.map(({ row, json }) => permutationSignature(overlapsFromJSON(json), Number(row.loss)));
+    signatures.forEach((a, i) => signatures.slice(i + 1).forEach((b) => expect(sameSignature(a, b)).toBe(false)));
+    // K = M = 8 (issue 5): the stable non-global points are k1 = 1, 2, 6, 7, 8, one each.
+    const stable = rows.filter((row) => row.verdict === 'stable').map((row) => Number(row.k1));
+    expect(stable.sort((a, b) => a - b)).toEqual([1, 2, 6, 7, 8]);
   });
 
   it('--from polishes a given state into the same fixed point and counts its k1', async () => {

@@ -4,8 +4,9 @@ import { InputError } from '../../model/errors.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { configJson } from '../../io/config-file.js';
 import { readJsonFile } from '../../io/read-json.js';
-import { countAntiAligned } from '../../landscape/classify.js';
-import { type FamilySolution, solveFamily } from '../../landscape/families.js';
+import { type CataloguedPoint, catalogueFamilies, fixedPointJSON } from '../../landscape/catalogue.js';
+import { countAntiAligned, countAntiAlignedArgmax } from '../../landscape/classify.js';
+import type { FamilySolution } from '../../landscape/families.js';
 import { NEWTON_TOLERANCE, solveFixedPoint } from '../../landscape/newton.js';
 import { PERTURBATION_DEFAULTS, type PerturbationRow, embedWithZeroUnit, perturbationStudy } from '../../landscape/perturb.js';
 import { FAMILY_COLUMNS, type FamilyRow, familyCells, familyRow } from '../../landscape/report-rows.js';
@@ -15,7 +16,7 @@ import { DEFAULT_LEAKY_ALPHA, activationNames, resolveActivationChoice } from '.
 import { makeFlow } from '../../theory/config.js';
 import type { Flow, FlowName } from '../../theory/flow.js';
 import { landscapeFlowNames } from '../../theory/flows/index.js';
-import { type Overlaps, overlapsToJSON } from '../../model/overlaps.js';
+import type { Overlaps } from '../../model/overlaps.js';
 import { overlapsFromJSON } from '../../theory/overlaps.js';
 import { maxAbs } from '../../theory/solvers/solve.js';
 import { optional, parseEnum, parseNonNegativeInteger, parseNumber, parsePositiveInteger, parsePositiveNumber, parseSeedList, rejectFlag } from '../parse.js';
@@ -115,22 +116,20 @@ const PERTURBATION_COLUMNS = ['case', 'k1', 'solution', 'K', 'sigma', 'repetitio
 function runFixedPoints(flags: Flags): void {
   const r = resolveFixedPointFlags(flags);
   const started = performance.now();
-  const found: { solution: FamilySolution; index: number; flow: Flow }[] = [];
+  let flow: Flow;
+  let points: CataloguedPoint[];
   if (r.source.kind === 'file') {
-    const flow = flowFor(r, r.source.overlaps);
-    found.push({ solution: fixedPointFrom(r, flow, r.source.overlaps), index: 0, flow });
+    flow = flowFor(r, r.source.overlaps);
+    const solution = fixedPointFrom(r, flow, r.source.overlaps);
+    const overlaps = flow.unpack(solution.x);
+    points = [{ solution, overlaps, k1: solution.k1, k1Argmax: countAntiAlignedArgmax(overlaps), labels: [], index: 0, file: 'fixed-point.json' }];
   } else {
-    const flow = flowFor(r);
-    for (const k1 of r.source.k1) {
-      solveFamily(flow, k1, { newton: { tolerance: r.newtonTolerance } }).forEach((solution, index) => found.push({ solution, index, flow }));
-    }
+    flow = flowFor(r);
+    points = catalogueFamilies(flow, r.source.k1, { newton: { tolerance: r.newtonTolerance } });
   }
-  const files: [string, string][] = [];
-  const rows: FamilyRow[] = found.map(({ solution, index, flow }) => {
-    const name = r.source.kind === 'file' ? 'fixed-point.json' : `k1-${solution.k1}-${index}.json`;
-    files.push([name, `${JSON.stringify(overlapsToJSON(flow.unpack(solution.x)), null, 2)}\n`]);
-    return familyRow(solution, index, name);
-  });
+  const found = points.map((p) => ({ solution: p.solution, index: p.index, flow, k1: p.k1 }));
+  const files: [string, string][] = points.map((p) => [p.file, `${JSON.stringify(fixedPointJSON(p), null, 2)}\n`]);
+  const rows: FamilyRow[] = points.map(familyRow);
   files.push(['families.csv', csvText([...FAMILY_COLUMNS], rows.map(familyCells))]);
   let perturbation: PerturbationRow[][] = [];
   if (r.perturb) {
@@ -160,17 +159,17 @@ function runFixedPoints(flags: Flags): void {
  * --perturb: each non-global fixed point that is stable at K = M (and, at K = M, its embedding into
  * K = M + 1 with a zero unit) goes through the App. D protocol (perturb.ts).
  */
-function perturbationCases(r: Resolved, found: { solution: FamilySolution; index: number; flow: Flow }[]) {
+function perturbationCases(r: Resolved, found: { solution: FamilySolution; index: number; flow: Flow; k1: number }[]) {
   const options = r.perturb as NonNullable<Resolved['perturb']>;
   const cases: { case: string; k1: number; solution: number; K: number; rows: PerturbationRow[] }[] = [];
-  for (const { solution, index, flow } of found) {
+  for (const { solution, index, flow, k1 } of found) {
     if (solution.stability.verdict === 'global-minimum') continue;
     const point = flow.unpack(solution.x);
-    cases.push({ case: `K=${point.K}`, k1: solution.k1, solution: index, K: point.K, rows: perturbationStudy(flow, point, options) });
+    cases.push({ case: `K=${point.K}`, k1, solution: index, K: point.K, rows: perturbationStudy(flow, point, options) });
     if (point.K === point.M) {
       const embedded = embedWithZeroUnit(point);
       const wide = makeFlow({ ...r, K: embedded.K }, { name: 'gd', lr: r.lr }, embedded);
-      cases.push({ case: 'K=M+1 embedded', k1: solution.k1, solution: index, K: embedded.K, rows: perturbationStudy(wide, embedded, options) });
+      cases.push({ case: 'K=M+1 embedded', k1, solution: index, K: embedded.K, rows: perturbationStudy(wide, embedded, options) });
     }
   }
   return cases;
