@@ -1,5 +1,6 @@
 import { networkTheoryStudy } from './network-theory/study.js';
 import { perturbationStudy } from './perturbation/study.js';
+import { statsStudy } from './stats/study.js';
 import type { Study } from './study.js';
 
 export type { ReportContext, Study, StudyContext, StudyOutcome, StudyReport } from './study.js';
@@ -41,3 +42,4 @@ export function studyOf(kind: string): Study<unknown, unknown> {
 
 registerStudy(networkTheoryStudy);
 registerStudy(perturbationStudy);
+registerStudy(statsStudy);
