@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { executeScenario } from '../../src/studies/scenario/execute.js';
+import { executeScenario, networkRuns } from '../../src/studies/scenario/execute.js';
 import { resolveScenario } from '../../src/studies/scenario/resolve.js';
 
 /**
@@ -15,7 +15,7 @@ describe('broadening of online SGD with d', () => {
     const json = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'scenarios', 'broadening.json'), 'utf8'));
     json.runs[0] = { ...json.runs[0], d: [100, 1600], seeds: '0..15', tMax: 5, record: 'log:40' };
     const result = await executeScenario(resolveScenario(json), { progress: false });
-    const [run] = result.runs;
+    const [run] = networkRuns(result);
     const [small, large] = run.broadening.rows;
     expect([small.d, large.d]).toEqual([100, 1600]);
     expect(small.n + large.n).toBe(32);

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { type ScenarioResult, executeScenario } from '../../studies/scenario/execute.js';
+import { type ScenarioResult, allVerdicts, executeScenario } from '../../studies/scenario/execute.js';
 import { loadScenario } from '../../studies/scenario/resolve.js';
-import { allVerdicts } from '../../studies/network-theory/figures.js';
 import { writeReport } from '../../studies/scenario/write.js';
 import { parsePositiveInteger } from '../parse.js';
 

@@ -4,11 +4,9 @@ import { InputError } from '../../model/errors.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { writeConfigJson } from '../../io/config-file.js';
 import { FINISH_MODES, STATS_DEFAULTS, type StatsConfig, resolveStatsConfig } from '../../landscape/stats/config.js';
-import { paperAgrees } from '../../studies/stats/report.js';
 import { runStats } from '../../studies/stats/runner.js';
-import { loadStatsScenario } from '../../studies/stats/scenario.js';
-import { markdownTable } from '../../io/markdown.js';
-import { createProgress } from '../../runtime/progress.js';
+import type { StatsResult } from '../../studies/stats/compute.js';
+import { loadStatsScenario, statsScenarioSummary } from '../../studies/stats/scenario.js';
 import { activationNames } from '../../theory/activations/index.js';
 import { landscapeFlowNames } from '../../theory/flows/index.js';
 import { optional, parseEnum, parseNumber, parseNonNegativeInteger, parsePositiveInteger, parsePositiveNumber, parseSeedList, rejectFlag } from '../parse.js';
@@ -100,28 +98,20 @@ async function runStatsCommand(f: Flags): Promise<void> {
       shard: parseShard(f.shard),
     };
     const scenario = loadStatsScenario(f.scenario, overrides);
-    const tableRows: (string | number)[][] = [];
+    const results: StatsResult[] = [];
     for (const row of scenario.rows) {
-      const progress = createProgress(`stats ${row.id}`, row.config.inits);
-      const result = await runStats(row.config, join(out, row.id), { workers, paper: row.paper, onRecord: (_, done) => progress.update(done) });
-      progress.done();
+      const result = await runStats(row.config, join(out, row.id), { workers, paper: row.paper, progress: true, label: `stats ${row.id}` });
       process.stdout.write(summaryLine(row.id, result.table, result.records.length, result.computed, result.wallSeconds));
-      const pct = (c: string) => (100 * (result.table.find((t) => t.group === 'paper' && t.category === c)?.fraction ?? Number.NaN)).toFixed(2);
-      tableRows.push([row.config.K, row.config.M, result.records.length, pct('local'), pct('global'), pct('none'), `${row.paper.local} / ${row.paper.global} / ${row.paper.none}`, paperAgrees(result.table, result.records.length, row.paper) ? 'yes' : 'no']);
+      results.push(result);
     }
-    const header = ['K', 'M', 'runs', 'local %', 'global %', 'none %', 'paper local / global / none', 'within 3 SE'];
-    const table = markdownTable(header, tableRows, ['right', 'right', 'right', 'right', 'right', 'right', 'left', 'left']);
-    const lines = [`# ${scenario.name}`, '', scenario.description, '', `Source: ${scenario.source}`, '', table];
     // Each row directory has its own config.json; this one records how the whole table was run.
     writeConfigJson(out, 'stats', { scenario: resolve(f.scenario), name: scenario.name, overrides, workers, rows: scenario.rows.map((r) => r.id) });
-    writeFileAtomic(join(out, 'summary.md'), `${lines.join('\n')}\n`);
+    writeFileAtomic(join(out, 'summary.md'), statsScenarioSummary(scenario, results));
     return;
   }
   rejectFlag(f.rows, '--rows', 'only applies with --scenario');
   const config = configFromFlags(f);
-  const progress = createProgress('stats', Math.ceil((config.inits - config.shard.index) / config.shard.count));
-  const result = await runStats(config, out, { workers, onRecord: (_, done) => progress.update(done) });
-  progress.done();
+  const result = await runStats(config, out, { workers, progress: true });
   process.stdout.write(summaryLine('stats', result.table, result.records.length, result.computed, result.wallSeconds));
 }
 

@@ -1,15 +1,7 @@
-import type { RunResult, ScenarioResult } from '../scenario/execute.js';
-import type { EndClassification } from './job.js';
 import { mean } from '../../compare/stats.js';
-import type { Verdict } from '../../compare/tolerances.js';
-
-/** Number formatting shared by summary.md and report.html. */
-export const fmt = (x: number | null | undefined, digits = 3): string => {
-  if (x === null || x === undefined) return '–';
-  if (!Number.isFinite(x)) return String(x);
-  const a = Math.abs(x);
-  return a !== 0 && (a < 1e-3 || a >= 1e5) ? x.toExponential(digits - 1) : x.toPrecision(digits);
-};
+import { fmt } from '../../report/format.js';
+import type { RunResult } from './execute.js';
+import type { EndClassification } from './job.js';
 
 export interface KeyFigureRow {
   run: string;
@@ -87,48 +79,16 @@ export function keyFigureCells(r: KeyFigureRow): (string | number)[] {
 export const FIT_HEADER = ['run', 'measure', 'slope ± SE', 'method', 'points'];
 
 /** Fits of runs with at least two values of d. */
-export function fitCells(result: ScenarioResult): (string | number)[][] {
-  return result.runs.flatMap((r) =>
+export function fitCells(runs: RunResult[]): (string | number)[][] {
+  return runs.flatMap((r) =>
     r.broadening.fits.flatMap((f) => (f.fit ? [[r.run.id, f.label, `${fmt(f.fit.slope)} ± ${fmt(f.fit.slopeSE, 2)}`, f.fit.method, f.fit.n]] : [])),
   );
 }
 
-/** Every checked tolerance: the runs' and the perturbation study's. */
-export function allVerdicts(result: ScenarioResult): Verdict[] {
-  return [...result.runs.flatMap((r) => r.verdicts), ...(result.perturbation?.verdicts ?? [])];
-}
-
-/** One sentence on how the runs went, for the page subtitle and the summary. */
-export function headline(result: ScenarioResult): string {
-  const verdicts = allVerdicts(result);
-  const failed = verdicts.filter((v) => !v.pass).length;
-  const parts: string[] = [];
-  if (result.runs.length > 0) {
-    const seeds = result.runs.reduce((n, r) => n + r.outcomes.length, 0);
-    const diverged = result.runs.reduce((n, r) => n + r.outcomes.filter((o) => !o.finite).length, 0);
-    const meanTrain = mean(result.runs.flatMap((r) => r.jobs.map((j) => j.trainSeconds)));
-    parts.push(`${result.runs.length} run(s), ${seeds} network seeds (${diverged} diverged, mean ${meanTrain.toFixed(1)} s of training per ensemble)`);
-  }
-  if (result.perturbation) parts.push(`perturbation study of ${result.perturbation.cases.length} fixed point(s)`);
-  return `${parts.join('; ')}; ${verdicts.length - failed} of ${verdicts.length} tolerances hold; wall time ${result.wallSeconds.toFixed(1)} s on ${result.workers} worker(s).`;
-}
-
-export const PERTURBATION_HEADER = ['case', 'k1', 'K', 'fixed-point loss', 'stability', 'σ', 'initial distance', 'distance after relaxing', 'ratio', 'loss change'];
-
-/** One row per (case, σ) of the perturbation study. */
-export function perturbationCells(result: ScenarioResult): (string | number)[][] {
-  return (result.perturbation?.cases ?? []).flatMap((c) =>
-    c.rows.map((r) => [
-      c.case,
-      c.k1,
-      c.K,
-      fmt(c.loss),
-      c.stability ?? 'singular in (Q, R)',
-      r.sigma,
-      fmt(r.initialDistanceMean),
-      `${fmt(r.distanceMean)} ± ${fmt(r.distanceSd, 2)}`,
-      fmt(r.distanceMean / r.initialDistanceMean),
-      `${fmt(r.lossGapMean)} ± ${fmt(r.lossGapSd, 2)}`,
-    ]),
-  );
+/** One clause on how the runs went, for the page subtitle and the summary. */
+export function runsHeadline(runs: RunResult[]): string {
+  const seeds = runs.reduce((n, r) => n + r.outcomes.length, 0);
+  const diverged = runs.reduce((n, r) => n + r.outcomes.filter((o) => !o.finite).length, 0);
+  const meanTrain = mean(runs.flatMap((r) => r.jobs.map((j) => j.trainSeconds)));
+  return `${runs.length} run(s), ${seeds} network seeds (${diverged} diverged, mean ${meanTrain.toFixed(1)} s of training per ensemble)`;
 }

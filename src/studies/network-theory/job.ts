@@ -7,7 +7,7 @@ import type { Flow } from '../../theory/flow.js';
 import { type Overlaps, identity } from '../../model/overlaps.js';
 import { validateOverlaps } from '../../theory/overlaps.js';
 import { type SolveStatus, maxAbs, solve, trajectoryFromSolve } from '../../theory/solvers/solve.js';
-import type { ResolvedRun, Scenario } from '../scenario/resolve.js';
+import type { NetworkTheoryConfig, ResolvedRun } from './schema.js';
 
 /** One unit of work: one run of the scenario at one input dimension, all its seeds as one ensemble. */
 export interface Job {
@@ -77,9 +77,9 @@ function scenarioPath(runIndex: number, dIndex: number): (key: keyof TrainConfig
 }
 
 /** The network engine's configuration of one job (validated; InputError names the scenario's JSON path). */
-function trainConfigFor(scenario: Scenario, job: Job): TrainConfig {
-  const run = scenario.runs[job.runIndex];
-  const { K, M, activation, alpha, teacher } = scenario.model;
+function trainConfigFor(spec: NetworkTheoryConfig, job: Job): TrainConfig {
+  const run = spec.runs[job.runIndex];
+  const { K, M, activation, alpha, teacher } = spec.model;
   const online = run.composition.gradient === 'online';
   const input: TrainInput = {
     optimizer: run.flow,
@@ -105,24 +105,24 @@ function trainConfigFor(scenario: Scenario, job: Job): TrainConfig {
 }
 
 /** Validate every job's network configuration before anything runs (nothing is written on bad input). */
-export function validateJobs(scenario: Scenario): Job[] {
-  const jobs = scenario.runs.flatMap((run, runIndex) => run.d.map((d) => ({ runIndex, d })));
-  for (const job of jobs) trainConfigFor(scenario, job);
+export function validateJobs(spec: NetworkTheoryConfig): Job[] {
+  const jobs = spec.runs.flatMap((run, runIndex) => run.d.map((d) => ({ runIndex, d })));
+  for (const job of jobs) trainConfigFor(spec, job);
   return jobs;
 }
 
 /** Relative cost of a job, for scheduling the biggest first (steps × seeds × d per step). */
-export function jobCost(scenario: Scenario, job: Job): number {
-  const run = scenario.runs[job.runIndex];
+export function jobCost(spec: NetworkTheoryConfig, job: Job): number {
+  const run = spec.runs[job.runIndex];
   const steps = run.composition.gradient === 'online' ? run.tMax * job.d : run.tMax / run.dt;
   return steps * run.seeds.length * job.d * (run.composition.gradient === 'online' ? run.batch : 1);
 }
 
-function flowFor(scenario: Scenario, run: ResolvedRun, init: Overlaps): Flow {
-  return makeFlow(scenario.model, { name: run.flow, lr: run.lr, lrReadout: run.lrReadout, batch: run.batch, labelNoise: run.labelNoise ?? 0 }, init);
+function flowFor(spec: NetworkTheoryConfig, run: ResolvedRun, init: Overlaps): Flow {
+  return makeFlow(spec.model, { name: run.flow, lr: run.lr, lrReadout: run.lrReadout, batch: run.batch, labelNoise: run.labelNoise ?? 0 }, init);
 }
 
-function classifyEnd(flow: Flow, tr: Trajectory, index: number, thresholds: Scenario['classification']): EndClassification {
+function classifyEnd(flow: Flow, tr: Trajectory, index: number, thresholds: NetworkTheoryConfig['classification']): EndClassification {
   const x = tr.states[index];
   const loss = tr.loss[index];
   if (!Number.isFinite(loss) || !x.every(Number.isFinite)) return { class: 'not-converged', k1: null, maxRhs: NaN };
@@ -133,16 +133,16 @@ function classifyEnd(flow: Flow, tr: Trajectory, index: number, thresholds: Scen
   return { class: c.class, k1: c.k1, maxRhs };
 }
 
-function theoryRun(scenario: Scenario, run: ResolvedRun, init: Overlaps, times: number[], seed: number, d: number) {
-  const flow = flowFor(scenario, run, init);
+function theoryRun(spec: NetworkTheoryConfig, run: ResolvedRun, init: Overlaps, times: number[], seed: number, d: number) {
+  const flow = flowFor(spec, run, init);
   const tMax = times[times.length - 1];
   const result = solve(flow, flow.pack(init), {
     method: run.theoryMethod,
     tMax,
     saveTimes: times,
     ...(run.theoryMethod === 'dopri5' ? {} : { dt: run.dt }),
-    rtol: scenario.theory.rtol,
-    atol: scenario.theory.atol,
+    rtol: spec.theory.rtol,
+    atol: spec.theory.atol,
   });
   return { trajectory: trajectoryFromSolve(flow, result, { seed, d }), status: result.status, flow };
 }
@@ -166,24 +166,24 @@ function isIdentity(T: Float64Array, M: number): boolean {
  * (architecture.md: `fixed` = that seed's initial Overlaps, its finite-d T included), saved at the
  * network's recorded times so the deviations are compared time by time.
  */
-export async function executeJob(scenario: Scenario, job: Job, onProgress?: (fraction: number) => void): Promise<JobResult> {
-  const run = scenario.runs[job.runIndex];
-  const config = trainConfigFor(scenario, job);
+export async function executeJob(spec: NetworkTheoryConfig, job: Job, onProgress?: (fraction: number) => void): Promise<JobResult> {
+  const run = spec.runs[job.runIndex];
+  const config = trainConfigFor(spec, job);
   const ensemble = await trainEnsemble(config, onProgress ? { onProgress: (p) => onProgress(p.step / p.totalSteps) } : {});
   const started = performance.now();
   const seeds = ensemble.seeds.map((s): SeedRecord => {
     const times = s.trajectory.times;
     if (times.length < 2) throw new Error(`run ${run.id}, d ${job.d}, seed ${s.seed}: the network recorded ${times.length} time(s); it diverged at once`);
-    const theory = theoryRun(scenario, run, s.initial, times, s.seed, job.d);
+    const theory = theoryRun(spec, run, s.initial, times, s.seed, job.d);
     let reference: Trajectory | null = null;
     let referenceKind: SeedRecord['referenceKind'] = 'disabled';
-    if (scenario.theory.reference) {
+    if (spec.theory.reference) {
       const ideal: Overlaps = { ...s.initial, T: identity(s.initial.M) };
       if (isIdentity(s.initial.T, s.initial.M)) referenceKind = 'same-as-theory';
       else if (!isRealisable(ideal)) referenceKind = 'unrealisable';
       else {
         referenceKind = 'separate';
-        reference = theoryRun(scenario, run, ideal, times, s.seed, job.d).trajectory;
+        reference = theoryRun(spec, run, ideal, times, s.seed, job.d).trajectory;
       }
     }
     const last = Math.min(s.trajectory.times.length, theory.trajectory.times.length) - 1;
@@ -195,9 +195,9 @@ export async function executeJob(scenario: Scenario, job: Job, onProgress?: (fra
       theoryStatus: theory.status,
       reference,
       referenceKind,
-      deviation: trajectoryDeviation(s.trajectory, theory.trajectory, scenario.comparison.thresholds),
-      endNetwork: classifyEnd(theory.flow, s.trajectory, last, scenario.classification),
-      endTheory: classifyEnd(theory.flow, theory.trajectory, last, scenario.classification),
+      deviation: trajectoryDeviation(s.trajectory, theory.trajectory, spec.comparison.thresholds),
+      endNetwork: classifyEnd(theory.flow, s.trajectory, last, spec.classification),
+      endTheory: classifyEnd(theory.flow, theory.trajectory, last, spec.classification),
     };
   });
   return {

@@ -2,7 +2,7 @@ import type { Trajectory } from '../../model/trajectory.js';
 import { StateLayout } from '../../model/state-layout.js';
 import { runPool } from '../../runtime/pool.js';
 import { type Job, type JobResult, executeJob, jobCost } from './job.js';
-import type { Scenario } from '../scenario/resolve.js';
+import type { NetworkTheoryConfig } from './schema.js';
 
 /** Progress callback: the job, the fraction of its training steps done, and whether the whole job (theory included) is done. */
 export type JobProgress = (job: Job, fraction: number, finished: boolean) => void;
@@ -29,15 +29,15 @@ function reviveResult(result: JobResult): JobResult {
  * in this thread when workers ≤ 1. Every job is deterministic in its seeds, so the results do not depend
  * on the number of workers or the order of completion; they are returned in the order of `jobs`.
  */
-export async function runJobs(scenario: Scenario, jobs: Job[], workers: number, onProgress: JobProgress): Promise<JobResult[]> {
-  const order = jobs.map((job, i) => ({ job, i })).sort((a, b) => jobCost(scenario, b.job) - jobCost(scenario, a.job));
+export async function runJobs(spec: NetworkTheoryConfig, jobs: Job[], workers: number, onProgress: JobProgress): Promise<JobResult[]> {
+  const order = jobs.map((job, i) => ({ job, i })).sort((a, b) => jobCost(spec, b.job) - jobCost(spec, a.job));
   const sorted = await runPool(
     order.map((o) => o.job),
     {
       workers,
       script: new URL('./worker.js', import.meta.url),
-      workerData: { scenario },
-      inline: (job, progress: (fraction: number) => void) => executeJob(scenario, job, progress),
+      workerData: { spec },
+      inline: (job, progress: (fraction: number) => void) => executeJob(spec, job, progress),
       revive: reviveResult,
       onProgress: (k, fraction) => onProgress(order[k].job, fraction, false),
       onResult: (k) => onProgress(order[k].job, 1, true),

@@ -2,7 +2,7 @@ import type { BroadeningRow } from '../../compare/broadening.js';
 import type { Trajectory } from '../../model/trajectory.js';
 import { type KeyColumn, trajectoryCsvHeader, trajectoryCsvRows } from '../../io/trajectory-csv.js';
 import type { SeedRecord } from './job.js';
-import type { ScenarioResult } from '../scenario/execute.js';
+import type { RunResult } from './execute.js';
 import { StateLayout } from '../../model/state-layout.js';
 import type { CsvCell } from '../../io/csv.js';
 
@@ -32,8 +32,8 @@ interface Tagged {
  * trajectories.csv in long format (THE trajectory writer of src/io/trajectory-csv.ts) with key columns
  * run, d, seed, source (network | theory | reference) and step (network rows only).
  */
-export function trajectoriesCsv(result: ScenarioResult): string {
-  const tagged: Tagged[] = result.runs.flatMap((r) =>
+export function trajectoriesCsv(runs: RunResult[]): string {
+  const tagged: Tagged[] = runs.flatMap((r) =>
     r.jobs.flatMap((job) =>
       job.seeds.flatMap((s) => [
         { run: r.run.id, trajectory: s.network, label: 'network' },
@@ -120,8 +120,8 @@ function comparisonRow(run: string, flow: string, d: number, s: SeedRecord, outc
 }
 
 /** comparison.csv: one row per (run, d, seed) with the network-vs-theory metrics. */
-export function comparisonRows(result: ScenarioResult): CsvCell[][] {
-  return result.runs.flatMap((r) =>
+export function comparisonRows(runs: RunResult[]): CsvCell[][] {
+  return runs.flatMap((r) =>
     r.jobs.flatMap((job) =>
       job.seeds.map((s) => {
         const outcome = r.outcomes.find((o) => o.d === job.job.d && o.seed === s.seed) as (typeof r.outcomes)[number];
@@ -150,54 +150,17 @@ export const BROADENING_COLUMNS: (keyof BroadeningRow)[] = [
 ];
 
 /** broadening.csv: one row per (run, d). */
-export function broadeningRows(result: ScenarioResult): CsvCell[][] {
-  return result.runs.flatMap((r) => r.broadening.rows.map((row) => [r.run.id, ...BROADENING_COLUMNS.map((c) => row[c])]));
+export function broadeningRows(runs: RunResult[]): CsvCell[][] {
+  return runs.flatMap((r) => r.broadening.rows.map((row) => [r.run.id, ...BROADENING_COLUMNS.map((c) => row[c])]));
 }
 
 export const FIT_COLUMNS = ['run', 'measure', 'description', 'slope', 'slope_se', 'intercept', 'method', 'points'];
 
 /** broadening-fits.csv: the power-law fit of each spread measure against d, per run with ≥ 2 values of d. */
-export function fitRows(result: ScenarioResult): CsvCell[][] {
-  return result.runs.flatMap((r) =>
+export function fitRows(runs: RunResult[]): CsvCell[][] {
+  return runs.flatMap((r) =>
     r.broadening.fits
       .filter((f) => f.fit)
       .map((f) => [r.run.id, f.key, f.label, f.fit?.slope ?? null, f.fit?.slopeSE ?? null, f.fit?.intercept ?? null, f.fit?.method ?? null, f.fit?.n ?? null]),
-  );
-}
-
-export const PERTURBATION_COLUMNS = [
-  'case',
-  'k1',
-  'K',
-  'fixed_point_loss',
-  'fixed_point_residual',
-  'stability',
-  'sigma',
-  'repetitions',
-  'initial_distance_mean',
-  'distance_mean',
-  'distance_sd',
-  'loss_gap_mean',
-  'loss_gap_sd',
-];
-
-/** perturbation.csv: one row per (case, k1, σ) of the Appendix D protocol. */
-export function perturbationRows(result: ScenarioResult): CsvCell[][] {
-  return (result.perturbation?.cases ?? []).flatMap((c) =>
-    c.rows.map((r) => [
-      c.case,
-      c.k1,
-      c.K,
-      c.loss,
-      c.residual,
-      c.stability,
-      r.sigma,
-      r.repetitions,
-      r.initialDistanceMean,
-      r.distanceMean,
-      r.distanceSd,
-      r.lossGapMean,
-      r.lossGapSd,
-    ]),
   );
 }

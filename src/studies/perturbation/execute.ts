@@ -4,7 +4,8 @@ import { solveFamily } from '../../landscape/families.js';
 import { type PerturbationRow, embedWithZeroUnit, perturbationStudy } from '../../landscape/perturb.js';
 import type { StabilityReport } from '../../landscape/stability.js';
 import { makeFlow } from '../../theory/config.js';
-import type { Scenario } from '../scenario/resolve.js';
+import type { ModelConfig } from '../../model/config.js';
+import type { PerturbationConfig, PerturbationSpec } from './schema.js';
 
 /** One perturbed fixed point: a K = M family, or that family embedded into K = M + 1. */
 export interface PerturbationCase {
@@ -20,6 +21,8 @@ export interface PerturbationCase {
 
 export interface PerturbationResult {
   id: string;
+  /** The protocol as resolved from the scenario. */
+  spec: PerturbationSpec;
   cases: PerturbationCase[];
   /** Families for which the ansatz has no realisable solution. */
   missing: number[];
@@ -35,11 +38,9 @@ export interface PerturbationResult {
  * with the gd flow and record the return distance; then the same for the family embedded into
  * K = M + 1 with a zero unit (equations.md §6: its instability is visible only in weight space).
  */
-export function executePerturbation(scenario: Scenario): PerturbationResult | null {
-  const spec = scenario.perturbation;
-  if (!spec) return null;
+export function runPerturbation({ model, spec }: PerturbationConfig): PerturbationResult {
   const started = performance.now();
-  const { K, M, activation, alpha } = scenario.model;
+  const { K, M, activation, alpha } = model;
   const flow = makeFlow({ K, M, activation, alpha }, { name: 'gd', lr: spec.lr });
   const options = { sigmas: spec.sigmas, d: spec.d, tRelax: spec.tRelax, repetitions: spec.repetitions, seed: spec.seed };
   const cases: PerturbationCase[] = [];
@@ -64,5 +65,10 @@ export function executePerturbation(scenario: Scenario): PerturbationResult | nu
   for (const k1 of missing) {
     violations.push({ metric: `${spec.id}.family`, observed: 'no realisable solution', tolerance: 'a k1 family', where: `k1 ${k1} / K ${K}` });
   }
-  return { id: spec.id, cases, missing, verdicts, violations, wallSeconds: (performance.now() - started) / 1000 };
+  return { id: spec.id, spec, cases, missing, verdicts, violations, wallSeconds: (performance.now() - started) / 1000 };
+}
+
+/** The perturbation study of a scenario, or null when it has none. */
+export function executePerturbation(scenario: { model: ModelConfig; perturbation?: PerturbationSpec }): PerturbationResult | null {
+  return scenario.perturbation ? runPerturbation({ model: scenario.model, spec: scenario.perturbation }) : null;
 }

@@ -1,28 +1,17 @@
-import { type Broadening, type SeedOutcome, broadening } from '../../compare/broadening.js';
-import { maxAbsDifference } from '../../compare/deviation.js';
-import { type Verdict, type Violation, checkTolerances, toleranceVerdicts } from '../../compare/tolerances.js';
-import type { Trajectory } from '../../model/trajectory.js';
-import { createProgress } from '../../runtime/progress.js';
-import { runJobs } from '../network-theory/pool.js';
-import type { ResolvedRun, Scenario } from './resolve.js';
-import { type JobResult, type SeedRecord, jobCost, validateJobs } from '../network-theory/job.js';
-import { type PerturbationResult, executePerturbation } from '../perturbation/execute.js';
-
-export interface RunResult {
-  run: ResolvedRun;
-  /** One per d, in the run's d order. */
-  jobs: JobResult[];
-  outcomes: SeedOutcome[];
-  broadening: Broadening;
-  verdicts: Verdict[];
-  violations: Violation[];
-}
+import type { Verdict, Violation } from '../../compare/tolerances.js';
+import { studies, studyOf } from '../index.js';
+import type { RunResult } from '../network-theory/execute.js';
+import { networkTheoryStudy } from '../network-theory/study.js';
+import type { PerturbationResult } from '../perturbation/execute.js';
+import { perturbationStudy } from '../perturbation/study.js';
+import { type StudyOutcome, resultOf } from '../study.js';
+import type { Scenario } from './schema.js';
 
 export interface ScenarioResult {
   scenario: Scenario;
-  runs: RunResult[];
-  /** The Appendix D perturbation study, when the scenario has one. */
-  perturbation: PerturbationResult | null;
+  /** One per study the scenario asks for (registry order, ../index.ts). */
+  studies: StudyOutcome[];
+  /** The violations of every study, in study order. */
   violations: Violation[];
   workers: number;
   wallSeconds: number;
@@ -34,81 +23,48 @@ export interface ExecuteOptions {
   progress?: boolean;
 }
 
-/** The d → ∞ prediction of a seed: the T = I reference when it is a separate run, else the same-init theory. */
-export function predictionOf(record: SeedRecord): Trajectory {
-  return record.reference ?? record.theory;
-}
-
-/** A seed's contribution to the broadening statistics, compared at the last common recorded time. */
-function seedOutcome(d: number, record: SeedRecord): SeedOutcome {
-  const net = record.network;
-  const prediction = predictionOf(record);
-  const last = Math.min(net.times.length, prediction.times.length) - 1;
-  const L = net.layout;
-  const finalLoss = net.loss[last];
-  return {
-    d,
-    seed: record.seed,
-    finite: record.status !== 'diverged' && Number.isFinite(finalLoss),
-    finalLoss,
-    predictedFinalLoss: prediction.loss[last],
-    finalQDeviation: maxAbsDifference(net.states[last], prediction.states[last], 0, L.nQ),
-    finalRDeviation: maxAbsDifference(net.states[last], prediction.states[last], L.rOffset, L.aOffset),
-    trajectory: record.deviation,
-  };
-}
-
-function summariseRun(run: ResolvedRun, jobs: JobResult[]): RunResult {
-  const outcomes = jobs.flatMap((job) => job.seeds.map((s) => seedOutcome(job.job.d, s)));
-  const stats = broadening(outcomes);
-  const checks = outcomes.map((o) => ({ ...o, deviation: o.trajectory }));
-  return {
-    run,
-    jobs,
-    outcomes,
-    broadening: stats,
-    verdicts: toleranceVerdicts(run.id, run.tolerances, checks, stats),
-    violations: checkTolerances(run.id, run.tolerances, checks, stats),
-  };
-}
-
 /**
- * Run a whole scenario: every (run, d) ensemble with its theory runs (on worker threads when
- * workers > 1), then the comparisons, broadening fits and tolerance checks, and the perturbation study
- * if there is one. Writes nothing.
+ * Run a whole scenario: every registered study whose configOf finds its section in the scenario
+ * (network vs theory on worker threads when workers > 1, the perturbation study, …), in registry order,
+ * each with its comparisons and tolerance checks. Writes nothing.
  */
 export async function executeScenario(scenario: Scenario, options: ExecuteOptions = {}): Promise<ScenarioResult> {
   const started = performance.now();
-  const jobs = validateJobs(scenario);
   const workers = Math.max(1, options.workers ?? 1);
-  // Progress in units of job cost (training steps × seeds × d), so a long large-d ensemble moves the bar.
-  const costs = jobs.map((job) => jobCost(scenario, job));
-  const total = costs.reduce((a, b) => a + b, 0);
-  const fractions = new Array<number>(jobs.length).fill(0);
-  const finished = new Set<number>();
-  const progress = options.progress === false || jobs.length === 0 ? null : createProgress(scenario.name, total);
-  const results = await runJobs(scenario, jobs, workers, (job, fraction, done) => {
-    const i = jobs.indexOf(job);
-    fractions[i] = fraction;
-    if (done) finished.add(i);
-    const work = fractions.reduce((s, f, j) => s + f * costs[j], 0);
-    // Hold below 100% until every job, theory included, has finished.
-    progress?.update(finished.size === jobs.length ? total : Math.min(work, 0.999 * total), `(${finished.size}/${jobs.length} ensembles)`);
-  });
-  progress?.done();
-  const runs = scenario.runs.map((run, runIndex) =>
-    summariseRun(
-      run,
-      run.d.map((d) => results[jobs.findIndex((j) => j.runIndex === runIndex && j.d === d)]),
-    ),
-  );
-  const perturbation = executePerturbation(scenario);
+  const ctx = { workers, progress: options.progress !== false };
+  const outcomes: StudyOutcome[] = [];
+  for (const study of studies()) {
+    const config = study.configOf(scenario);
+    if (config !== null) outcomes.push({ kind: study.kind, result: await study.run(config, ctx) });
+  }
   return {
     scenario,
-    runs,
-    perturbation,
-    violations: [...runs.flatMap((r) => r.violations), ...(perturbation?.violations ?? [])],
+    studies: outcomes,
+    violations: outcomes.flatMap((o) => studyOf(o.kind).violations(o.result)),
     workers,
     wallSeconds: (performance.now() - started) / 1000,
   };
+}
+
+/** Every checked tolerance of every study, in study order. */
+export function allVerdicts(result: ScenarioResult): Verdict[] {
+  return result.studies.flatMap((o) => studyOf(o.kind).verdicts(o.result));
+}
+
+/** One sentence on how the studies went, for the page subtitle and the summary. */
+export function headline(result: ScenarioResult): string {
+  const verdicts = allVerdicts(result);
+  const failed = verdicts.filter((v) => !v.pass).length;
+  const parts = result.studies.map((o) => studyOf(o.kind).headline(o.result));
+  return `${parts.join('; ')}; ${verdicts.length - failed} of ${verdicts.length} tolerances hold; wall time ${result.wallSeconds.toFixed(1)} s on ${result.workers} worker(s).`;
+}
+
+/** The network-vs-theory runs of a result (empty when the scenario has none). */
+export function networkRuns(result: ScenarioResult): RunResult[] {
+  return resultOf(result.studies, networkTheoryStudy)?.runs ?? [];
+}
+
+/** The perturbation study of a result, when the scenario has one. */
+export function perturbationOf(result: ScenarioResult): PerturbationResult | null {
+  return resultOf(result.studies, perturbationStudy);
 }

@@ -1,194 +1,19 @@
-import type { Trajectory } from '../../model/trajectory.js';
-import type { RunResult, ScenarioResult } from './execute.js';
-import { predictionOf } from './execute.js';
 import type { Provenance } from '../../io/provenance.js';
-import { unpackOverlaps } from '../../model/overlaps.js';
-import { FIT_HEADER, KEY_FIGURE_HEADER, PERTURBATION_HEADER, allVerdicts, fitCells, fmt, headline, keyFigureCells, keyFigures, perturbationCells } from '../network-theory/figures.js';
 import { type ReportPage, type ReportSection, renderReportHtml } from '../../report/html.js';
-import {
-  type DeviationSeries,
-  type LossCurvePoint,
-  type LossLevel,
-  deviationVsDPlot,
-  finalLossHistogramPlot,
-  logLogPlot,
-  lossCurvesPlot,
-  overlapHeatmapPlot,
-} from '../../report/plots.js';
-import { permuteRows, permuteSymmetric, unitOrderByTeacher } from '../../compare/units.js';
-import { type PlotSpec, renderPlot } from '../../report/vega.js';
+import type { StudyReport } from '../study.js';
+import { type ScenarioResult, allVerdicts, headline } from './execute.js';
 
-/** Loss plots show at most this many seeds per d: more lines only hide each other. */
-const SEEDS_PER_D_IN_LOSS_PLOT = 6;
 /**
- * Predicted final losses closer than this (relative, plus 1e-9 absolute) are drawn as one level: the
- * theory's fixed points are far apart (global 0, spurious minima at O(1e-2)), while seeds that are still
- * creeping towards the same level differ by less.
+ * report.html: one self-contained page (inline CSS and SVG, no scripts): an Overview with the studies'
+ * overview tables, the tolerances and the violations, then each study's sections, in study order.
  */
-const LEVEL_MERGE = 2e-2;
-const MAX_LEVELS = 6;
-const MAX_LABELLED_LEVELS = 3;
-
-function curvePoints(tr: Trajectory, source: string, seed: number, d: number): LossCurvePoint[] {
-  return tr.times.map((t, i) => ({ t, loss: tr.loss[i], source, seed, d }));
-}
-
-function lossPlot(r: RunResult): PlotSpec {
-  const points = r.jobs.flatMap((job) =>
-    job.seeds.slice(0, SEEDS_PER_D_IN_LOSS_PLOT).flatMap((s) => [
-      ...curvePoints(s.network, 'network', s.seed, job.job.d),
-      ...curvePoints(s.theory, 'theory', s.seed, job.job.d),
-      ...(s.reference ? curvePoints(s.reference, 'reference', s.seed, job.job.d) : []),
-    ]),
-  );
-  const plot = lossCurvesPlot(`${r.run.id}-loss`, `${r.run.id}: loss vs t`, points);
-  const shown = Math.min(SEEDS_PER_D_IN_LOSS_PLOT, r.run.seeds.length);
-  return { ...plot, caption: `${plot.caption} ${shown} of ${r.run.seeds.length} seeds per d.` };
-}
-
-/** Final Q and R of the network and of the theory, for the first finite seed at the largest d. */
-function heatmaps(r: RunResult): PlotSpec[] {
-  const job = r.jobs[r.jobs.length - 1];
-  const record = job.seeds.find((s) => s.status !== 'diverged') ?? job.seeds[0];
-  const { K, M } = record.network.layout;
-  const last = Math.min(record.network.times.length, record.theory.times.length) - 1;
-  const t = record.network.times[last];
-  const netFinal = unpackOverlaps(record.network.states[last], record.network.layout, record.network.fixed);
-  const thFinal = unpackOverlaps(record.theory.states[last], record.theory.layout, record.theory.fixed);
-  const order = unitOrderByTeacher(netFinal.R, K, M);
-  const students = order.map((k) => `s${k + 1}`);
-  const teachers = Array.from({ length: M }, (_, m) => `t${m + 1}`);
-  const where = `seed ${record.seed}, d = ${job.job.d}, t = ${fmt(t)}`;
-  const caption = 'Students ordered by their matched teacher (maximum Σ|R| matching of the network state); negative R on the diagonal marks an anti-aligned unit.';
-  return [
-    overlapHeatmapPlot(`${r.run.id}-Q-network`, `Q, network (${where})`, caption, permuteSymmetric(netFinal.Q, order), students, students),
-    overlapHeatmapPlot(`${r.run.id}-R-network`, `R, network (${where})`, caption, permuteRows(netFinal.R, M, order), students, teachers),
-    overlapHeatmapPlot(`${r.run.id}-Q-theory`, `Q, theory (${where})`, 'The ODE from the same initial overlaps, same unit order.', permuteSymmetric(thFinal.Q, order), students, students),
-    overlapHeatmapPlot(`${r.run.id}-R-theory`, `R, theory (${where})`, 'The ODE from the same initial overlaps, same unit order.', permuteRows(thFinal.R, M, order), students, teachers),
-  ];
-}
-
-/** Distinct final-loss levels predicted by the theory (d → ∞, per seed), most frequent first. */
-function predictedLevels(r: RunResult): LossLevel[] {
-  const predictions = r.jobs
-    .flatMap((job) => job.seeds)
-    .map((s) => {
-      const tr = predictionOf(s);
-      return { loss: tr.loss[tr.loss.length - 1], end: s.endTheory };
-    })
-    .filter((p) => Number.isFinite(p.loss))
-    .sort((a, b) => a.loss - b.loss);
-  // Sorted, so each level is a run of consecutive values; `loss` is the level's first (smallest) member.
-  const levels: { loss: number; count: number; sum: number; classes: Set<string> }[] = [];
-  for (const { loss, end } of predictions) {
-    const cls = end.class === 'spurious' ? `k1=${end.k1}` : end.class;
-    const top = levels[levels.length - 1];
-    if (top && Math.abs(loss - top.loss) <= LEVEL_MERGE * Math.max(Math.abs(loss), Math.abs(top.loss)) + 1e-9) {
-      top.count++;
-      top.sum += loss;
-      top.classes.add(cls);
-    } else levels.push({ loss, count: 1, sum: loss, classes: new Set([cls]) });
-  }
-  // Levels shared by a good number of seeds are the theory's fixed points (or where it stands at t_max);
-  // seeds still on their way end in scattered single levels, which would only clutter the plot.
-  const shared = levels.filter((l) => l.count >= Math.max(2, 0.05 * predictions.length));
-  const shown = (shared.length > 0 ? shared : levels).sort((a, b) => b.count - a.count).slice(0, MAX_LEVELS);
-  return shown.map((l, i) => {
-    const mean = l.sum / l.count;
-    // Name the level by its end-state class when all its seeds share one (global, k1=1, ...).
-    const name = l.classes.size === 1 && !l.classes.has('not-converged') ? [...l.classes][0] : fmt(mean, 3);
-    return { loss: mean, label: `${name} (${l.count})`, labelled: i < MAX_LABELLED_LEVELS };
-  });
-}
-
-function histogram(r: RunResult): PlotSpec {
-  const groups = r.broadening.rows.map((row) => ({
-    d: row.d,
-    losses: r.outcomes.filter((o) => o.d === row.d && o.finite).map((o) => o.finalLoss),
-  }));
-  return finalLossHistogramPlot(
-    `${r.run.id}-final-loss`,
-    `${r.run.id}: final loss of the networks`,
-    "Stacked by d. Dashed lines: the theory's predicted final-loss levels (d → ∞ ODE of each seed), labelled with the end-state class (when its seeds share one) and the number of seeds predicted there; levels shared by at least 5% of the seeds.",
-    groups,
-    predictedLevels(r),
-  );
-}
-
-function deviationPlot(r: RunResult): PlotSpec {
-  const keys = ['finalLossSd', 'lossDeviationRms', 'trajectoryQDeviationMean'];
-  const series: DeviationSeries[] = r.broadening.fits
-    .filter((f) => keys.includes(f.key))
-    .map((f) => ({
-      metric: f.label,
-      points: f.points.map((p) => ({ d: p.x, value: p.y, lo: p.lo, hi: p.hi })),
-      ...(f.fit ? { fit: { slope: f.fit.slope, slopeSE: f.fit.slopeSE, intercept: f.fit.intercept } } : {}),
-    }));
-  return deviationVsDPlot(
-    `${r.run.id}-broadening`,
-    `${r.run.id}: spread and deviation vs d`,
-    'Error bars: ±1 standard error of the log statistic. Lines: power-law fits (OLS on logs with ≥ 3 values of d, two-point slope with a propagated error otherwise).',
-    series,
-  );
-}
-
-async function runSection(r: RunResult): Promise<ReportSection> {
-  const specs = [lossPlot(r), histogram(r), ...heatmaps(r), ...(r.jobs.length >= 2 ? [deviationPlot(r)] : [])];
-  const c = r.run.composition;
-  return {
-    heading: `Run ${r.run.id}`,
-    paragraphs: [
-      `Optimizer ${r.run.preset ?? 'composed'} (${c.gradient} gradient, constraint ${c.constraint}, ${c.layers} layer${c.layers === 'both' ? 's' : ''}); lr ${r.run.lr}` +
-        `${c.gradient === 'online' ? `, batch ${r.run.batch}` : `, dt ${r.run.dt}`}; t_max ${r.run.tMax}; d ∈ {${r.run.d.join(', ')}}; ${r.run.seeds.length} seeds; ` +
-        `theory: ${r.run.flow} flow, ${r.run.theoryMethod}; backend ${r.jobs[0].backend.active}.`,
-    ],
-    plots: await Promise.all(specs.map(renderPlot)),
-  };
-}
-
-/** Distance to the fixed point right after the perturbation and after relaxing, against σ. */
-async function perturbationSection(result: ScenarioResult): Promise<ReportSection | null> {
-  const p = result.perturbation;
-  if (!p) return null;
-  // The initial distance is the same for every case to within the extra unit's share: draw it once.
-  const series = [
-    ...p.cases.map((c) => ({
-      metric: `${c.case === 'K=M' ? `K = M = ${c.K}` : `K = ${c.K} (embedded)`}, k1 = ${c.k1}: after relaxing`,
-      connect: true,
-      points: c.rows.map((r) => ({ x: r.sigma, value: r.distanceMean })),
-    })),
-    ...(p.cases.length > 0
-      ? [{ metric: 'right after the perturbation', connect: true, points: p.cases[0].rows.map((r) => ({ x: r.sigma, value: r.initialDistanceMean })) }]
-      : []),
-  ];
-  const plot = logLogPlot(
-    `${p.id}-distance`,
-    'Distance to the fixed point vs perturbation strength',
-    'Frobenius distance of (Q, R) to the fixed point right after the weight perturbation and after relaxing with the gd flow (mean over repetitions). A stable family returns (distance falls far below the initial one); a saddle escapes.',
-    { x: 'perturbation σ (log)', y: 'distance ‖(Q, R) − (Q, R)*‖ (log)' },
-    series,
-  );
-  return {
-    heading: 'Perturbation of fixed points (paper App. D)',
-    paragraphs: [
-      `Each K = M fixed point of the k1 block ansatz is realised as weights at d = ${result.scenario.perturbation?.d}, its student weights perturbed by N(0, σ²) noise, and relaxed with gradient flow for t = ${result.scenario.perturbation?.tRelax}; the K = M + 1 case embeds the same point with an extra zero unit. ${p.missing.length > 0 ? `No realisable solution for k1 = ${p.missing.join(', ')}.` : ''}`,
-    ],
-    tables: [{ caption: 'Perturbation results (mean ± sd over repetitions)', header: PERTURBATION_HEADER, rows: perturbationCells(result) }],
-    plots: [await renderPlot(plot)],
-  };
-}
-
-/** report.html: one self-contained page (inline CSS and SVG, no scripts) with all tables and plots. */
-export async function reportHtml(result: ScenarioResult, command: string, provenance: Provenance): Promise<string> {
+export function reportHtml(result: ScenarioResult, reports: StudyReport[], command: string, provenance: Provenance): string {
   const verdicts = allVerdicts(result);
   const overview: ReportSection = {
     heading: 'Overview',
     paragraphs: [result.scenario.description].filter((p) => p !== ''),
     tables: [
-      ...(result.runs.length > 0
-        ? [{ caption: 'Network vs theory from the same initial overlaps (worst over seeds and recorded times)', header: KEY_FIGURE_HEADER, rows: result.runs.flatMap((r) => keyFigures(r).map(keyFigureCells)) }]
-        : []),
-      ...(fitCells(result).length > 0 ? [{ caption: 'Broadening with d: fitted log–log slopes', header: FIT_HEADER, rows: fitCells(result) }] : []),
+      ...reports.flatMap((r) => r.overviewTables),
       ...(verdicts.length > 0
         ? [{ caption: 'Tolerances', header: ['tolerance', 'bound', 'worst observed', 'verdict'], rows: verdicts.map((v) => [v.metric, v.tolerance, v.observed, v.pass ? 'pass' : 'FAIL']) }]
         : []),
@@ -198,16 +23,12 @@ export async function reportHtml(result: ScenarioResult, command: string, proven
     ],
     plots: [],
   };
-  const sections = [overview];
-  for (const r of result.runs) sections.push(await runSection(r));
-  const perturbation = await perturbationSection(result);
-  if (perturbation) sections.push(perturbation);
   const page: ReportPage = {
     title: `scm-harness: ${result.scenario.name}`,
     subtitle: headline(result),
     passed: result.violations.length === 0,
     command,
-    sections,
+    sections: [overview, ...reports.flatMap((r) => r.sections)],
     footer: [
       `${provenance.package} ${provenance.version}`,
       `commit ${provenance.gitCommit ?? 'unknown'}${provenance.gitDirty ? ' (modified)' : ''}`,

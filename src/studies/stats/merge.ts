@@ -2,10 +2,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { readConfigJson, writeConfigJson } from '../../io/config-file.js';
 import { join, resolve } from 'node:path';
 import { InputError } from '../../model/errors.js';
-import { provenance } from '../../io/provenance.js';
 import { type StatsConfig, firstDifference, statsIdentity } from '../../landscape/stats/config.js';
 import { parseRuns } from '../../landscape/stats/runs-csv.js';
-import { writeStatsSummary } from './report.js';
+import { statsResult } from './compute.js';
+import { writeStatsReport } from './runner.js';
 import type { RunRecord } from '../../landscape/stats/run.js';
 import type { TableRow } from '../../landscape/stats/table.js';
 
@@ -60,7 +60,8 @@ export async function mergeStats(dirs: string[], out: string): Promise<MergeResu
   const config: StatsConfig = { ...shards[0].config, shard: { index: 0, count: 1 } };
   const expected = shards[0].config.inits;
   const shardList = [...indices].sort((a, b) => a - b);
-  const table = await writeStatsSummary(outDir, config, records, expected, provenance());
+  const result = statsResult(config, records, expected);
+  await writeStatsReport(outDir, result);
   writeConfigJson(outDir, 'merge', { ...reference, shards: shardList, sources: dirs.map((d) => resolve(d)), runs: records.length, expected });
-  return { records, table, shards: shardList, expected };
+  return { records, table: result.table, shards: shardList, expected };
 }

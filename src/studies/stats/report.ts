@@ -1,5 +1,3 @@
-import { join } from 'node:path';
-import { writeFileAtomic } from '../../io/atomic.js';
 import type { Provenance } from '../../io/provenance.js';
 import { csvText } from '../../io/csv.js';
 import { renderReportHtml } from '../../report/html.js';
@@ -9,7 +7,9 @@ import { ansatzLevels } from '../../landscape/families.js';
 import type { StatsConfig } from '../../landscape/stats/config.js';
 import { runsCsv } from '../../landscape/stats/runs-csv.js';
 import { StatsContext, type RunRecord } from '../../landscape/stats/run.js';
-import { TABLE_COLUMNS, type TableRow, summariseRuns, tableMarkdown } from '../../landscape/stats/table.js';
+import { TABLE_COLUMNS, type TableRow, tableMarkdown } from '../../landscape/stats/table.js';
+import type { StudyReport } from '../study.js';
+import type { StatsResult } from './compute.js';
 
 /** Published Appendix G percentages for one row, when the run reproduces one (scenarios). */
 export interface PaperRow {
@@ -27,7 +27,7 @@ export function paperAgrees(rows: TableRow[], n: number, paper: PaperRow): boole
   });
 }
 
-function title(c: StatsConfig): string {
+export function statsTitle(c: StatsConfig): string {
   return `${c.optimizer} ${c.activation} K=${c.K} M=${c.M}, init d=${c.initD}`;
 }
 
@@ -42,13 +42,13 @@ function levels(c: StatsConfig, records: RunRecord[]): LossLevel[] {
 }
 
 /**
- * The summary files of a finished (or merged) run: runs.csv sorted by seed, table.csv, table.md, and
+ * The report of a finished (or merged) run: runs.csv sorted by seed, table.csv, table.md, and
  * histogram.svg / histogram.html — the final-loss histogram with the ansatz levels as dashed rules,
- * drawn by the report module's plot builder (src/report/plots.ts) in the HTML report style.
+ * drawn by the report module's plot builder (src/report/plots.ts) on a page in the report style.
  */
-export async function writeStatsSummary(dir: string, c: StatsConfig, records: RunRecord[], expected: number, prov: Provenance, paper?: PaperRow): Promise<TableRow[]> {
-  const rows = summariseRuns(records);
-  const heading = title(c);
+export async function statsReport(result: StatsResult, passed: boolean, subtitle: string, prov: Provenance): Promise<StudyReport> {
+  const { config: c, records, table: rows, expected, paper } = result;
+  const heading = statsTitle(c);
   const plot = await renderPlot(
     finalLossHistogramPlot(
       'final-loss',
@@ -60,25 +60,32 @@ export async function writeStatsSummary(dir: string, c: StatsConfig, records: Ru
   );
   const table = rows.map((r) => [r.group, r.category, r.count, r.fraction, r.se]);
   const markdown = tableMarkdown(heading, rows, records.length, expected, paper);
+  const sections = [
+    {
+      heading: 'End states',
+      tables: [{ caption: 'Fractions with binomial standard errors √(p(1−p)/n)', header: ['group', 'category', 'count', '%', '± SE (%)'], rows: rows.map((r) => [r.group, r.category, r.count, (100 * r.fraction).toFixed(2), (100 * r.se).toFixed(2)]) }],
+      plots: [plot],
+    },
+    { heading: 'Configuration', paragraphs: [JSON.stringify(c)], plots: [] },
+  ];
   const page = renderReportHtml({
     title: `scm-harness stats: ${heading}`,
-    subtitle: `${records.length} of ${expected} initialisations${paper ? '; paper columns within 3 binomial SE of Appendix G' : ''}`,
-    passed: records.length === expected && (paper === undefined || paperAgrees(rows, records.length, paper)),
+    subtitle,
+    passed,
     command: prov.command,
-    sections: [
-      {
-        heading: 'End states',
-        tables: [{ caption: 'Fractions with binomial standard errors √(p(1−p)/n)', header: ['group', 'category', 'count', '%', '± SE (%)'], rows: rows.map((r) => [r.group, r.category, r.count, (100 * r.fraction).toFixed(2), (100 * r.se).toFixed(2)]) }],
-        plots: [plot],
-      },
-      { heading: 'Configuration', paragraphs: [JSON.stringify(c)], plots: [] },
-    ],
+    sections,
     footer: [`${prov.package} ${prov.version}`, `commit ${prov.gitCommit ?? 'unknown'}`, `node ${prov.node}`, prov.createdAt],
   });
-  writeFileAtomic(join(dir, 'runs.csv'), runsCsv(records));
-  writeFileAtomic(join(dir, 'table.csv'), csvText([...TABLE_COLUMNS], table));
-  writeFileAtomic(join(dir, 'table.md'), markdown);
-  writeFileAtomic(join(dir, 'histogram.svg'), plot.svg);
-  writeFileAtomic(join(dir, 'histogram.html'), page);
-  return rows;
+  return {
+    files: [
+      ['runs.csv', runsCsv(records)],
+      ['table.csv', csvText([...TABLE_COLUMNS], table)],
+      ['table.md', markdown],
+      ['histogram.svg', plot.svg],
+      ['histogram.html', page],
+    ],
+    overviewTables: [],
+    sections,
+    summary: [markdown.trimEnd()],
+  };
 }

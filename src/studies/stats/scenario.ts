@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { InputError } from '../../model/errors.js';
 import { readJsonFile } from '../../io/read-json.js';
 import { type StatsConfig, StatsConfigSchema, resolveStatsConfig } from '../../landscape/stats/config.js';
-import type { PaperRow } from './report.js';
+import { markdownTable } from '../../io/markdown.js';
+import type { StatsResult } from './compute.js';
+import { type PaperRow, paperAgrees } from './report.js';
 
 /**
  * A statistics scenario (scenarios/table1.json, …): one published table of end-state fractions
@@ -72,4 +74,19 @@ export function loadStatsScenario(path: string, overrides: { inits?: number; row
     return { id: `K${row.K}-M${row.M}`, config: resolveStatsConfig(input, `--scenario rows[${i}]`), paper: row.paper };
   });
   return { name: s.name, description: s.description, source: s.source, rows };
+}
+
+/** DIR/summary.md of a stats scenario: one line per row (in the scenario's order) against the published percentages. */
+export function statsScenarioSummary(scenario: StatsScenario, results: StatsResult[]): string {
+  const tableRows = scenario.rows.map((row, i) => {
+    const result = results[i];
+    const pct = (c: string) => (100 * (result.table.find((t) => t.group === 'paper' && t.category === c)?.fraction ?? Number.NaN)).toFixed(2);
+    const agrees = paperAgrees(result.table, result.records.length, row.paper);
+    const paper = `${row.paper.local} / ${row.paper.global} / ${row.paper.none}`;
+    return [row.config.K, row.config.M, result.records.length, pct('local'), pct('global'), pct('none'), paper, agrees ? 'yes' : 'no'];
+  });
+  const header = ['K', 'M', 'runs', 'local %', 'global %', 'none %', 'paper local / global / none', 'within 3 SE'];
+  const table = markdownTable(header, tableRows, ['right', 'right', 'right', 'right', 'right', 'right', 'left', 'left']);
+  const lines = [`# ${scenario.name}`, '', scenario.description, '', `Source: ${scenario.source}`, '', table];
+  return `${lines.join('\n')}\n`;
 }
