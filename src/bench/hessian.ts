@@ -18,7 +18,15 @@ function benchPoint(K: number, seed: number): WeightPoint {
   const s = new NormalSampler(seed);
   const Vstar = new Float64Array(K * d);
   for (let i = 0; i < K; i++) Vstar[i * d + i] = 1;
-  return { K, M: K, d, V: s.fill(new Float64Array(K * d), 0, 1 / Math.sqrt(d)), Vstar, a: new Float64Array(K).fill(1), v: new Float64Array(K).fill(1) };
+  return {
+    K,
+    M: K,
+    d,
+    V: s.fill(new Float64Array(K * d), 0, 1 / Math.sqrt(d)),
+    Vstar,
+    a: new Float64Array(K).fill(1),
+    v: new Float64Array(K).fill(1),
+  };
 }
 
 function median(x: number[]): number {
@@ -77,10 +85,25 @@ export function hessianBenchmarkMarkdown(): string {
       (1000 * teig).toFixed(0),
       (diff / scale).toExponential(1),
     ]);
-    if (K === 20) verdict = median(closed) < TARGET_SECONDS ? `met (${(1000 * median(closed)).toFixed(1)} ms < ${TARGET_SECONDS} s)` : `MISSED (${median(closed).toFixed(2)} s)`;
+    if (K === 20)
+      verdict =
+        median(closed) < TARGET_SECONDS
+          ? `met (${(1000 * median(closed)).toFixed(1)} ms < ${TARGET_SECONDS} s)`
+          : `MISSED (${median(closed).toFixed(2)} s)`;
   }
   const table = markdownTable(
-    ['K × d (M = K)', 'P = K·d', 'entries', 'closed form median ms', 'closed form min ms', 'FD median ms', 'FD / closed (median)', 'ratio range', 'eigen ms', 'max|ΔH|/max|H|'],
+    [
+      'K × d (M = K)',
+      'P = K·d',
+      'entries',
+      'closed form median ms',
+      'closed form min ms',
+      'FD median ms',
+      'FD / closed (median)',
+      'ratio range',
+      'eigen ms',
+      'max|ΔH|/max|H|',
+    ],
     rows,
     ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
   );

@@ -25,7 +25,9 @@ const reportDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'rep
 async function main(names: string[]): Promise<number> {
   const unknown = names.filter((n) => !benchmarks.some((b) => b.name === n));
   if (unknown.length > 0) {
-    process.stderr.write(`bench: unknown benchmark(s) ${unknown.join(', ')}; available: ${benchmarks.map((b) => b.name).join(', ')}\n`);
+    process.stderr.write(
+      `bench: unknown benchmark(s) ${unknown.join(', ')}; available: ${benchmarks.map((b) => b.name).join(', ')}\n`,
+    );
     return 2;
   }
   for (const bench of benchmarks.filter((b) => names.length === 0 || names.includes(b.name))) {

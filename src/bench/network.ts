@@ -43,7 +43,7 @@ function stepRate(step: () => void): number {
 }
 
 /**
- * The same online-SGD step (equations.md §3, ReLU, mini-batch average) as plain float64 loops over
+ * The same online-SGD step (docs/theory.md §3, ReLU, mini-batch average) as plain float64 loops over
  * typed arrays, one seed after the other, with the same samplers: the baseline tfjs has to reach.
  */
 class PlainOnlineSgd {
@@ -140,7 +140,14 @@ interface Row {
  * Seed-steps per second of a whole trainEnsemble run (start-up, recording and all) in one thread and
  * split over WORKERS workers; best of RUN_REPEATS alternating runs each (the machine is shared).
  */
-async function workerComparison(S: number, K: number, M: number, d: number, B: number, wasmRate: number): Promise<{ single: number; split: number }> {
+async function workerComparison(
+  S: number,
+  K: number,
+  M: number,
+  d: number,
+  B: number,
+  wasmRate: number,
+): Promise<{ single: number; split: number }> {
   const steps = Math.max(20, Math.round(wasmRate * RUN_SECONDS));
   const config = onlineConfig(S, K, M, d, B, steps / d);
   const seedSteps = S * steps;
@@ -163,7 +170,7 @@ function report(rows: Row[], info: BackendInfo, seconds: number, loadStart: numb
       `wasm SIMD ${info.wasmSimd ? 'on' : 'off'}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ` +
       `1-minute load average ${loadStart.toFixed(2)} at the start and ${loadavg()[0].toFixed(2)} at the end, ${seconds.toFixed(0)} s in total.`,
     '',
-    `One step = B fresh inputs per seed (ReLU, lr ${LR}, equations.md §3) for all S seeds; rates are steps per second of the whole`,
+    `One step = B fresh inputs per seed (ReLU, lr ${LR}, docs/theory.md §3) for all S seeds; rates are steps per second of the whole`,
     `ensemble (best of ${MEASURE_REPEATS} windows of ${MEASURE_SECONDS} s). "plain" is the same step in float64 loops over`,
     'typed arrays (src/bench/network.ts PlainOnlineSgd), with the same samplers. Targets (issue 3): tfjs-wasm ≥ 50% of plain at',
     `B = 1 and ≥ 90% at B = 32; ≥ 1.7× with the seeds split over ${WORKERS} worker threads (one backend each).`,
@@ -175,7 +182,9 @@ function report(rows: Row[], info: BackendInfo, seconds: number, loadStart: numb
     const [, , , , B] = r.config;
     const ratio = r.wasm / r.plain;
     const target = B === 1 ? 0.5 : 0.9;
-    lines.push(`| ${r.config.join(' | ')} | ${fmt(r.wasm)} | ${fmt(r.cpu)} | ${fmt(r.plain)} | ${(100 * ratio).toFixed(0)}% | ${100 * target}% | ${ratio >= target ? 'yes' : 'no'} |`);
+    lines.push(
+      `| ${r.config.join(' | ')} | ${fmt(r.wasm)} | ${fmt(r.cpu)} | ${fmt(r.plain)} | ${(100 * ratio).toFixed(0)}% | ${100 * target}% | ${ratio >= target ? 'yes' : 'no'} |`,
+    );
   }
   lines.push(
     '',
@@ -190,7 +199,9 @@ function report(rows: Row[], info: BackendInfo, seconds: number, loadStart: numb
       continue;
     }
     const speedup = r.split / r.single;
-    lines.push(`| ${r.config.join(' | ')} | ${fmt(r.single)} | ${fmt(r.split)} | ${speedup.toFixed(2)}× | 1.7× | ${speedup >= 1.7 ? 'yes' : 'no'} |`);
+    lines.push(
+      `| ${r.config.join(' | ')} | ${fmt(r.single)} | ${fmt(r.split)} | ${speedup.toFixed(2)}× | 1.7× | ${speedup >= 1.7 ? 'yes' : 'no'} |`,
+    );
   }
   lines.push(
     '',
@@ -223,8 +234,17 @@ export const networkBenchmark: Benchmark = {
       const plainEngine = new PlainOnlineSgd(config.seeds, K, M, d, B);
       const plain = stepRate(() => plainEngine.step());
       const workers = S > 1 ? await workerComparison(S, K, M, d, B, wasm.rate) : null;
-      rows.push({ config: [S, K, M, d, B], wasm: wasm.rate, cpu: cpu.rate, plain, single: workers?.single ?? null, split: workers?.split ?? null });
-      process.stdout.write(`  (${[S, K, M, d, B].join(', ')}): wasm ${fmt(wasm.rate)}, cpu ${fmt(cpu.rate)}, plain ${fmt(plain)} steps/s\n`);
+      rows.push({
+        config: [S, K, M, d, B],
+        wasm: wasm.rate,
+        cpu: cpu.rate,
+        plain,
+        single: workers?.single ?? null,
+        split: workers?.split ?? null,
+      });
+      process.stdout.write(
+        `  (${[S, K, M, d, B].join(', ')}): wasm ${fmt(wasm.rate)}, cpu ${fmt(cpu.rate)}, plain ${fmt(plain)} steps/s\n`,
+      );
     }
     return report(rows, info as BackendInfo, (performance.now() - started) / 1000, loadStart);
   },

@@ -20,7 +20,7 @@ const MEASURE_SECONDS = 0.3;
 const MEASURE_REPEATS = 3;
 
 /**
- * The gd right-hand side of equations.md §4.1 evaluated by the naive triple loop over I3 (driftNaive):
+ * The gd right-hand side of docs/theory.md §4.1 evaluated by the naive triple loop over I3 (driftNaive):
  * O(K n²) transcendental calls. Same packing and output as Flow('gd').rhs, for the speed-up ratio.
  */
 class NaiveGradientFlow {
@@ -105,7 +105,12 @@ function trajectoryRow(seed: number): { row: string; seconds: number; result: So
   const flow = new Flow('gd', activationByName('relu'), o, { lr: 1 });
   const saveTimes = buildSaveTimes(parseSaveTimes('log:200'), T_MAX);
   const start = performance.now();
-  const result = solve(flow, flow.pack(o), { method: 'dopri5', tMax: T_MAX, saveTimes, convergenceTol: CONVERGENCE_TOL });
+  const result = solve(flow, flow.pack(o), {
+    method: 'dopri5',
+    tMax: T_MAX,
+    saveTimes,
+    convergenceTol: CONVERGENCE_TOL,
+  });
   const seconds = (performance.now() - start) / 1000;
   // FSAL dopri5: 6 evaluations per attempted step, plus the start and the initial-step probe.
   const evaluations = 6 * (result.steps + result.rejected) + 2;
@@ -116,7 +121,9 @@ function trajectoryRow(seed: number): { row: string; seconds: number; result: So
 }
 
 function report(): string {
-  const load = loadavg().map((v) => v.toFixed(2)).join(', ');
+  const load = loadavg()
+    .map((v) => v.toFixed(2))
+    .join(', ');
   const rhsRows = WIDTHS.map(rhsRow);
   const trajectories = TRAJECTORY_SEEDS.map(trajectoryRow);
   const times = trajectories.map((t) => t.seconds).sort((a, b) => a - b);
@@ -129,7 +136,7 @@ function report(): string {
     '',
     '## Right-hand side evaluations per second (ReLU `gd`, K = M, random d = K initial overlaps, seed 1)',
     '',
-    'Factorised = `Flow.rhs` (equations.md §4 fast form: Stein coefficients with O(K(K+M)) asin/sqrt, then one',
+    'Factorised = `Flow.rhs` (docs/theory.md §4 fast form: Stein coefficients with O(K(K+M)) asin/sqrt, then one',
     'K×n×n product, n = K+M). Naive = the same right-hand side from the triple loop over I3 (`driftNaive`, O(K n²)',
     'transcendental calls), in the same process. |Δ| = max difference of the two right-hand sides. Target: ratio ≥ 10 at K = M = 17.',
     '',
@@ -140,7 +147,7 @@ function report(): string {
     `## One K = M = ${TRAJECTORY_K} ReLU gradient-flow trajectory (dopri5, rtol 1e-8, atol 1e-10, t ≤ ${T_MAX}, stop at max|F| < ${CONVERGENCE_TOL})`,
     '',
     `Random initial overlaps at d = K (Safran–Shamir), η = 1, 200 log-spaced save times. Target: < 3 s. Median of the seeds below: **${median.toFixed(2)} s**.`,
-    'Late in the run the step size is stability-limited (most negative eigenvalue ≈ −9, equations.md §7.5, h ≈ 0.37), so the',
+    'Late in the run the step size is stability-limited (most negative eigenvalue ≈ −9, docs/theory.md §7.5, h ≈ 0.37), so the',
     'evaluation count is set by the time to convergence. Each seed is one run (wall time includes the 200 save-time losses).',
     '',
     '| seed | wall s | status | t final | steps | rejected | rhs evals | µs per eval (incl. solver) | final loss | max\\|F\\| |',

@@ -5,13 +5,17 @@ import { solveFamily } from '../landscape/families.js';
 import { FreeCoordinates } from '../landscape/free-coordinates.js';
 import { centralDifferenceJacobian } from '../landscape/jacobian.js';
 import { solveFixedPoint } from '../landscape/newton.js';
-import { JacobianVectorProduct, type KrylovStabilityReport, analyseStabilityKrylov } from '../landscape/stability-krylov.js';
+import {
+  JacobianVectorProduct,
+  type KrylovStabilityReport,
+  analyseStabilityKrylov,
+} from '../landscape/stability-krylov.js';
 import { type StabilityReport, analyseStability } from '../landscape/stability.js';
 import { activationByName } from '../theory/activations/index.js';
 import { Flow } from '../theory/flow.js';
 import { randomOverlaps } from '../theory/init.js';
 import { KrylovSchur, type MatVec, type RitzPair, type Which } from '../theory/linalg/arnoldi.js';
-import { teacherOnlyOverlaps } from '../theory/overlaps.js';
+import { teacherOnlyOverlaps } from '../model/overlaps.js';
 import { solve } from '../theory/solvers/solve.js';
 import type { Benchmark } from './index.js';
 
@@ -48,7 +52,15 @@ export function statsEndState(flow: Flow, seed: number, rest: boolean): Float64A
   let x = flow.pack(randomOverlaps(K, M, K, seed, 'initD', 'none'));
   let chunk = 100;
   for (let t = 0; t < 1e4; chunk *= 2) {
-    const r = solve(flow, x, { method: 'dopri5', tMax: chunk, saveTimes: [], rtol: 1e-6, atol: 1e-9, convergenceTol: rest ? 1e-7 : 1e-4, maxSteps: 1e7 });
+    const r = solve(flow, x, {
+      method: 'dopri5',
+      tMax: chunk,
+      saveTimes: [],
+      rtol: 1e-6,
+      atol: 1e-9,
+      convergenceTol: rest ? 1e-7 : 1e-4,
+      maxSteps: 1e7,
+    });
     x = r.xFinal;
     t += r.tFinal;
     if (r.status === 'converged') break;
@@ -120,7 +132,19 @@ function comparisonTable(points: BenchPoint[]): string {
     ]);
   }
   return markdownTable(
-    ['point', 'loss', 'verdict dense / Krylov', 'dense (ms) ×3', 'Krylov (ms) ×3', 'dense / Krylov ×3', 'products (RHS)', 'max Re λ (dense)', '|Δ max Re λ|', 'unstable: dense / Krylov / +rounds', '+8 multiplicity rounds: median time, products'],
+    [
+      'point',
+      'loss',
+      'verdict dense / Krylov',
+      'dense (ms) ×3',
+      'Krylov (ms) ×3',
+      'dense / Krylov ×3',
+      'products (RHS)',
+      'max Re λ (dense)',
+      '|Δ max Re λ|',
+      'unstable: dense / Krylov / +rounds',
+      '+8 multiplicity rounds: median time, products',
+    ],
     rows,
     ['left', 'right', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
   );
@@ -210,7 +234,8 @@ function transformRuns(point: BenchPoint): TransformRun[] {
     return { op, count: () => products };
   };
   const exact = new JacobianVectorProduct(free, y0);
-  const record = (method: string, products: number, ms: number, pairs: RitzPair[]) => runs.push({ method, products, ms, ...recover(exact.apply, n, pairs) });
+  const record = (method: string, products: number, ms: number, pairs: RitzPair[]) =>
+    runs.push({ method, products, ms, ...recover(exact.apply, n, pairs) });
 
   // Plain Krylov–Schur on J, largest real part.
   {
@@ -220,7 +245,8 @@ function transformRuns(point: BenchPoint): TransformRun[] {
   }
   // The stiff end: λ_min (largest |λ|) to 1e-3, for the filters below.
   const { op: opMin, count: countMin } = counted(new JacobianVectorProduct(free, y0));
-  const lambdaMin = new KrylovSchur(opMin, n, { ncv: 20, maxNev: 1, tol: 1e-3, which: 'largest-magnitude' }).solve(1).pairs[0].re;
+  const lambdaMin = new KrylovSchur(opMin, n, { ncv: 20, maxNev: 1, tol: 1e-3, which: 'largest-magnitude' }).solve(1)
+    .pairs[0].re;
   const minProducts = countMin();
   // Chebyshev filter T_d on [a, b] = [1.02 λ_min, −0.05]: |T_d| ≤ 1 there and grows right of b.
   for (const d of [8, 32]) {
@@ -246,7 +272,12 @@ function transformRuns(point: BenchPoint): TransformRun[] {
       out.set(cur);
     };
     const t = timed(() => krylovOn(filter, n, 'largest-magnitude'));
-    record(`Chebyshev T_${d}(J) on [1.02 λ_min, −0.05] (+${minProducts} for λ_min)`, count() + minProducts, t.ms, t.value.pairs);
+    record(
+      `Chebyshev T_${d}(J) on [1.02 λ_min, −0.05] (+${minProducts} for λ_min)`,
+      count() + minProducts,
+      t.ms,
+      t.value.pairs,
+    );
   }
   // exp(TJ) by s RK4 steps of the linearised flow (|hλ_min| ≤ 2, inside RK4's real stability interval).
   for (const T of [4, 16]) {
@@ -332,7 +363,17 @@ export function stabilityBenchmarkMarkdown(points: BenchPoint[] = benchPoints())
   ];
   for (const p of points.filter((q) => q.flow.layout.K === 17)) {
     const dense = analyseStability(p.flow, p.x);
-    lines.push(`## Spectral transformations: ${p.label}`, '', `Rightmost ${NEV} eigenvalues to a Ritz residual ≤ ${TOL}·|θ_max| of the operator, ncv 40, same seeded start. Dense reference: ${dense.eigenvalues.slice(0, NEV).map((e) => e.re.toExponential(3)).join(' ')}.`, '', transformTable(p, dense), '');
+    lines.push(
+      `## Spectral transformations: ${p.label}`,
+      '',
+      `Rightmost ${NEV} eigenvalues to a Ritz residual ≤ ${TOL}·|θ_max| of the operator, ncv 40, same seeded start. Dense reference: ${dense.eigenvalues
+        .slice(0, NEV)
+        .map((e) => e.re.toExponential(3))
+        .join(' ')}.`,
+      '',
+      transformTable(p, dense),
+      '',
+    );
   }
   return `${lines.join('\n')}\n`;
 }

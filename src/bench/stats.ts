@@ -34,7 +34,15 @@ async function throughput(K: number, workers: number, spectrum: boolean): Promis
     let lastRecord = started;
     const result = await runStats(config, dir, { workers, onRecord: () => (lastRecord = performance.now()) });
     const end = performance.now();
-    return { K, workers, spectrum, inits, seconds: (lastRecord - started) / 1000, totalSeconds: (end - started) / 1000, records: result.records };
+    return {
+      K,
+      workers,
+      spectrum,
+      inits,
+      seconds: (lastRecord - started) / 1000,
+      totalSeconds: (end - started) / 1000,
+      records: result.records,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -49,7 +57,10 @@ function classes(records: RunRecord[]): string {
     const key = r.class === 'spurious' || r.class === 'saddle' ? `${r.class} k1=${r.k1}` : r.class;
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
-  return [...counts].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k}: ${n}`).join(', ');
+  return [...counts]
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, n]) => `${k}: ${n}`)
+    .join(', ');
 }
 
 interface TradeOffRow {
@@ -67,7 +78,13 @@ function tradeOff(input: StatsConfigInput): TradeOffRow[] {
     const ctx = new StatsContext(config);
     const started = performance.now();
     const records = Array.from({ length: TRADE_OFF_SEEDS }, (_, i) => runInitialisation(ctx, config.seed + i));
-    return { finish, seconds: (performance.now() - started) / 1000, tFinal: sum(records.map((r) => r.tFinal)) / records.length, steps: sum(records.map((r) => r.steps)) / records.length, records };
+    return {
+      finish,
+      seconds: (performance.now() - started) / 1000,
+      tFinal: sum(records.map((r) => r.tFinal)) / records.length,
+      steps: sum(records.map((r) => r.steps)) / records.length,
+      records,
+    };
   });
 }
 
@@ -97,7 +114,9 @@ async function run(): Promise<string> {
     const t = await throughput(K, workers, spectrum);
     measured.push(t);
     const rate = t.inits / t.seconds;
-    lines.push(`| ${K} | ${workers} | ${spectrum ? 'on' : 'off'} | ${t.inits} | ${fmt(t.seconds)} | ${fmt(rate)} | ${fmt(TARGET_INITS / rate / 60)} | ${fmt(t.totalSeconds - t.seconds)} | ${classes(t.records)} |`);
+    lines.push(
+      `| ${K} | ${workers} | ${spectrum ? 'on' : 'off'} | ${t.inits} | ${fmt(t.seconds)} | ${fmt(rate)} | ${fmt(TARGET_INITS / rate / 60)} | ${fmt(t.totalSeconds - t.seconds)} | ${classes(t.records)} |`,
+    );
   }
   const best17 = measured.filter((t) => t.K === 17 && t.workers === 2);
   const minutes = (t: Throughput) => TARGET_INITS / (t.inits / t.seconds) / 60;
@@ -107,17 +126,23 @@ async function run(): Promise<string> {
     '',
     '## Flow only vs flow + Newton (K = M = 17, one thread)',
     '',
-    `The same ${TRADE_OFF_SEEDS} seeds: \`newton\` hands over at max|F| < 1e-4; \`flow\` integrates until max|F| ≤ 1e-9 (equations.md §7.9) or t = 1e4. The slowest stable directions decay at ≈ 3e-3, so the flow needs t ~ ln(1e5)/3e-3 ≈ 4e3 beyond the hand-over, at a stability-limited step ≈ 0.3.`,
+    `The same ${TRADE_OFF_SEEDS} seeds: \`newton\` hands over at max|F| < 1e-4; \`flow\` integrates until max|F| ≤ 1e-9 (docs/theory.md §7.9) or t = 1e4. The slowest stable directions decay at ≈ 3e-3, so the flow needs t ~ ln(1e5)/3e-3 ≈ 4e3 beyond the hand-over, at a stability-limited step ≈ 0.3.`,
     '',
     '| finish | wall (s/init) | mean t_final | mean steps | end states |',
     '|---|---:|---:|---:|---|',
   );
   const rows = tradeOff({ K: 17, M: 17, inits: TRADE_OFF_SEEDS, seed: 2000 });
-  for (const r of rows) lines.push(`| ${r.finish} | ${fmt(r.seconds / TRADE_OFF_SEEDS)} | ${fmt(r.tFinal)} | ${fmt(r.steps)} | ${classes(r.records)} |`);
+  for (const r of rows)
+    lines.push(
+      `| ${r.finish} | ${fmt(r.seconds / TRADE_OFF_SEEDS)} | ${fmt(r.tFinal)} | ${fmt(r.steps)} | ${classes(r.records)} |`,
+    );
   const [newton, flow] = rows;
   const agree = newton.records.filter((r, i) => {
     const f = flow.records[i];
-    return r.class === f.class || (f.class === 'not-converged' && Math.abs(r.finalLoss - f.finalLoss) < 1e-6 * Math.max(1, r.finalLoss));
+    return (
+      r.class === f.class ||
+      (f.class === 'not-converged' && Math.abs(r.finalLoss - f.finalLoss) < 1e-6 * Math.max(1, r.finalLoss))
+    );
   }).length;
   const lossGap = Math.max(...newton.records.map((r, i) => Math.abs(r.finalLoss - flow.records[i].finalLoss)));
   lines.push(

@@ -53,7 +53,8 @@ export function parseNonNegativeInteger(text: unknown, flag: string, fallback?: 
 export function parseEnum<T extends string>(text: unknown, allowed: readonly T[], flag: string, fallback?: T): T {
   const s = present(text, flag);
   if (s === undefined) return required(fallback, flag);
-  if (!(allowed as readonly string[]).includes(s)) throw new InputError(flag, `must be one of ${allowed.join(', ')}, got "${s}"`);
+  if (!(allowed as readonly string[]).includes(s))
+    throw new InputError(flag, `must be one of ${allowed.join(', ')}, got "${s}"`);
   return s as T;
 }
 
@@ -79,7 +80,13 @@ export function parseSeedList(text: unknown, flag: string, fallback?: number[]):
   const s = present(text, flag);
   if (s === undefined) return required(fallback, flag).slice();
   const seeds: number[] = [];
-  const seed = (item: string): number => number(item, flag, 'a list like 0..9, 3 or 1,4,7 of non-negative integers', (v) => Number.isSafeInteger(v) && v >= 0);
+  const seed = (item: string): number =>
+    number(
+      item,
+      flag,
+      'a list like 0..9, 3 or 1,4,7 of non-negative integers',
+      (v) => Number.isSafeInteger(v) && v >= 0,
+    );
   for (const item of s.split(',')) {
     const range = /^\s*(\S+)\s*\.\.\s*(\S+)\s*$/.exec(item);
     if (!range) {
@@ -88,7 +95,8 @@ export function parseSeedList(text: unknown, flag: string, fallback?: number[]):
     }
     const [from, to] = [seed(range[1]), seed(range[2])];
     if (to < from) throw new InputError(flag, `range ${item.trim()} is empty (${to} < ${from})`);
-    if (seeds.length + to - from + 1 > MAX_SEEDS) throw new InputError(flag, `expands to more than ${MAX_SEEDS} values`);
+    if (seeds.length + to - from + 1 > MAX_SEEDS)
+      throw new InputError(flag, `expands to more than ${MAX_SEEDS} values`);
     for (let v = from; v <= to; v++) seeds.push(v);
   }
   if (new Set(seeds).size !== seeds.length) throw new InputError(flag, `lists a value twice ("${s}")`);
@@ -102,4 +110,5 @@ export function parseNumber(text: unknown, flag: string): number {
 }
 
 /** Parse a flag only when it is present. */
-export const optional = <T>(text: string | undefined, parse: (s: string) => T): T | undefined => (text === undefined ? undefined : parse(text));
+export const optional = <T>(text: string | undefined, parse: (s: string) => T): T | undefined =>
+  text === undefined ? undefined : parse(text);

@@ -38,10 +38,15 @@ export function maxAbsDifference(x: Float64Array, y: Float64Array, from: number,
  * stopped early (a diverged seed) is compared on the common prefix. Q is compared on the packed upper
  * triangle (Q is symmetric), i.e. over all entries.
  */
-function deviationSeries(network: Trajectory, theory: Trajectory): { times: number[]; values: Record<DeviationQuantity, number[]> } {
+function deviationSeries(
+  network: Trajectory,
+  theory: Trajectory,
+): { times: number[]; values: Record<DeviationQuantity, number[]> } {
   const L = network.layout;
   if (L.K !== theory.layout.K || L.M !== theory.layout.M || L.withReadouts !== theory.layout.withReadouts) {
-    throw new Error(`layouts differ: network K=${L.K} M=${L.M} readouts=${L.withReadouts}, theory K=${theory.layout.K} M=${theory.layout.M} readouts=${theory.layout.withReadouts}`);
+    throw new Error(
+      `layouts differ: network K=${L.K} M=${L.M} readouts=${L.withReadouts}, theory K=${theory.layout.K} M=${theory.layout.M} readouts=${theory.layout.withReadouts}`,
+    );
   }
   const n = Math.min(network.times.length, theory.times.length);
   const times: number[] = [];
@@ -49,7 +54,9 @@ function deviationSeries(network: Trajectory, theory: Trajectory): { times: numb
   for (let i = 0; i < n; i++) {
     const t = network.times[i];
     if (Math.abs(t - theory.times[i]) > TIME_MATCH * Math.max(1, Math.abs(t))) {
-      throw new Error(`recorded times differ at index ${i}: network t=${t}, theory t=${theory.times[i]} (save the theory at the network's times)`);
+      throw new Error(
+        `recorded times differ at index ${i}: network t=${t}, theory t=${theory.times[i]} (save the theory at the network's times)`,
+      );
     }
     const x = network.states[i];
     const y = theory.states[i];
@@ -62,7 +69,11 @@ function deviationSeries(network: Trajectory, theory: Trajectory): { times: numb
   return { times, values };
 }
 
-export function trajectoryDeviation(network: Trajectory, theory: Trajectory, thresholds: DeviationThresholds): TrajectoryDeviation {
+export function trajectoryDeviation(
+  network: Trajectory,
+  theory: Trajectory,
+  thresholds: DeviationThresholds,
+): TrajectoryDeviation {
   const { times, values } = deviationSeries(network, theory);
   const max = {} as TrajectoryDeviation['max'];
   const firstExceed = {} as TrajectoryDeviation['firstExceed'];

@@ -34,7 +34,13 @@ export function fitPowerLaw(points: FitPoint[]): PowerLawFit | null {
     const dx = xs[1] - xs[0];
     const slope = (ys[1] - ys[0]) / dx;
     const variance = (usable[0].logVariance ?? NaN) + (usable[1].logVariance ?? NaN);
-    return { slope, slopeSE: Math.sqrt(variance) / Math.abs(dx), intercept: ys[0] - slope * xs[0], n, method: 'two-point' };
+    return {
+      slope,
+      slopeSE: Math.sqrt(variance) / Math.abs(dx),
+      intercept: ys[0] - slope * xs[0],
+      n,
+      method: 'two-point',
+    };
   }
   const mx = xs.reduce((s, v) => s + v, 0) / n;
   const my = ys.reduce((s, v) => s + v, 0) / n;

@@ -26,15 +26,31 @@ function returnRatio(p: PerturbationPoint): number {
  * σ), its K = M + 1 embedding escapes (ratio ≥ minEscapeRatio at every σ). Returns the verdict per
  * tolerance (worst case) and one violation per failing (k1, σ).
  */
-export function checkPerturbation(id: string, spec: PerturbationTolerances, points: PerturbationPoint[]): { verdicts: Verdict[]; violations: Violation[] } {
+export function checkPerturbation(
+  id: string,
+  spec: PerturbationTolerances,
+  points: PerturbationPoint[],
+): { verdicts: Verdict[]; violations: Violation[] } {
   const verdicts: Verdict[] = [];
   const violations: Violation[] = [];
-  const check = (name: string, bound: number | undefined, which: PerturbationPoint['case'], ok: (ratio: number) => boolean, worstOf: (ratios: number[]) => number) => {
+  const check = (
+    name: string,
+    bound: number | undefined,
+    which: PerturbationPoint['case'],
+    ok: (ratio: number) => boolean,
+    worstOf: (ratios: number[]) => number,
+  ) => {
     if (bound === undefined) return;
     const cases = points.filter((p) => p.case === which);
     for (const p of cases) {
       const ratio = returnRatio(p);
-      if (!ok(ratio)) violations.push({ metric: `${id}.${name}`, observed: fmt(ratio), tolerance: fmt(bound), where: `k1 ${p.k1} / sigma ${p.sigma} / K ${p.K}` });
+      if (!ok(ratio))
+        violations.push({
+          metric: `${id}.${name}`,
+          observed: fmt(ratio),
+          tolerance: fmt(bound),
+          where: `k1 ${p.k1} / sigma ${p.sigma} / K ${p.K}`,
+        });
     }
     const ratios = cases.map(returnRatio);
     verdicts.push({
@@ -44,7 +60,19 @@ export function checkPerturbation(id: string, spec: PerturbationTolerances, poin
       pass: ratios.length > 0 && ratios.every(ok),
     });
   };
-  check('maxReturnRatio', spec.maxReturnRatio, 'K=M', (r) => r <= (spec.maxReturnRatio as number), (rs) => Math.max(...rs));
-  check('minEscapeRatio', spec.minEscapeRatio, 'K=M+1', (r) => r >= (spec.minEscapeRatio as number), (rs) => Math.min(...rs));
+  check(
+    'maxReturnRatio',
+    spec.maxReturnRatio,
+    'K=M',
+    (r) => r <= (spec.maxReturnRatio as number),
+    (rs) => Math.max(...rs),
+  );
+  check(
+    'minEscapeRatio',
+    spec.minEscapeRatio,
+    'K=M+1',
+    (r) => r >= (spec.minEscapeRatio as number),
+    (rs) => Math.min(...rs),
+  );
   return { verdicts, violations };
 }

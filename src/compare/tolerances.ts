@@ -62,9 +62,13 @@ function slopeViolation(
   const ds = broadening.rows.map((r) => r.d);
   const where = `d ${Math.min(...ds)}..${Math.max(...ds)}`;
   const tolerance = slopeBounds(bounds);
-  if (!fit || !Number.isFinite(fit.slope)) return { metric: `${run}.${name}`, observed: 'no fit (too few finite points)', tolerance, where };
-  const inside = (bounds.min === undefined || fit.slope >= bounds.min) && (bounds.max === undefined || fit.slope <= bounds.max);
-  return inside ? null : { metric: `${run}.${name}`, observed: `${fmt(fit.slope)} ± ${fmt(fit.slopeSE)}`, tolerance, where };
+  if (!fit || !Number.isFinite(fit.slope))
+    return { metric: `${run}.${name}`, observed: 'no fit (too few finite points)', tolerance, where };
+  const inside =
+    (bounds.min === undefined || fit.slope >= bounds.min) && (bounds.max === undefined || fit.slope <= bounds.max);
+  return inside
+    ? null
+    : { metric: `${run}.${name}`, observed: `${fmt(fit.slope)} ± ${fmt(fit.slopeSE)}`, tolerance, where };
 }
 
 /** One checked tolerance of a run, with the worst observation (for the report's verdict table). */
@@ -77,7 +81,12 @@ export interface Verdict {
 }
 
 /** Every tolerance of the run with its worst observation and pass/fail. */
-export function toleranceVerdicts(run: string, spec: ToleranceSpec, seeds: SeedCheckInput[], broadening: Broadening): Verdict[] {
+export function toleranceVerdicts(
+  run: string,
+  spec: ToleranceSpec,
+  seeds: SeedCheckInput[],
+  broadening: Broadening,
+): Verdict[] {
   const violations = checkTolerances(run, spec, seeds, broadening);
   const worst = (f: (s: SeedCheckInput) => number) =>
     seeds.reduce((m, s) => {
@@ -89,11 +98,21 @@ export function toleranceVerdicts(run: string, spec: ToleranceSpec, seeds: SeedC
     const bound = spec[name] as number | undefined;
     if (bound === undefined) continue;
     const observed = worst((s) => s.deviation.max[quantity] ?? NaN);
-    verdicts.push({ metric: `${run}.${name}`, tolerance: fmt(bound), observed: fmt(observed), pass: observed <= bound });
+    verdicts.push({
+      metric: `${run}.${name}`,
+      tolerance: fmt(bound),
+      observed: fmt(observed),
+      pass: observed <= bound,
+    });
   }
   if (spec.maxFinalLossDeviation !== undefined) {
     const observed = worst((s) => Math.abs(s.finalLoss - s.predictedFinalLoss));
-    verdicts.push({ metric: `${run}.maxFinalLossDeviation`, tolerance: fmt(spec.maxFinalLossDeviation), observed: fmt(observed), pass: observed <= spec.maxFinalLossDeviation });
+    verdicts.push({
+      metric: `${run}.maxFinalLossDeviation`,
+      tolerance: fmt(spec.maxFinalLossDeviation),
+      observed: fmt(observed),
+      pass: observed <= spec.maxFinalLossDeviation,
+    });
   }
   for (const [name, key] of SLOPES) {
     const bounds = spec[name] as { min?: number; max?: number } | undefined;
@@ -114,7 +133,12 @@ export function toleranceVerdicts(run: string, spec: ToleranceSpec, seeds: SeedC
  * Every violated tolerance of one run. A non-finite observation (a diverged seed) violates any bound on
  * it. Slopes are checked on the point estimate; the report shows the standard error next to it.
  */
-export function checkTolerances(run: string, spec: ToleranceSpec, seeds: SeedCheckInput[], broadening: Broadening): Violation[] {
+export function checkTolerances(
+  run: string,
+  spec: ToleranceSpec,
+  seeds: SeedCheckInput[],
+  broadening: Broadening,
+): Violation[] {
   const out: Violation[] = [];
   for (const s of seeds) {
     const where = `seed ${s.seed} / d ${s.d}`;
@@ -122,12 +146,18 @@ export function checkTolerances(run: string, spec: ToleranceSpec, seeds: SeedChe
       const bound = spec[name] as number | undefined;
       if (bound === undefined) continue;
       const observed = s.deviation.max[quantity] ?? NaN;
-      if (!(observed <= bound)) out.push({ metric: `${run}.${name}`, observed: fmt(observed), tolerance: fmt(bound), where });
+      if (!(observed <= bound))
+        out.push({ metric: `${run}.${name}`, observed: fmt(observed), tolerance: fmt(bound), where });
     }
     if (spec.maxFinalLossDeviation !== undefined) {
       const observed = Math.abs(s.finalLoss - s.predictedFinalLoss);
       if (!(observed <= spec.maxFinalLossDeviation)) {
-        out.push({ metric: `${run}.maxFinalLossDeviation`, observed: fmt(observed), tolerance: fmt(spec.maxFinalLossDeviation), where });
+        out.push({
+          metric: `${run}.maxFinalLossDeviation`,
+          observed: fmt(observed),
+          tolerance: fmt(spec.maxFinalLossDeviation),
+          where,
+        });
       }
     }
   }

@@ -28,16 +28,27 @@ export function writeConfigJson(dir: string, command: string, resolved: object):
  * Read a config.json back: its command and the resolved configuration without the header. Unreadable,
  * non-JSON or foreign files are InputErrors naming `where` (the flag or directory that led here).
  */
-export function readConfigJson(dir: string, where: string): { command: string; resolved: Record<string, unknown> } | null {
+export function readConfigJson(
+  dir: string,
+  where: string,
+): { command: string; resolved: Record<string, unknown> } | null {
   const path = join(dir, 'config.json');
   if (!existsSync(path)) return null;
   let doc: unknown;
   try {
     doc = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new InputError(where, `${path} is not valid JSON (${(err as Error).message}); use a new directory or repair it`);
+    throw new InputError(
+      where,
+      `${path} is not valid JSON (${(err as Error).message}); use a new directory or repair it`,
+    );
   }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc) || typeof (doc as { command?: unknown }).command !== 'string') {
+  if (
+    typeof doc !== 'object' ||
+    doc === null ||
+    Array.isArray(doc) ||
+    typeof (doc as { command?: unknown }).command !== 'string'
+  ) {
     throw new InputError(where, `${path} is not a scm-harness config.json (no "command")`);
   }
   const rest = { ...(doc as Record<string, unknown>) };

@@ -10,4 +10,3 @@ export type CsvCell = string | number | boolean | null;
 export function csvText(header: string[], rows: CsvCell[][]): string {
   return stringify([header, ...rows], { cast: { boolean: (b) => String(b) } });
 }
-

@@ -8,5 +8,9 @@ export type Align = 'left' | 'right';
 export function markdownTable(header: string[], rows: (string | number)[][], align: Align[] = []): string {
   const escape = (c: string | number) => String(c).replace(/\|/g, '\\|');
   const rule = header.map((_, i) => (align[i] === 'right' ? '---:' : '---'));
-  return [`| ${header.map(escape).join(' | ')} |`, `|${rule.join('|')}|`, ...rows.map((row) => `| ${row.map(escape).join(' | ')} |`)].join('\n');
+  return [
+    `| ${header.map(escape).join(' | ')} |`,
+    `|${rule.join('|')}|`,
+    ...rows.map((row) => `| ${row.map(escape).join(' | ')} |`),
+  ].join('\n');
 }

@@ -20,7 +20,9 @@ let cached: Omit<Provenance, 'createdAt' | 'command'> | undefined;
 
 function git(args: string[]): string | null {
   try {
-    return execFileSync('git', args, { cwd: packageRoot, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    return execFileSync('git', args, { cwd: packageRoot, stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
   } catch {
     return null;
   }
@@ -29,7 +31,10 @@ function git(args: string[]): string | null {
 /** What every config.json records next to its outputs: package version, git commit, runtime. */
 export function provenance(): Provenance {
   if (!cached) {
-    const pkg = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { name: string; version: string };
+    const pkg = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as {
+      name: string;
+      version: string;
+    };
     // Only this package's own checkout: installed under another project's node_modules, git would walk
     // up and report the consumer's commit.
     const top = git(['rev-parse', '--show-toplevel']);

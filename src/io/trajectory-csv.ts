@@ -46,7 +46,9 @@ function checkSameColumns(trajectories: readonly Trajectory[]): void {
   const first = trajectories[0].layout.columnNames().join(',');
   for (const tr of trajectories) {
     if (tr.layout.columnNames().join(',') !== first) {
-      throw new RangeError(`trajectories with different state columns cannot share one CSV (${first} vs ${tr.layout.columnNames().join(',')})`);
+      throw new RangeError(
+        `trajectories with different state columns cannot share one CSV (${first} vs ${tr.layout.columnNames().join(',')})`,
+      );
     }
   }
 }
@@ -77,7 +79,10 @@ export function trajectoryCsv(trajectories: readonly Trajectory[], keyColumns: r
  * columns), numbers as numbers (JSON.stringify also writes the shortest round-trip form; non-finite
  * values become null).
  */
-export function trajectoryRows(trajectories: readonly Trajectory[], keyColumns: readonly KeyColumn[] = []): Record<string, string | number>[] {
+export function trajectoryRows(
+  trajectories: readonly Trajectory[],
+  keyColumns: readonly KeyColumn[] = [],
+): Record<string, string | number>[] {
   if (trajectories.length > 0) checkSameColumns(trajectories);
   return trajectories.flatMap((tr) => {
     const names = tr.layout.columnNames();

@@ -5,7 +5,7 @@ import { freeIndices } from './free-coordinates.js';
 
 /**
  * One scalar of a block-symmetric ansatz: the value shared by a set of packed state entries
- * (equations.md §6 "Block-symmetric ansatz"). The first entry is the representative whose rhs gives
+ * (docs/theory.md §6 "Block-symmetric ansatz"). The first entry is the representative whose rhs gives
  * the reduced equation of the scalar.
  */
 export interface AnsatzScalar {
@@ -66,7 +66,10 @@ export class BlockAnsatz {
 
   /** Scalars of the nearest ansatz point (the mean of each block): exact on the subspace. */
   project(x: Float64Array): Float64Array {
-    return Float64Array.from(this.scalars, (scalar) => scalar.entries.reduce((sum, e) => sum + x[e], 0) / scalar.entries.length);
+    return Float64Array.from(
+      this.scalars,
+      (scalar) => scalar.entries.reduce((sum, e) => sum + x[e], 0) / scalar.entries.length,
+    );
   }
 
   /** Largest spread of x within one scalar's entries: 0 on the subspace. */
@@ -80,7 +83,12 @@ export class BlockAnsatz {
   }
 }
 
-function qBlockEntries(layout: StateLayout, rows: [number, number], cols: [number, number], part: 'diag' | 'off' | 'const'): number[] {
+function qBlockEntries(
+  layout: StateLayout,
+  rows: [number, number],
+  cols: [number, number],
+  part: 'diag' | 'off' | 'const',
+): number[] {
   const out: number[] = [];
   for (let i = rows[0]; i < rows[0] + rows[1]; i++) {
     for (let j = cols[0]; j < cols[0] + cols[1]; j++) {
@@ -92,7 +100,12 @@ function qBlockEntries(layout: StateLayout, rows: [number, number], cols: [numbe
   return out;
 }
 
-function rBlockEntries(layout: StateLayout, rows: [number, number], cols: [number, number], part: 'diag' | 'off' | 'const'): number[] {
+function rBlockEntries(
+  layout: StateLayout,
+  rows: [number, number],
+  cols: [number, number],
+  part: 'diag' | 'off' | 'const',
+): number[] {
   const out: number[] = [];
   for (let k = 0; k < rows[1]; k++) {
     for (let m = 0; m < cols[1]; m++) {
@@ -142,14 +155,17 @@ function buildScalars(layout: StateLayout, st: BlockStructure): AnsatzScalar[] {
   if (layout.withReadouts) {
     st.studentGroups.forEach((g, s) => {
       if (g.size === 0) return;
-      push(st.names('a', s, s, 'const'), Array.from({ length: g.size }, (_, k) => layout.a(sStart[s] + k)));
+      push(
+        st.names('a', s, s, 'const'),
+        Array.from({ length: g.size }, (_, k) => layout.a(sStart[s] + k)),
+      );
     });
   }
   return scalars;
 }
 
 /**
- * Paper names (Result 2, Eq. 7; equations.md §6) for groups A = aligned (index 0), B = anti-aligned (1),
+ * Paper names (Result 2, Eq. 7; docs/theory.md §6) for groups A = aligned (index 0), B = anti-aligned (1),
  * and E = the extra unit of the K = M + 1 ansatz (2): R_AA = x1 I + y1(J−I), R_AB = z1 J, R_BA = z2 J,
  * R_BB = x2 I + y2(J−I), Q_AA = q1 I + q2(J−I), Q_AB = q3 J, Q_BB = q4 I + q5(J−I); the extra unit has
  * R_EA = e1 J, R_EB = e2 J, Q_EE = q6, Q_AE = q7 J, Q_BE = q8 J; readouts a_A, a_B, a_E (gd2l only).
@@ -158,16 +174,48 @@ function paperNames(matrix: 'R' | 'Q' | 'a', s: number, t: number, part: 'diag' 
   const groups = ['A', 'B', 'E'];
   if (matrix === 'a') return `a_${groups[s]}`;
   const table: Record<string, string> = {
-    'R00diag': 'x1', 'R00off': 'y1', 'R01const': 'z1', 'R10const': 'z2', 'R11diag': 'x2', 'R11off': 'y2',
-    'R20const': 'e1', 'R21const': 'e2',
-    'Q00diag': 'q1', 'Q00off': 'q2', 'Q01const': 'q3', 'Q11diag': 'q4', 'Q11off': 'q5',
-    'Q22diag': 'q6', 'Q02const': 'q7', 'Q12const': 'q8',
+    R00diag: 'x1',
+    R00off: 'y1',
+    R01const: 'z1',
+    R10const: 'z2',
+    R11diag: 'x2',
+    R11off: 'y2',
+    R20const: 'e1',
+    R21const: 'e2',
+    Q00diag: 'q1',
+    Q00off: 'q2',
+    Q01const: 'q3',
+    Q11diag: 'q4',
+    Q11off: 'q5',
+    Q22diag: 'q6',
+    Q02const: 'q7',
+    Q12const: 'q8',
   };
   return table[`${matrix}${s}${t}${part}`];
 }
 
 /** All scalar names of the paper ansatz, in CSV column order. */
-export const ANSATZ_SCALAR_NAMES = ['x1', 'y1', 'z1', 'z2', 'x2', 'y2', 'q1', 'q2', 'q3', 'q4', 'q5', 'e1', 'e2', 'q6', 'q7', 'q8', 'a_A', 'a_B', 'a_E'] as const;
+export const ANSATZ_SCALAR_NAMES = [
+  'x1',
+  'y1',
+  'z1',
+  'z2',
+  'x2',
+  'y2',
+  'q1',
+  'q2',
+  'q3',
+  'q4',
+  'q5',
+  'e1',
+  'e2',
+  'q6',
+  'q7',
+  'q8',
+  'a_A',
+  'a_B',
+  'a_E',
+] as const;
 
 /**
  * The k1 ansatz of Result 2 at K = M (extra = 0) or its generalisation at K = M + 1 (extra = 1).
@@ -180,8 +228,10 @@ export const ANSATZ_SCALAR_NAMES = ['x1', 'y1', 'z1', 'z2', 'x2', 'y2', 'q1', 'q
 export function paperAnsatz(layout: StateLayout, k1: number): BlockAnsatz {
   const { K, M } = layout;
   const extra = K - M;
-  if (extra !== 0 && extra !== 1) throw new InputError('--K', `the k1 ansatz needs K = M or K = M + 1 (K = ${K}, M = ${M})`);
-  if (!Number.isInteger(k1) || k1 < 0 || k1 > M) throw new InputError('--k1', `must be an integer in 0..${M}, got ${k1}`);
+  if (extra !== 0 && extra !== 1)
+    throw new InputError('--K', `the k1 ansatz needs K = M or K = M + 1 (K = ${K}, M = ${M})`);
+  if (!Number.isInteger(k1) || k1 < 0 || k1 > M)
+    throw new InputError('--k1', `must be an integer in 0..${M}, got ${k1}`);
   const structure: BlockStructure = {
     studentGroups: [
       { name: 'A', size: M - k1, pairedWith: 0 },

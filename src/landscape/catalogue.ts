@@ -27,8 +27,14 @@ export interface CataloguedPoint {
 /** How many Jacobian eigenvalues (largest real parts first) an overlaps JSON records. */
 const RECORDED_EIGENVALUES = 12;
 
-export function catalogueFamilies(flow: Flow, labels: readonly number[], options: FamilyOptions = {}): CataloguedPoint[] {
-  const solved = labels.flatMap((label) => solveFamily(flow, label, options).map((solution) => ({ label, solution, overlaps: flow.unpack(solution.x) })));
+export function catalogueFamilies(
+  flow: Flow,
+  labels: readonly number[],
+  options: FamilyOptions = {},
+): CataloguedPoint[] {
+  const solved = labels.flatMap((label) =>
+    solveFamily(flow, label, options).map((solution) => ({ label, solution, overlaps: flow.unpack(solution.x) })),
+  );
   const groups = groupDistinct(solved, (s) => permutationSignature(s.overlaps, s.solution.loss));
   const points = groups
     .map((members) => ({ ...members[0], labels: [...new Set(members.map((m) => m.label))].sort((a, b) => a - b) }))
@@ -38,12 +44,22 @@ export function catalogueFamilies(flow: Flow, labels: readonly number[], options
     const k1 = countAntiAligned(overlaps);
     const index = seen.get(k1) ?? 0;
     seen.set(k1, index + 1);
-    return { solution, overlaps, k1, k1Argmax: countAntiAlignedArgmax(overlaps), labels: reached, index, file: `k1-${k1}-${index}.json` };
+    return {
+      solution,
+      overlaps,
+      k1,
+      k1Argmax: countAntiAlignedArgmax(overlaps),
+      labels: reached,
+      index,
+      file: `k1-${k1}-${index}.json`,
+    };
   });
 }
 
 /** The overlaps JSON of a fixed point: readable by `ode --init` / `fixed-points --from`, plus what it is. */
-export function fixedPointJSON(p: Pick<CataloguedPoint, 'solution' | 'overlaps' | 'k1' | 'k1Argmax' | 'labels'>): OverlapsJSON & { fixedPoint: Record<string, unknown> } {
+export function fixedPointJSON(
+  p: Pick<CataloguedPoint, 'solution' | 'overlaps' | 'k1' | 'k1Argmax' | 'labels'>,
+): OverlapsJSON & { fixedPoint: Record<string, unknown> } {
   const s = p.solution;
   const st = s.stability;
   const finite = (v: number) => (Number.isFinite(v) ? v : null);
@@ -61,7 +77,9 @@ export function fixedPointJSON(p: Pick<CataloguedPoint, 'solution' | 'overlaps' 
       n_unstable: st.nUnstable,
       n_zero: st.nZero,
       gram_nullity: st.gramNullity,
-      eigenvalues: st.eigenvalues.slice(0, RECORDED_EIGENVALUES).map((e) => ({ re: e.re, im: e.im, realisable: e.realisable ?? null })),
+      eigenvalues: st.eigenvalues
+        .slice(0, RECORDED_EIGENVALUES)
+        .map((e) => ({ re: e.re, im: e.im, realisable: e.realisable ?? null })),
     },
   };
 }

@@ -2,7 +2,7 @@ import { THRESHOLDS } from '../model/config.js';
 import type { Overlaps } from '../model/overlaps.js';
 
 /**
- * End-state classes (equations.md §7.9; the paper's App. G "Global / Local / None"):
+ * End-state classes (docs/theory.md §7.9; the paper's App. G "Global / Local / None"):
  * - global: loss below `globalLoss` (classified by the loss: convergence to the global minimum is slow
  *   in max|F|, and the Jacobian is singular there, §7.4);
  * - spurious: a converged (max|F| ≤ convergedRhs) non-global fixed point, with its k1;
@@ -12,7 +12,7 @@ import type { Overlaps } from '../model/overlaps.js';
 export type EndClass = 'global' | 'spurious' | 'saddle' | 'not-converged';
 export const END_CLASSES: readonly EndClass[] = ['global', 'spurious', 'saddle', 'not-converged'];
 
-/** Defaults of equations.md §7.9: "global" means L < 1e-5, "converged" means max|F| < 1e-9 (model/config.ts). */
+/** Defaults of docs/theory.md §7.9: "global" means L < 1e-5, "converged" means max|F| < 1e-9 (model/config.ts). */
 export const CLASSIFY_DEFAULTS = { globalLoss: THRESHOLDS.globalLoss, convergedRhs: THRESHOLDS.convergedRhs } as const;
 
 export interface ClassifyThresholds {

@@ -27,7 +27,11 @@ export function sameSignature(a: number[], b: number[], tolerance = DISTINCT_TOL
 }
 
 /** Group items into distinct points (first occurrence represents its group), preserving order. */
-export function groupDistinct<T>(items: readonly T[], signature: (item: T) => number[], tolerance = DISTINCT_TOLERANCE): T[][] {
+export function groupDistinct<T>(
+  items: readonly T[],
+  signature: (item: T) => number[],
+  tolerance = DISTINCT_TOLERANCE,
+): T[][] {
   const groups: { signature: number[]; members: T[] }[] = [];
   for (const item of items) {
     const s = signature(item);

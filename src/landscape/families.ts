@@ -107,7 +107,8 @@ function* guesses(grid: GuessGrid, extra: boolean): Generator<{ r: Record<string
             yield { r: { x1, x2, y1, y2 }, extraNorm: 0 };
             continue;
           }
-          for (const e1 of grid.e1) for (const extraNorm of grid.extraNorm) yield { r: { x1, x2, y1, y2, e1 }, extraNorm };
+          for (const e1 of grid.e1)
+            for (const extraNorm of grid.extraNorm) yield { r: { x1, x2, y1, y2, e1 }, extraNorm };
         }
       }
     }
@@ -120,7 +121,7 @@ function namedScalars(ansatz: BlockAnsatz, s: Float64Array): Record<string, numb
 
 /**
  * The exact global minimum in the ansatz (k1 = 0): Q = R = I at K = M, and at K = M + 1 the same with a
- * zero extra unit. It is written down, not solved: the Jacobian is singular there (equations.md §7.4).
+ * zero extra unit. It is written down, not solved: the Jacobian is singular there (docs/theory.md §7.4).
  */
 function globalMinimum(flow: Flow, ansatz: BlockAnsatz, options: FamilyOptions): FamilySolution {
   const s = new Float64Array(ansatz.size);
@@ -149,7 +150,11 @@ function globalMinimum(flow: Flow, ansatz: BlockAnsatz, options: FamilyOptions):
  * tolerance, with Ω ⪰ 0, not a permutation of the global minimum (loss ≈ 0, it belongs to k1 = 0),
  * at K = M + 1 not the zero-extra-unit embedding, and one per loss level (SAME_LOSS).
  */
-function ansatzRoots(flow: Flow, ansatz: BlockAnsatz, options: FamilyOptions): { s: Float64Array; residual: number; loss: number }[] {
+function ansatzRoots(
+  flow: Flow,
+  ansatz: BlockAnsatz,
+  options: FamilyOptions,
+): { s: Float64Array; residual: number; loss: number }[] {
   const { K, M } = flow.layout;
   const roots: { s: Float64Array; residual: number; loss: number }[] = [];
   const q6 = ansatz.names.indexOf('q6');
@@ -165,7 +170,12 @@ function ansatzRoots(flow: Flow, ansatz: BlockAnsatz, options: FamilyOptions): {
     const loss = flow.loss(x);
     if (Math.abs(loss) < zeroLoss) continue;
     if (minEigenvalue(fieldCovariance(flow.unpack(x)), K + M) < -GRAM_NEGATIVE) continue;
-    if (roots.some((r) => r.s.every((v, i) => Math.abs(v - s[i]) < DISTINCT_SCALARS) || Math.abs(r.loss - loss) < SAME_LOSS)) continue;
+    if (
+      roots.some(
+        (r) => r.s.every((v, i) => Math.abs(v - s[i]) < DISTINCT_SCALARS) || Math.abs(r.loss - loss) < SAME_LOSS,
+      )
+    )
+      continue;
     roots.push({ s, residual: root.residual, loss });
   }
   return roots;

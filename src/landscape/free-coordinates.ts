@@ -1,7 +1,7 @@
 import type { Flow } from '../theory/flow.js';
 
 /**
- * The unknowns of the fixed-point problem F(x) = Flow.rhs(x) = 0 (equations.md §6). The constrained
+ * The unknowns of the fixed-point problem F(x) = Flow.rhs(x) = 0 (docs/theory.md §6). The constrained
  * flows keep some coordinates fixed by construction: ngd has dQ_kk ≡ 0 (Q_kk = 1, §4.4) and ongd has
  * dQ ≡ 0 (Q = I, §4.5). Those rhs entries vanish identically, so keeping them as unknowns would add
  * zero rows and columns to the Jacobian and make it singular: they are dropped here and held at the

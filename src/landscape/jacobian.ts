@@ -5,7 +5,7 @@ export type VectorField = (y: Float64Array, out: Float64Array) => void;
 
 /**
  * Relative step of the central difference. Its error is h²|F‴|/6 (truncation) + ε|F|/h (round-off),
- * smallest near h ≈ (3ε)^{1/3} ≈ 1e-5 for O(1) derivatives; equations.md §6 uses h = 1e-6, which keeps
+ * smallest near h ≈ (3ε)^{1/3} ≈ 1e-5 for O(1) derivatives; docs/theory.md §6 uses h = 1e-6, which keeps
  * the truncation part at ~1e-12 and the round-off part at ~1e-10 — enough for Newton (an O(1e-10)
  * relative Jacobian error only slows quadratic convergence to a contraction of that size per step)
  * and for eigenvalues far above 1e-8.

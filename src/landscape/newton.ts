@@ -127,7 +127,8 @@ export function levenbergMarquardt(F: VectorField, y0: Float64Array, options: Ne
     if (residual <= tolerance) return { y, residual, iterations: iteration, status: 'converged' };
     const system = new LinearisedSystem(centralDifferenceJacobian(F, y, n, step));
     // A zero or non-finite Jacobian gives no descent direction (and no scale for the damping).
-    if (!(system.scale > 0 && Number.isFinite(system.scale))) return { y, residual, iterations: iteration, status: 'stalled' };
+    if (!(system.scale > 0 && Number.isFinite(system.scale)))
+      return { y, residual, iterations: iteration, status: 'stalled' };
     for (;;) {
       const accepted = tryStep(mu === 0 ? system.newtonStep(f) : system.dampedStep(f, mu), phi);
       if (accepted) break;
@@ -159,7 +160,7 @@ export interface FixedPointResult {
 /**
  * Newton–Levenberg–Marquardt on F(x) = flow.rhs(x) = 0 over the free coordinates of the flow
  * (free-coordinates.ts), from any packed start x0 (an ODE end point, an overlaps file, an ansatz
- * guess). Do not call it at the global minimum: the Jacobian is singular there (equations.md §7.4).
+ * guess). Do not call it at the global minimum: the Jacobian is singular there (docs/theory.md §7.4).
  */
 export function solveFixedPoint(flow: Flow, x0: Float64Array, options: NewtonOptions = {}): FixedPointResult {
   const free = new FreeCoordinates(flow, x0);

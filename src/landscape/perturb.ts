@@ -15,7 +15,8 @@ import { solve } from '../theory/solvers/solve.js';
 export function realiseWeights(o: Overlaps, d: number): { W: Float64Array; Wstar: Float64Array } {
   const { K, M } = o;
   const n = K + M;
-  if (!(Number.isInteger(d) && d >= n)) throw new InputError('--perturb-d', `must be an integer >= K + M = ${n}, got ${d}`);
+  if (!(Number.isInteger(d) && d >= n))
+    throw new InputError('--perturb-d', `must be an integer >= K + M = ${n}, got ${d}`);
   const { values, vectors: V } = symmetricEigen(fieldCovariance(o), n);
   const scale = values.map((l) => Math.sqrt(Math.max(l, 0) * d));
   const U = new Float64Array(n * d);
@@ -24,7 +25,7 @@ export function realiseWeights(o: Overlaps, d: number): { W: Float64Array; Wstar
 }
 
 /**
- * The K = M point embedded into K + 1 units with an extra zero unit (equations.md §6, §7.2): Q gets a
+ * The K = M point embedded into K + 1 units with an extra zero unit (docs/theory.md §6, §7.2): Q gets a
  * zero row and column, R a zero row. In (Q, R) coordinates this point is singular (Q_kk = 0), which is
  * why its stability is probed in weight space (perturbationStudy).
  */
@@ -44,7 +45,13 @@ export function embedWithZeroUnit(o: Overlaps): Overlaps {
  * Overlaps of the realised weights after W ← W + σξ, ξ ~ N(0, 1) entrywise (seeded); the teacher and
  * its exact T are kept. Realisable by construction.
  */
-export function perturbedOverlaps(point: Overlaps, weights: { W: Float64Array; Wstar: Float64Array }, d: number, sigma: number, seed: number): Overlaps {
+export function perturbedOverlaps(
+  point: Overlaps,
+  weights: { W: Float64Array; Wstar: Float64Array },
+  d: number,
+  sigma: number,
+  seed: number,
+): Overlaps {
   const sampler = new NormalSampler(seed);
   const noisy = Float64Array.from(weights.W, (w) => w + sigma * sampler.next());
   const start = overlapsFromWeights(noisy, weights.Wstar, point.K, point.M, d);
@@ -93,14 +100,18 @@ function meanSd(values: number[]): [number, number] {
 }
 
 /**
- * The weight-space perturbation protocol of the paper's Appendix D (equations.md §6 "Realisability"):
+ * The weight-space perturbation protocol of the paper's Appendix D (docs/theory.md §6 "Realisability"):
  * realise the fixed point as weights at dimension d, add N(0, σ²) noise to the student weights (the
  * teacher stays), map back to (Q, R) — which is realisable by construction, unlike a perturbation of
  * (Q, R) itself — relax with the flow (gd: the ODE is exact at any d, §5) for tRelax, and report the
  * loss gap and the return distance, mean ± sd over the repetitions.
  */
 export function perturbationStudy(flow: Flow, point: Overlaps, options: PerturbationOptions): PerturbationRow[] {
-  if (flow.name !== 'gd') throw new InputError('--optimizer', `the perturbation protocol relaxes with plain gradient flow (gd), got ${flow.name}`);
+  if (flow.name !== 'gd')
+    throw new InputError(
+      '--optimizer',
+      `the perturbation protocol relaxes with plain gradient flow (gd), got ${flow.name}`,
+    );
   const { d } = options;
   const weights = realiseWeights(point, d);
   const lossStar = flow.loss(flow.pack(point));
@@ -110,7 +121,11 @@ export function perturbationStudy(flow: Flow, point: Overlaps, options: Perturba
     const initial: number[] = [];
     for (let r = 0; r < options.repetitions; r++) {
       const start = perturbedOverlaps(point, weights, d, sigma, options.seed + r);
-      const result = solve(flow, flow.pack(start), { method: 'dopri5', tMax: options.tRelax, saveTimes: [options.tRelax] });
+      const result = solve(flow, flow.pack(start), {
+        method: 'dopri5',
+        tMax: options.tRelax,
+        saveTimes: [options.tRelax],
+      });
       const end = flow.unpack(result.xFinal);
       gaps.push(flow.loss(result.xFinal) - lossStar);
       distances.push(frobeniusDistance(end, point));
@@ -118,6 +133,14 @@ export function perturbationStudy(flow: Flow, point: Overlaps, options: Perturba
     }
     const [lossGapMean, lossGapSd] = meanSd(gaps);
     const [distanceMean, distanceSd] = meanSd(distances);
-    return { sigma, repetitions: options.repetitions, lossGapMean, lossGapSd, distanceMean, distanceSd, initialDistanceMean: meanSd(initial)[0] };
+    return {
+      sigma,
+      repetitions: options.repetitions,
+      lossGapMean,
+      lossGapSd,
+      distanceMean,
+      distanceSd,
+      initialDistanceMean: meanSd(initial)[0],
+    };
   });
 }

@@ -40,7 +40,18 @@ export interface FamilyRow {
 
 export function familyRow(p: CataloguedPoint): FamilyRow {
   const s = p.solution;
-  return { k1: p.k1, k1Argmax: p.k1Argmax, labels: p.labels, solution: p.index, loss: s.loss, residual: s.residual, newtonStatus: s.status, stability: s.stability, scalars: s.scalars, file: p.file };
+  return {
+    k1: p.k1,
+    k1Argmax: p.k1Argmax,
+    labels: p.labels,
+    solution: p.index,
+    loss: s.loss,
+    residual: s.residual,
+    newtonStatus: s.status,
+    stability: s.stability,
+    scalars: s.scalars,
+    file: p.file,
+  };
 }
 
 export function familyCells(r: FamilyRow): CsvCell[] {

@@ -1,9 +1,16 @@
 import type { Flow } from '../theory/flow.js';
 import { KrylovSchur, type KrylovSchurResult, type RitzPair } from '../theory/linalg/arnoldi.js';
-import { fieldCovariance, minEigenvalue, symmetricEigen } from '../theory/overlaps.js';
+import { fieldCovariance } from '../model/overlaps.js';
+import { minEigenvalue, symmetricEigen } from '../theory/linalg/eigen.js';
 import { FreeCoordinates } from './free-coordinates.js';
 import { JACOBIAN_STEP } from './jacobian.js';
-import { type Eigenvalue, RealisabilityTest, STABILITY_DEFAULTS, type StabilityOptions, type Verdict } from './stability.js';
+import {
+  type Eigenvalue,
+  RealisabilityTest,
+  STABILITY_DEFAULTS,
+  type StabilityOptions,
+  type Verdict,
+} from './stability.js';
 
 /**
  * Matrix-free linear stability of a fixed point (issue #9): the rightmost eigenvalues of the Jacobian
@@ -23,7 +30,7 @@ import { type Eigenvalue, RealisabilityTest, STABILITY_DEFAULTS, type StabilityO
  * are an isolated end of the spectrum: the Chebyshev rate exp(−2√(δ/Δ)) per product, δ ≈ 0.035 (gap
  * below the wanted ones), Δ ≈ 9 (spread), predicts ≈ 160 products to 1e-9 — as measured.
  *
- * Defaults beyond STABILITY_DEFAULTS (same globalLoss / zeroEigenvalue / nullSpace / cone):
+ * Defaults beyond STABILITY_DEFAULTS (same zeroLoss / zeroEigenvalue / nullSpace / cone):
  * - tol 1e-9: Ritz residual ≤ tol·‖J‖_est (‖J‖_est ≈ |λ_min| ≈ 9 at K = M = 17, so ≈ 1e-8 absolute).
  *   One central-difference product has an error ≈ 1e-9 at K = M = 17 (measured against a Richardson
  *   reference: h² truncation ≈ 1e3·h² ≈ 1e-9 at h = 1e-6, round-off ε|F|/h below it), so the
@@ -228,17 +235,20 @@ class NullSpaceCompression {
     const z = new Float64Array(k * k);
     if (scale === 0) return z;
     const t = new Float64Array(n * k);
-    for (let i = 0; i < n; i++) for (let b = 0; b < k; b++) {
-      let s = 0;
-      for (let j = 0; j < n; j++) s += dOmega[i * n + j] * N[j * k + b];
-      t[i * k + b] = s;
-    }
-    for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) {
-      let s = 0;
-      for (let i = 0; i < n; i++) s += N[i * k + a] * t[i * k + b];
-      z[a * k + b] = s / scale;
-    }
-    for (let a = 0; a < k; a++) for (let b = 0; b < a; b++) z[a * k + b] = z[b * k + a] = 0.5 * (z[a * k + b] + z[b * k + a]);
+    for (let i = 0; i < n; i++)
+      for (let b = 0; b < k; b++) {
+        let s = 0;
+        for (let j = 0; j < n; j++) s += dOmega[i * n + j] * N[j * k + b];
+        t[i * k + b] = s;
+      }
+    for (let a = 0; a < k; a++)
+      for (let b = 0; b < k; b++) {
+        let s = 0;
+        for (let i = 0; i < n; i++) s += N[i * k + a] * t[i * k + b];
+        z[a * k + b] = s / scale;
+      }
+    for (let a = 0; a < k; a++)
+      for (let b = 0; b < a; b++) z[a * k + b] = z[b * k + a] = 0.5 * (z[a * k + b] + z[b * k + a]);
     return z;
   }
 }
@@ -261,7 +271,12 @@ const dotF = (a: Float64Array, b: Float64Array) => a.reduce((s, v, i) => s + v *
  * A span whose only semidefinite members are singular on the joint range (and not tangent) is not
  * detected: then only the per-vector tests count.
  */
-function clusterRealisability(comp: NullSpaceCompression, test: RealisabilityTest, vectors: Float64Array[], cone: number): { count: number; combination: Float64Array | null } {
+function clusterRealisability(
+  comp: NullSpaceCompression,
+  test: RealisabilityTest,
+  vectors: Float64Array[],
+  cone: number,
+): { count: number; combination: Float64Array | null } {
   const p = vectors.length;
   const k = comp.k;
   const Z = vectors.map((v) => comp.compress(v));
@@ -272,11 +287,13 @@ function clusterRealisability(comp: NullSpaceCompression, test: RealisabilityTes
   };
   // Joint range of the Z_i: eigenvectors of Σ Z_i Z_iᵀ.
   const A = new Float64Array(k * k);
-  for (const z of Z) for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) {
-    let s = 0;
-    for (let c = 0; c < k; c++) s += z[a * k + c] * z[b * k + c];
-    A[a * k + b] += s;
-  }
+  for (const z of Z)
+    for (let a = 0; a < k; a++)
+      for (let b = 0; b < k; b++) {
+        let s = 0;
+        for (let c = 0; c < k; c++) s += z[a * k + c] * z[b * k + c];
+        A[a * k + b] += s;
+      }
   const range = symmetricEigen(A, k);
   const top = Math.max(...range.values);
   if (!(top > 0)) return { count: p, combination: vectors[0] };
@@ -284,11 +301,13 @@ function clusterRealisability(comp: NullSpaceCompression, test: RealisabilityTes
   const r = cols.length;
   const Zr = Z.map((z) => {
     const out = new Float64Array(r * r);
-    for (let a = 0; a < r; a++) for (let b = 0; b < r; b++) {
-      let s = 0;
-      for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) s += range.vectors.get(i, cols[a]) * z[i * k + j] * range.vectors.get(j, cols[b]);
-      out[a * r + b] = s;
-    }
+    for (let a = 0; a < r; a++)
+      for (let b = 0; b < r; b++) {
+        let s = 0;
+        for (let i = 0; i < k; i++)
+          for (let j = 0; j < k; j++) s += range.vectors.get(i, cols[a]) * z[i * k + j] * range.vectors.get(j, cols[b]);
+        out[a * r + b] = s;
+      }
     return out;
   });
   // Gram matrix of the compressed Z_i; its eigenvectors give the least-squares combination and the tangent ones.
@@ -337,7 +356,14 @@ function clusterRealisability(comp: NullSpaceCompression, test: RealisabilityTes
  * and where Ω is singular the cluster's span is tested as a whole (clusterRealisability); the larger
  * count of realisable directions is tagged on the cluster's eigenvalues in order.
  */
-function tagRealisable(result: KrylovSchurResult, test: RealisabilityTest, comp: NullSpaceCompression, tol: number, clusterTol: number, cone: number): Tagged[] {
+function tagRealisable(
+  result: KrylovSchurResult,
+  test: RealisabilityTest,
+  comp: NullSpaceCompression,
+  tol: number,
+  clusterTol: number,
+  cone: number,
+): Tagged[] {
   const sorted = [...result.pairs].sort((a, b) => b.re - a.re || b.im - a.im);
   // Groups: one per Ritz vector (a real eigenvalue, or both members of a complex pair).
   const groups: RitzPair[][] = [];
@@ -357,7 +383,13 @@ function tagRealisable(result: KrylovSchurResult, test: RealisabilityTest, comp:
   let foundRealisable = false;
   for (const cluster of clusters) {
     const entries = cluster.flat();
-    const base = (pair: RitzPair) => ({ re: pair.re, im: pair.im, residual: pair.residual, converged: pair.converged, pair });
+    const base = (pair: RitzPair) => ({
+      re: pair.re,
+      im: pair.im,
+      residual: pair.residual,
+      converged: pair.converged,
+      pair,
+    });
     if (foundRealisable && entries.every((e) => e.re < -tol)) {
       out.push(...entries.map(base));
       continue;
@@ -389,7 +421,13 @@ function tagRealisable(result: KrylovSchurResult, test: RealisabilityTest, comp:
 }
 
 /** Unit packed direction of a free-coordinate vector, signed as EscapeDirection documents. */
-function escapeDirection(flow: Flow, x: Float64Array, free: FreeCoordinates, v: Float64Array, gramNullity: number): Float64Array {
+function escapeDirection(
+  flow: Flow,
+  x: Float64Array,
+  free: FreeCoordinates,
+  v: Float64Array,
+  gramNullity: number,
+): Float64Array {
   const d = new Float64Array(flow.layout.dim);
   let norm = 0;
   for (let i = 0; i < free.size; i++) norm += v[i] * v[i];
@@ -417,7 +455,7 @@ function escapeDirection(flow: Flow, x: Float64Array, free: FreeCoordinates, v: 
 
 /**
  * Linear stability of a fixed point x of `flow` by Krylov–Schur on Jacobian–vector products (see the
- * module comment). Mirrors analyseStability: |L| < globalLoss → global-minimum (no Jacobian, §7.4);
+ * module comment). Mirrors analyseStability: |L| < zeroLoss → global-minimum (no Jacobian, §7.4);
  * otherwise eigenvalues are tagged realisable (RealisabilityTest: δΩ keeps Ω ⪰ 0 on its null space)
  * from the right, down to the first realisable one and through all with Re λ ≥ −tol — per vector as
  * the dense code does, and per cluster of equal eigenvalues where that is basis-dependent
@@ -432,11 +470,25 @@ function escapeDirection(flow: Flow, x: Float64Array, free: FreeCoordinates, v: 
  * only through rounding and may be missed, so nUnstable / nZero count the directions found (≥ 1 per
  * distinct unstable eigenvalue). The verdict, maxRealEigenvalue and escape do not depend on this.
  */
-export function analyseStabilityKrylov(flow: Flow, x: Float64Array, options: KrylovStabilityOptions = {}): KrylovStabilityReport {
+export function analyseStabilityKrylov(
+  flow: Flow,
+  x: Float64Array,
+  options: KrylovStabilityOptions = {},
+): KrylovStabilityReport {
   const o = { ...KRYLOV_STABILITY_DEFAULTS, ...options };
   const loss = flow.loss(x);
-  const empty = { eigenvalues: [], nUnstable: 0, nUnrealisableUnstable: 0, nZero: 0, escape: null, products: 0, rhsEvaluations: 0, restarts: 0 };
-  if (Math.abs(loss) < o.globalLoss) return { verdict: 'global-minimum', loss, ...empty, maxRealEigenvalue: Number.NaN, gramNullity: 0, complete: true };
+  const empty = {
+    eigenvalues: [],
+    nUnstable: 0,
+    nUnrealisableUnstable: 0,
+    nZero: 0,
+    escape: null,
+    products: 0,
+    rhsEvaluations: 0,
+    restarts: 0,
+  };
+  if (Math.abs(loss) < o.zeroLoss)
+    return { verdict: 'global-minimum', loss, ...empty, maxRealEigenvalue: Number.NaN, gramNullity: 0, complete: true };
   const free = new FreeCoordinates(flow, x);
   const y = free.restrict(x);
   const jvp = new JacobianVectorProduct(free, y, o.jacobianStep ?? JACOBIAN_STEP);
@@ -445,7 +497,13 @@ export function analyseStabilityKrylov(flow: Flow, x: Float64Array, options: Kry
   const tol = o.zeroEigenvalue * flow.lr;
   const size = free.size;
   const maxNev = Math.min(o.maxNev, Math.max(1, size - 2));
-  const solver = new KrylovSchur(jvp.apply, size, { ncv: o.ncv ?? Math.max(40, maxNev + 16), maxNev, tol: o.tol, seed: o.seed, ...(o.start ? { start: o.start } : {}) });
+  const solver = new KrylovSchur(jvp.apply, size, {
+    ncv: o.ncv ?? Math.max(40, maxNev + 16),
+    maxNev,
+    tol: o.tol,
+    seed: o.seed,
+    ...(o.start ? { start: o.start } : {}),
+  });
   let nev = Math.min(o.nev, maxNev);
   let result: KrylovSchurResult;
   let tagged: Tagged[];
@@ -483,11 +541,22 @@ export function analyseStabilityKrylov(flow: Flow, x: Float64Array, options: Kry
   // every unstable or marginal direction, is in it) to tell degenerate from stable.
   const certainSaddle = realisable.some((e) => e.re > tol && e.converged);
   const decided = result.status === 'converged' && realisable.length > 0;
-  const verdict: KrylovVerdict = certainSaddle || (decided && nUnstable > 0) ? 'saddle' : !decided ? 'undetermined' : nZero > 0 ? 'degenerate' : 'stable';
+  const verdict: KrylovVerdict =
+    certainSaddle || (decided && nUnstable > 0)
+      ? 'saddle'
+      : !decided
+        ? 'undetermined'
+        : nZero > 0
+          ? 'degenerate'
+          : 'stable';
   const leading = realisable.length > 0 ? realisable[0] : null;
   const escape: EscapeDirection | null =
     verdict === 'saddle' && leading !== null && leading.realVector !== undefined
-      ? { rate: leading.re, imag: Math.abs(leading.im), direction: escapeDirection(flow, x, free, leading.realVector, test.nullity) }
+      ? {
+          rate: leading.re,
+          imag: Math.abs(leading.im),
+          direction: escapeDirection(flow, x, free, leading.realVector, test.nullity),
+        }
       : null;
   return {
     verdict,

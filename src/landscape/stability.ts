@@ -8,7 +8,7 @@ import { JACOBIAN_STEP, centralDifferenceJacobian } from './jacobian.js';
 
 /**
  * Defaults (η = 1 time units; the eigenvalue tolerance scales with the flow's η):
- * - zeroLoss 1e-9 (THRESHOLDS.zeroLoss): equations.md §7.4 treats |L| < 1e-9 as 0; there the Jacobian is singular
+ * - zeroLoss 1e-9 (THRESHOLDS.zeroLoss): docs/theory.md §7.4 treats |L| < 1e-9 as 0; there the Jacobian is singular
  *   (√(1−ρ²) terms), so no Jacobian is formed and the verdict is `global-minimum`.
  * - zeroEigenvalue 1e-6: central-difference Jacobian entries carry ~1e-10 error (jacobian.ts), which a
  *   non-normal matrix can amplify by a few orders in its eigenvalues; the slowest physical directions
@@ -18,7 +18,12 @@ import { JACOBIAN_STEP, centralDifferenceJacobian } from './jacobian.js';
  *   are ~1e-12/|λ_slow| ≲ 1e-9.
  * - cone 1e-6: relative tolerance of the semidefiniteness test of the compressed direction below.
  */
-export const STABILITY_DEFAULTS = { zeroLoss: THRESHOLDS.zeroLoss, zeroEigenvalue: 1e-6, nullSpace: 1e-7, cone: 1e-6 } as const;
+export const STABILITY_DEFAULTS = {
+  zeroLoss: THRESHOLDS.zeroLoss,
+  zeroEigenvalue: 1e-6,
+  nullSpace: 1e-7,
+  cone: 1e-6,
+} as const;
 
 export interface StabilityOptions {
   zeroLoss?: number;
@@ -61,7 +66,7 @@ export interface StabilityReport {
 }
 
 /**
- * Realisability of a state-space direction (equations.md §6 "Realisability"). Only perturbations with
+ * Realisability of a state-space direction (docs/theory.md §6 "Realisability"). Only perturbations with
  * Ω + εδΩ ⪰ 0 for small ε > 0 correspond to weights. Where Ω is positive definite every direction is
  * realisable. Where it has a null space N (the K = M families: students in the teacher span), Ω + εδΩ
  * stays PSD to first order iff Z = Nᵀ δΩ N ⪰ 0; an eigendirection v and −v are the same direction of
@@ -87,7 +92,8 @@ export class RealisabilityTest {
     const threshold = nullTolerance * Math.max(1, ...values);
     const nullColumns = values.flatMap((v, i) => (v <= threshold ? [i] : []));
     this.nullity = nullColumns.length;
-    this.nullBasis = nullColumns.length === 0 ? null : new Matrix(nullColumns.map((c) => vectors.getColumn(c))).transpose();
+    this.nullBasis =
+      nullColumns.length === 0 ? null : new Matrix(nullColumns.map((c) => vectors.getColumn(c))).transpose();
   }
 
   /** Is the free-coordinate direction v realisable (as v or −v)? */
@@ -101,17 +107,19 @@ export class RealisabilityTest {
     const scale = dOmega.reduce((m, e) => Math.max(m, Math.abs(e)), 0);
     if (scale === 0) return true;
     const N = this.nullBasis;
-    const Z = N.transpose().mmul(Matrix.from1DArray(n, n, dOmega)).mmul(N);
+    const Z = N.transpose()
+      .mmul(Matrix.from1DArray(n, n, dOmega))
+      .mmul(N);
     const k = Z.rows;
     const z = new Float64Array(k * k);
-    for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) z[i * k + j] = 0.5 * (Z.get(i, j) + Z.get(j, i)) / scale;
+    for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) z[i * k + j] = (0.5 * (Z.get(i, j) + Z.get(j, i))) / scale;
     const { values } = symmetricEigen(z, k);
     return Math.min(...values) >= -this.coneTolerance || Math.max(...values) <= this.coneTolerance;
   }
 }
 
 /**
- * Linear stability of a fixed point x of `flow` (equations.md §6): eigenvalues of the central-
+ * Linear stability of a fixed point x of `flow` (docs/theory.md §6): eigenvalues of the central-
  * difference Jacobian of F on the free coordinates (ml-matrix, nonsymmetric), each tagged realisable
  * or not (RealisabilityTest). Never forms the Jacobian at the global minimum (§7.4).
  */
@@ -120,10 +128,24 @@ export function analyseStability(flow: Flow, x: Float64Array, options: Stability
   const loss = flow.loss(x);
   const free = new FreeCoordinates(flow, x);
   if (Math.abs(loss) < o.zeroLoss) {
-    return { verdict: 'global-minimum', loss, eigenvalues: [], nUnstable: 0, nUnrealisableUnstable: 0, nZero: 0, maxRealEigenvalue: Number.NaN, gramNullity: 0 };
+    return {
+      verdict: 'global-minimum',
+      loss,
+      eigenvalues: [],
+      nUnstable: 0,
+      nUnrealisableUnstable: 0,
+      nZero: 0,
+      maxRealEigenvalue: Number.NaN,
+      gramNullity: 0,
+    };
   }
   const y = free.restrict(x);
-  const J = centralDifferenceJacobian((yy, out) => free.residual(yy, out), y, free.size, options.jacobianStep ?? JACOBIAN_STEP);
+  const J = centralDifferenceJacobian(
+    (yy, out) => free.residual(yy, out),
+    y,
+    free.size,
+    options.jacobianStep ?? JACOBIAN_STEP,
+  );
   const eig = new EigenvalueDecomposition(J);
   const re = eig.realEigenvalues;
   const im = eig.imaginaryEigenvalues;
@@ -146,5 +168,14 @@ export function analyseStability(flow: Flow, x: Float64Array, options: Stability
   const nZero = realisable.filter((e) => Math.abs(e.re) <= tol).length;
   const verdict: Verdict = nUnstable > 0 ? 'saddle' : nZero > 0 ? 'degenerate' : 'stable';
   const maxRealEigenvalue = realisable.length > 0 ? realisable[0].re : Number.NaN;
-  return { verdict, loss, eigenvalues, nUnstable, nUnrealisableUnstable, nZero, maxRealEigenvalue, gramNullity: test.nullity };
+  return {
+    verdict,
+    loss,
+    eigenvalues,
+    nUnstable,
+    nUnrealisableUnstable,
+    nZero,
+    maxRealEigenvalue,
+    gramNullity: test.nullity,
+  };
 }

@@ -37,16 +37,31 @@ export const TEACHER_KINDS = ['orthonormal', 'gaussian'] as const;
 export const ModelConfigSchema = z.strictObject({
   K: positiveInt().describe('Student hidden units.'),
   M: positiveInt().describe('Teacher hidden units.'),
-  activation: z.string().default('relu').describe('A registered activation (src/theory/activations/): relu, leaky-relu, erf.'),
-  alpha: z.number().nullable().default(null).describe('Leaky-ReLU slope α in [0, 1) (leaky-relu only; default 0.1 there).'),
-  teacher: z.enum(TEACHER_KINDS).default('orthonormal').describe('Orthonormal teacher rows (T = I) or i.i.d. Gaussian ones.'),
+  activation: z
+    .string()
+    .default('relu')
+    .describe('A registered activation (src/theory/activations/): relu, leaky-relu, erf.'),
+  alpha: z
+    .number()
+    .nullable()
+    .default(null)
+    .describe('Leaky-ReLU slope α in [0, 1) (leaky-relu only; default 0.1 there).'),
+  teacher: z
+    .enum(TEACHER_KINDS)
+    .default('orthonormal')
+    .describe('Orthonormal teacher rows (T = I) or i.i.d. Gaussian ones.'),
 });
 
 /** A mean-field flow and its rates (docs/theory.md §3–4). */
 export const FlowConfigSchema = z.strictObject({
   name: z.string().default('gd').describe('A registered flow (src/theory/flows/): gd, gd2l, ngd, ongd, sgd.'),
   lr: positive().default(1).describe('Learning rate η of the first layer (docs/theory.md §3).'),
-  lrReadout: z.number().min(0).nullable().default(null).describe('Readout rate η_a (flows that train the readouts; default η).'),
+  lrReadout: z
+    .number()
+    .min(0)
+    .nullable()
+    .default(null)
+    .describe('Readout rate η_a (flows that train the readouts; default η).'),
   labelNoise: z.number().min(0).nullable().default(null).describe('Label-noise std σ (stochastic flows; default 0).'),
   batch: positiveInt().default(1).describe('Mini-batch size B (stochastic flows): the η² term is divided by B.'),
 });
@@ -63,7 +78,9 @@ export const SolverConfigSchema = z.strictObject({
 });
 
 export const ThresholdsSchema = z.strictObject({
-  globalLoss: positive().default(THRESHOLDS.globalLoss).describe('Final loss below this: global (docs/theory.md §7.9).'),
+  globalLoss: positive()
+    .default(THRESHOLDS.globalLoss)
+    .describe('Final loss below this: global (docs/theory.md §7.9).'),
   convergedRhs: positive().default(THRESHOLDS.convergedRhs).describe('max|F| at or below this: converged (§7.9).'),
 });
 

@@ -37,12 +37,20 @@ export function identity(n: number): Float64Array {
  * when the states themselves come from elsewhere (the k1 ansatz, random initialisations).
  */
 export function teacherOnlyOverlaps(K: number, M: number): Overlaps {
-  return { K, M, Q: identity(K), R: new Float64Array(K * M), T: identity(M), a: new Float64Array(K).fill(1), v: new Float64Array(M).fill(1) };
+  return {
+    K,
+    M,
+    Q: identity(K),
+    R: new Float64Array(K * M),
+    T: identity(M),
+    a: new Float64Array(K).fill(1),
+    v: new Float64Array(M).fill(1),
+  };
 }
 
 /**
  * Joint Gram matrix of students and teachers, Ω = [[Q, R], [Rᵀ, T]] (n = K+M, row-major): the covariance
- * of the field vector h (equations.md §0), exact at any d.
+ * of the field vector h (docs/theory.md §0), exact at any d.
  */
 export function fieldCovariance(o: Overlaps, out = new Float64Array((o.K + o.M) ** 2)): Float64Array {
   const { K, M } = o;
@@ -58,14 +66,14 @@ export function fieldCovariance(o: Overlaps, out = new Float64Array((o.K + o.M) 
   return out;
 }
 
-/** Signed coefficients c = (a, −v) so that err = Σ_α c_α g(h_α) (equations.md §0). */
+/** Signed coefficients c = (a, −v) so that err = Σ_α c_α g(h_α) (docs/theory.md §0). */
 export function signedCoefficients(o: Overlaps, out = new Float64Array(o.K + o.M)): Float64Array {
   out.set(o.a, 0);
   for (let m = 0; m < o.M; m++) out[o.K + m] = -o.v[m];
   return out;
 }
 
-/** Pack (Q, R[, a]) into the ODE state vector of `layout` (equations.md §6). */
+/** Pack (Q, R[, a]) into the ODE state vector of `layout` (docs/theory.md §6). */
 export function packOverlaps(o: Overlaps, layout: StateLayout, out = new Float64Array(layout.dim)): Float64Array {
   const { K, M } = o;
   for (let i = 0; i < K; i++) for (let j = i; j < K; j++) out[layout.q(i, j)] = o.Q[i * K + j];

@@ -1,5 +1,5 @@
 /**
- * Packed ODE state (equations.md §6): x = (Q upper triangle incl. diagonal, row-major; R row-major;
+ * Packed ODE state (docs/theory.md §6): x = (Q upper triangle incl. diagonal, row-major; R row-major;
  * a when the second layer is trained). Evolving only the upper triangle keeps Q exactly symmetric,
  * which §7.3 requires (the antisymmetric round-off mode is unstable near the global minimum).
  */

@@ -3,7 +3,7 @@ import type { StateLayout } from './state-layout.js';
 
 /**
  * One recorded trajectory (architecture.md "Trajectory"): save times plus the packed state
- * (equations.md §6 layout: Q upper, R, a) and the population loss at each time.
+ * (docs/theory.md §6 layout: Q upper, R, a) and the population loss at each time.
  * Produced by the ODE solvers (source "theory") and by the network engine (source "network").
  */
 export interface Trajectory {

@@ -56,10 +56,16 @@ async function loadNodeBackend(): Promise<void> {
     const specifier = '@tensorflow/tfjs-node';
     await import(specifier);
   } catch {
-    throw new InputError('--backend', 'node needs the optional package @tensorflow/tfjs-node: run `npm install @tensorflow/tfjs-node`, or use --backend wasm|cpu');
+    throw new InputError(
+      '--backend',
+      'node needs the optional package @tensorflow/tfjs-node: run `npm install @tensorflow/tfjs-node`, or use --backend wasm|cpu',
+    );
   }
   if (!tf.findBackend(TFJS_NAME.node)) {
-    throw new InputError('--backend', '@tensorflow/tfjs-node is installed but did not register with this copy of @tensorflow/tfjs-core (version mismatch?)');
+    throw new InputError(
+      '--backend',
+      '@tensorflow/tfjs-node is installed but did not register with this copy of @tensorflow/tfjs-core (version mismatch?)',
+    );
   }
 }
 

@@ -1,5 +1,13 @@
 import { InputError } from '../model/errors.js';
-import { CONSTRAINTS, type ConstraintName, GRADIENT_SOURCES, type GradientSource, LAYERS, type Layers, type OptimizerComposition } from '../model/optimizer.js';
+import {
+  CONSTRAINTS,
+  type ConstraintName,
+  GRADIENT_SOURCES,
+  type GradientSource,
+  LAYERS,
+  type Layers,
+  type OptimizerComposition,
+} from '../model/optimizer.js';
 import { type ActivationName, resolveActivationChoice } from '../theory/activations/index.js';
 import { flowDefinition, flowNames } from '../theory/flows/index.js';
 import { BACKEND_NAMES, type BackendName } from './backend.js';
@@ -41,7 +49,7 @@ export interface TrainConfig {
   K: number;
   M: number;
   d: number;
-  /** First-layer learning rate η (default 1, as `ode`). Time conventions: equations.md §3. */
+  /** First-layer learning rate η (default 1, as `ode`). Time conventions: docs/theory.md §3. */
   lr: number;
   /** Readout learning rate η_a (default η) when layers = both; null otherwise. */
   lrReadout: number | null;
@@ -133,17 +141,20 @@ function enumField<T extends string>(value: unknown, allowed: readonly T[], wher
 }
 
 function integerField(value: unknown, where: string, min: number): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) throw new InputError(where, `must be an integer >= ${min}, got ${String(value)}`);
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min)
+    throw new InputError(where, `must be an integer >= ${min}, got ${String(value)}`);
   return value;
 }
 
 function positiveField(value: unknown, where: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new InputError(where, `must be a positive finite number, got ${String(value)}`);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)
+    throw new InputError(where, `must be a positive finite number, got ${String(value)}`);
   return value;
 }
 
 function nonNegativeField(value: unknown, where: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new InputError(where, `must be a finite number >= 0, got ${String(value)}`);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
+    throw new InputError(where, `must be a finite number >= 0, got ${String(value)}`);
   return value;
 }
 
@@ -166,10 +177,12 @@ function seedsField(value: unknown, where: string): number[] {
 
 /** Number of steps of a run (GD-type: t_max/dt, which must be a whole number; online: t_max·d). */
 export function totalSteps(config: TrainConfig): number {
-  return config.gradient === 'online' ? Math.round(config.tMax * config.d) : Math.round(config.tMax / (config.dt as number));
+  return config.gradient === 'online'
+    ? Math.round(config.tMax * config.d)
+    : Math.round(config.tMax / (config.dt as number));
 }
 
-/** Model time of one step: dt for GD-type sources, 1/d for online SGD (equations.md §3). */
+/** Model time of one step: dt for GD-type sources, 1/d for online SGD (docs/theory.md §3). */
 export function stepTime(config: TrainConfig): number {
   return config.gradient === 'online' ? 1 / config.d : (config.dt as number);
 }
@@ -185,24 +198,44 @@ export function resolveTrainConfig(input: TrainInput, name: FieldName = (key) =>
   const constraint = enumField(input.constraint ?? preset.constraint, CONSTRAINTS, name('constraint'));
   const layers = enumField(input.layers ?? preset.layers, LAYERS, name('layers'));
   const where = { activation: name('activation'), alpha: name('alpha') };
-  const { activation, alpha } = resolveActivationChoice(input.activation ?? TRAIN_DEFAULTS.activation, input.alpha, where);
+  const { activation, alpha } = resolveActivationChoice(
+    input.activation ?? TRAIN_DEFAULTS.activation,
+    input.alpha,
+    where,
+  );
 
   const K = integerField(required(input.K, name('K')), name('K'), 1);
   const M = integerField(required(input.M, name('M')), name('M'), 1);
   const d = integerField(required(input.d, name('d')), name('d'), 1);
-  if (constraint === 'stiefel' && K > d) throw new InputError(name('constraint'), `stiefel needs K <= d (W Wᵀ = d·I_K has no solution otherwise), got K = ${K}, d = ${d}`);
+  if (constraint === 'stiefel' && K > d)
+    throw new InputError(
+      name('constraint'),
+      `stiefel needs K <= d (W Wᵀ = d·I_K has no solution otherwise), got K = ${K}, d = ${d}`,
+    );
 
   const lr = positiveField(input.lr ?? TRAIN_DEFAULTS.lr, name('lr'));
-  if (layers !== 'both') reject(input.lrReadout, name('lrReadout'), 'only applies when the readouts are trained (--layers both, --optimizer gd2l)');
+  if (layers !== 'both')
+    reject(
+      input.lrReadout,
+      name('lrReadout'),
+      'only applies when the readouts are trained (--layers both, --optimizer gd2l)',
+    );
   const lrReadout = layers === 'both' ? nonNegativeField(input.lrReadout ?? lr, name('lrReadout')) : null;
   const tMax = positiveField(input.tMax ?? TRAIN_DEFAULTS.tMax, name('tMax'));
 
-  if (gradient !== 'online') reject(input.batch, name('batch'), 'only applies to --gradient online (the other sources use the population or the whole training set)');
+  if (gradient !== 'online')
+    reject(
+      input.batch,
+      name('batch'),
+      'only applies to --gradient online (the other sources use the population or the whole training set)',
+    );
   const batch = gradient === 'online' ? integerField(input.batch ?? TRAIN_DEFAULTS.batch, name('batch'), 1) : null;
   if (gradient !== 'empirical') reject(input.samples, name('samples'), 'only applies to --gradient empirical');
-  if (gradient === 'empirical' && input.samples == null) throw new InputError(name('samples'), 'is required with --gradient empirical (the training-set size n)');
+  if (gradient === 'empirical' && input.samples == null)
+    throw new InputError(name('samples'), 'is required with --gradient empirical (the training-set size n)');
   const samples = gradient === 'empirical' ? integerField(input.samples, name('samples'), 1) : null;
-  if (gradient === 'online') reject(input.dt, name('dt'), 'does not apply to --gradient online (one step advances t by 1/d, equations.md §3)');
+  if (gradient === 'online')
+    reject(input.dt, name('dt'), 'does not apply to --gradient online (one step advances t by 1/d, docs/theory.md §3)');
   const dt = gradient === 'online' ? null : positiveField(input.dt ?? TRAIN_DEFAULTS.dt, name('dt'));
   if (dt !== null) {
     const steps = tMax / dt;
@@ -210,15 +243,28 @@ export function resolveTrainConfig(input: TrainInput, name: FieldName = (key) =>
       throw new InputError(name('dt'), `--t-max (${tMax}) must be a whole number of steps of ${dt}`);
     }
   }
-  if (gradient === 'population') reject(input.labelNoise, name('labelNoise'), 'does not apply to --gradient population (label noise does not change the population gradient)');
-  const labelNoise = gradient === 'population' ? null : nonNegativeField(input.labelNoise ?? TRAIN_DEFAULTS.labelNoise, name('labelNoise'));
+  if (gradient === 'population')
+    reject(
+      input.labelNoise,
+      name('labelNoise'),
+      'does not apply to --gradient population (label noise does not change the population gradient)',
+    );
+  const labelNoise =
+    gradient === 'population'
+      ? null
+      : nonNegativeField(input.labelNoise ?? TRAIN_DEFAULTS.labelNoise, name('labelNoise'));
 
   const seeds = seedsField(input.seeds ?? TRAIN_DEFAULTS.seeds, name('seeds'));
   const teacher = enumField(input.teacher ?? TRAIN_DEFAULTS.teacher, TEACHER_INITS, name('teacher'));
-  if (teacher === 'orthonormal' && M > d) throw new InputError(name('teacher'), `orthonormal needs M <= d, got M = ${M}, d = ${d}`);
+  if (teacher === 'orthonormal' && M > d)
+    throw new InputError(name('teacher'), `orthonormal needs M <= d, got M = ${M}, d = ${d}`);
   const initWeights = input.initWeights ?? null;
   if (initWeights !== null) {
-    reject(input.initScale, name('initScale'), 'cannot be combined with --init-weights (the weights come from the file)');
+    reject(
+      input.initScale,
+      name('initScale'),
+      'cannot be combined with --init-weights (the weights come from the file)',
+    );
     readInitialWeights(initWeights, K, d, name('initWeights'));
   }
   const initScale = positiveField(input.initScale ?? TRAIN_DEFAULTS.initScale, name('initScale'));

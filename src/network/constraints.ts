@@ -17,7 +17,7 @@ const rowDot = (A: tf.Tensor3D, B: tf.Tensor3D): tf.Tensor3D => tf.sum(tf.mul(A,
 const unconstrained: ConstraintStep = (W, dW) => tf.add(W, dW);
 
 /**
- * Sphere ‖w_k‖² = d (equations.md §4.4): tangent projection (I − w_k w_kᵀ/‖w_k‖²) of each row's update,
+ * Sphere ‖w_k‖² = d (docs/theory.md §4.4): tangent projection (I − w_k w_kᵀ/‖w_k‖²) of each row's update,
  * then the retraction w_k ← √d · w_k/‖w_k‖.
  */
 function sphereStep(d: number): ConstraintStep {
@@ -29,7 +29,7 @@ function sphereStep(d: number): ConstraintStep {
 }
 
 /**
- * Stiefel WWᵀ = d·I_K (equations.md §4.5): tangent projection ΔW − sym(ΔW Wᵀ/d) W, then the symmetric
+ * Stiefel WWᵀ = d·I_K (docs/theory.md §4.5): tangent projection ΔW − sym(ΔW Wᵀ/d) W, then the symmetric
  * (polar) retraction W ← (W′W′ᵀ/d)^{-1/2} W′, the K×K inverse square root computed per seed in float64.
  * A QR / Gram–Schmidt retraction would be wrong here: it changes the O(1) drift (§4.5 "Pitfall").
  */

@@ -7,9 +7,17 @@ import type { TrainConfig } from './config.js';
 import { type ConstraintStep, constraintStep, projectOntoConstraint } from './constraints.js';
 import { type InitialWeights, gaussianStudent, readInitialWeights, seedStreams, teacherWeights } from './init.js';
 import { PopulationGeometry } from '../theory/population-geometry.js';
-import { EmpiricalSource, type EnsembleTensors, type GradientSourceStep, OnlineSource, PopulationSource, type SeedConstants, keepSeeds } from './sources.js';
+import {
+  EmpiricalSource,
+  type EnsembleTensors,
+  type GradientSourceStep,
+  OnlineSource,
+  PopulationSource,
+  type SeedConstants,
+  keepSeeds,
+} from './sources.js';
 
-/** Float64 bookkeeping of one seed at one step (equations.md §0, §2, §5). */
+/** Float64 bookkeeping of one seed at one step (docs/theory.md §0, §2, §5). */
 export interface Measurement {
   overlaps: Overlaps;
   loss: number;
@@ -31,7 +39,10 @@ function initialiseSeed(config: TrainConfig, seed: number, fromFile: InitialWeig
   const teacher = Float32Array.from(teacherWeights(config.teacher, M, d, streams.teacher));
   const W64 = fromFile ? fromFile.W.slice() : gaussianStudent(K, d, config.initScale, streams.student);
   if (!projectOntoConstraint(config.constraint, W64, K, d)) {
-    throw new InputError('--init-weights', `the initial student weights cannot be put on the ${config.constraint} constraint (a zero row, or rank < K)`);
+    throw new InputError(
+      '--init-weights',
+      `the initial student weights cannot be put on the ${config.constraint} constraint (a zero row, or rank < K)`,
+    );
   }
   const W = Float32Array.from(W64);
   const a = fromFile?.a ? Float32Array.from(fromFile.a) : new Float32Array(K).fill(1);
@@ -71,7 +82,8 @@ export class NetworkEnsemble {
     act: Activation,
   ) {
     const { K, M, d, seeds } = config;
-    const fromFile = config.initWeights === null ? null : readInitialWeights(config.initWeights, K, d, '--init-weights');
+    const fromFile =
+      config.initWeights === null ? null : readInitialWeights(config.initWeights, K, d, '--init-weights');
     const inits = seeds.map((seed) => initialiseSeed(config, seed, fromFile));
     const S = seeds.length;
     this.seeds = seeds.slice();
@@ -79,9 +91,18 @@ export class NetworkEnsemble {
     this.teacher64 = inits.map((i) => i.teacher64);
     this.constants = inits.map((i) => i.constants);
     this.tensors = {
-      W: stack(inits.map((i) => i.W), [S, K, d]),
-      teacher: stack(inits.map((i) => i.teacher), [S, M, d]),
-      readouts: stack(inits.map((i) => i.a), [S, K, 1]),
+      W: stack(
+        inits.map((i) => i.W),
+        [S, K, d],
+      ),
+      teacher: stack(
+        inits.map((i) => i.teacher),
+        [S, M, d],
+      ),
+      readouts: stack(
+        inits.map((i) => i.a),
+        [S, K, 1],
+      ),
       teacherReadouts: tf.ones([S, 1, M]),
     };
     this.geometry = new PopulationGeometry(act, K, M);
@@ -129,19 +150,33 @@ export class NetworkEnsemble {
     const a = this.tensors.readouts.dataSync();
     const withReadouts = this.config.layers === 'both';
     return this.seeds.map((_, s) => {
-      const o = overlapsFromWeights(Float64Array.from(W.subarray(s * K * d, (s + 1) * K * d)), this.teacher64[s], K, M, d);
+      const o = overlapsFromWeights(
+        Float64Array.from(W.subarray(s * K * d, (s + 1) * K * d)),
+        this.teacher64[s],
+        K,
+        M,
+        d,
+      );
       o.a = Float64Array.from(a.subarray(s * K, (s + 1) * K));
       this.geometry.loadOverlaps(o);
       if (!this.geometry.finite()) return { overlaps: o, loss: NaN, gradNorm: NaN };
       this.geometry.computeGradient();
-      return { overlaps: o, loss: this.geometry.loss(), gradNorm: this.geometry.gradientNorm(this.config.constraint, withReadouts) };
+      return {
+        overlaps: o,
+        loss: this.geometry.loss(),
+        gradNorm: this.geometry.gradientNorm(this.config.constraint, withReadouts),
+      };
     });
   }
 
   /** Copies of the current float32 weights of the active seeds: W [S·K·d], teacher [S·M·d], readouts [S·K]. */
   weights(): { W: Float32Array; teacher: Float32Array; readouts: Float32Array } {
     const t = this.tensors;
-    return { W: t.W.dataSync<'float32'>().slice(), teacher: t.teacher.dataSync<'float32'>().slice(), readouts: t.readouts.dataSync<'float32'>().slice() };
+    return {
+      W: t.W.dataSync<'float32'>().slice(),
+      teacher: t.teacher.dataSync<'float32'>().slice(),
+      readouts: t.readouts.dataSync<'float32'>().slice(),
+    };
   }
 
   /** Keep only the seeds at `indices` (into the current active list), e.g. after others diverged. */

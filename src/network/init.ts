@@ -30,7 +30,8 @@ export interface InitialWeights {
 }
 
 function finiteRow(value: unknown, length: number, where: string): number[] {
-  if (!Array.isArray(value) || value.length !== length) throw new InputError(where, `must be an array of ${length} numbers`);
+  if (!Array.isArray(value) || value.length !== length)
+    throw new InputError(where, `must be an array of ${length} numbers`);
   value.forEach((x: unknown, i: number) => {
     if (typeof x !== 'number' || !Number.isFinite(x)) throw new InputError(`${where}[${i}]`, 'must be a finite number');
   });
@@ -40,10 +41,13 @@ function finiteRow(value: unknown, length: number, where: string): number[] {
 /** Read and validate {"W": K×d, "a"?: K}; errors name `where` plus the JSON path. */
 export function readInitialWeights(path: string, K: number, d: number, where: string): InitialWeights {
   const json = readJsonFile(path, where);
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new InputError(where, `${path} must hold a JSON object {"W": [[...]], "a"?: [...]}`);
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    throw new InputError(where, `${path} must hold a JSON object {"W": [[...]], "a"?: [...]}`);
   const obj = json as Record<string, unknown>;
-  for (const key of Object.keys(obj)) if (key !== 'W' && key !== 'a') throw new InputError(`${where} ${path}: ${key}`, 'unknown key (expected W, a)');
-  if (!Array.isArray(obj.W) || obj.W.length !== K) throw new InputError(`${where} ${path}: W`, `must be an array of K = ${K} rows`);
+  for (const key of Object.keys(obj))
+    if (key !== 'W' && key !== 'a') throw new InputError(`${where} ${path}: ${key}`, 'unknown key (expected W, a)');
+  if (!Array.isArray(obj.W) || obj.W.length !== K)
+    throw new InputError(`${where} ${path}: W`, `must be an array of K = ${K} rows`);
   const W = new Float64Array(K * d);
   obj.W.forEach((row: unknown, k: number) => W.set(finiteRow(row, d, `${where} ${path}: W[${k}]`), k * d));
   const a = obj.a === undefined ? null : Float64Array.from(finiteRow(obj.a, K, `${where} ${path}: a`));

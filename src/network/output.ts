@@ -17,7 +17,11 @@ export function finalCsv(result: EnsembleResult): string {
   const layout = result.seeds[0].trajectory.layout;
   const rows: (string | number)[][] = [['seed', 'status', 'step', 't', 'loss', 'grad_norm', ...layout.columnNames()]];
   for (const r of result.seeds) {
-    rows.push([r.seed, r.status, r.end.step, r.end.t, r.end.loss, r.end.gradNorm, ...r.end.state].map((v) => (typeof v === 'number' ? String(v) : v)));
+    rows.push(
+      [r.seed, r.status, r.end.step, r.end.t, r.end.loss, r.end.gradNorm, ...r.end.state].map((v) =>
+        typeof v === 'number' ? String(v) : v,
+      ),
+    );
   }
   return stringify(rows);
 }
@@ -38,7 +42,11 @@ export function resolvedTrainRun(result: EnsembleResult, execution: Execution): 
     workers: execution.workers,
     totalSteps: result.totalSteps,
     stepTime: result.stepTime,
-    thresholds: { convergedLoss: CONVERGED_LOSS, convergedGradNorm: CONVERGED_GRAD_NORM, divergenceLoss: result.config.divergenceLoss },
+    thresholds: {
+      convergedLoss: CONVERGED_LOSS,
+      convergedGradNorm: CONVERGED_GRAD_NORM,
+      divergenceLoss: result.config.divergenceLoss,
+    },
     result: { ...counts, wallSeconds: result.wallSeconds, seedStepsPerSecond: seedSteps / result.wallSeconds },
   };
 }
@@ -48,9 +56,18 @@ export function resolvedTrainRun(result: EnsembleResult, execution: Execution): 
  * DIR/final.csv and DIR/config.json, each atomically.
  */
 export function writeTrainOutputs(dir: string, result: EnsembleResult, execution: Execution = { workers: 1 }): void {
-  writeFileAtomic(join(dir, 'trajectories.csv'), trajectoryCsv(result.seeds.map((r) => r.trajectory), NETWORK_KEY_COLUMNS));
+  writeFileAtomic(
+    join(dir, 'trajectories.csv'),
+    trajectoryCsv(
+      result.seeds.map((r) => r.trajectory),
+      NETWORK_KEY_COLUMNS,
+    ),
+  );
   for (const r of result.seeds) {
-    writeFileAtomic(join(dir, 'init', `seed-${r.seed}.json`), `${JSON.stringify(overlapsToJSON(r.initial), null, 2)}\n`);
+    writeFileAtomic(
+      join(dir, 'init', `seed-${r.seed}.json`),
+      `${JSON.stringify(overlapsToJSON(r.initial), null, 2)}\n`,
+    );
   }
   writeFileAtomic(join(dir, 'final.csv'), finalCsv(result));
   writeConfigJson(dir, 'train', resolvedTrainRun(result, execution));

@@ -15,7 +15,9 @@ function restoreLayouts(result: EnsembleResult): EnsembleResult {
 /** config.seeds split into at most `parts` contiguous, non-empty, nearly equal chunks. */
 export function splitSeeds(seeds: number[], parts: number): number[][] {
   const count = Math.max(1, Math.min(parts, seeds.length));
-  return Array.from({ length: count }, (_, i) => seeds.slice(Math.floor((i * seeds.length) / count), Math.floor(((i + 1) * seeds.length) / count)));
+  return Array.from({ length: count }, (_, i) =>
+    seeds.slice(Math.floor((i * seeds.length) / count), Math.floor(((i + 1) * seeds.length) / count)),
+  );
 }
 
 /**
@@ -37,5 +39,10 @@ export async function trainEnsembleParallel(config: TrainConfig, workers: number
     revive: restoreLayouts,
     describe: (seeds) => `seeds ${seeds.join(',')}`,
   });
-  return { ...parts[0], config, seeds: parts.flatMap((p) => p.seeds), wallSeconds: (performance.now() - started) / 1000 };
+  return {
+    ...parts[0],
+    config,
+    seeds: parts.flatMap((p) => p.seeds),
+    wallSeconds: (performance.now() - started) / 1000,
+  };
 }

@@ -16,7 +16,8 @@ export const DEFAULT_RECORD = 'log:200';
 export function parseRecordSpec(text: string, where = '--record'): RecordSpec {
   const match = /^(log|every):(.*)$/.exec(text.trim());
   const value = match ? parseDecimal(match[2]) : NaN;
-  if (!match || !Number.isSafeInteger(value)) throw new InputError(where, `must be log:N or every:k with integers N >= 2, k >= 1, got "${text}"`);
+  if (!match || !Number.isSafeInteger(value))
+    throw new InputError(where, `must be log:N or every:k with integers N >= 2, k >= 1, got "${text}"`);
   if (match[1] === 'log') {
     if (value < 2) throw new InputError(where, `log:N needs N >= 2, got "${text}"`);
     return { kind: 'log', count: value };

@@ -50,7 +50,7 @@ export interface SeedConstants {
 const TEACHER_READOUT = (M: number): Float64Array => new Float64Array(M).fill(1);
 
 /**
- * Exact population gradient (equations.md §5, Stein form, valid at any d): per seed, Ω from the current
+ * Exact population gradient (docs/theory.md §5, Stein form, valid at any d): per seed, Ω from the current
  * weights, G = a∘S in float64, and ΔW = −lr·dt · G U, i.e. one explicit Euler step of the flow
  * dw/dt = −lr·d·∇L with ∇_W L = G U/d (§3). One [S,K,d]×[S,d,n] matMul for Ω, one [S,K,n]×[S,n,d] for ΔW.
  * Readouts (layers = both): Δa = −lr_a·dt·∂L/∂a (§4.3), in float64 from Ω.
@@ -121,7 +121,7 @@ export class PopulationSource implements GradientSourceStep {
 
 /**
  * Sample-based update shared by online SGD and full-batch empirical GD. X̂ holds B inputs x/√d per
- * seed ([S, B, d]) and `target` their labels y ([S, B, 1]); err = φ(x) − y. Then (equations.md §3)
+ * seed ([S, B, d]) and `target` their labels y ([S, B, 1]); err = φ(x) − y. Then (docs/theory.md §3)
  *   ΔW_k = weightScale · Σ_b a_k err_b g′(λ_bk) x̂_b,   Δa_k = readoutScale · Σ_b err_b g(λ_bk).
  * (Every matMul sets a transpose flag: see activation.ts.)
  */
@@ -140,19 +140,26 @@ function sampleDirection(
   const err = tf.sub(tf.matMul(g, readoutRow, false, true), target);
   const coefficients = tf.mul(dg, tf.mul(err, tf.mul(readoutRow, weightScale))) as tf.Tensor3D;
   // B = 1: an outer product, which broadcasting does far faster than a matMul with a contraction of length 1.
-  const dW = (B === 1 ? tf.mul(tf.reshape(coefficients, [S, K, 1]), X) : tf.matMul(coefficients, X, true, false)) as tf.Tensor3D;
+  const dW = (
+    B === 1 ? tf.mul(tf.reshape(coefficients, [S, K, 1]), X) : tf.matMul(coefficients, X, true, false)
+  ) as tf.Tensor3D;
   const da = readoutScale === null ? null : (tf.mul(tf.matMul(g, err, true, false), readoutScale) as tf.Tensor3D);
   return { dW, da };
 }
 
 /** Labels y = Σ_m v_m g(ν_m) + σξ of the teacher for inputs X̂ ([S, B, d]) → [S, B, 1]. */
-function teacherLabels(act: DeviceActivation, t: EnsembleTensors, X: tf.Tensor3D, noise: tf.Tensor3D | null): tf.Tensor3D {
+function teacherLabels(
+  act: DeviceActivation,
+  t: EnsembleTensors,
+  X: tf.Tensor3D,
+  noise: tf.Tensor3D | null,
+): tf.Tensor3D {
   const clean = tf.matMul(act.value(X, t.teacher), t.teacherReadouts, false, true) as tf.Tensor3D;
   return noise === null ? clean : (tf.add(clean, noise) as tf.Tensor3D);
 }
 
 /**
- * Online SGD (equations.md §3): every step draws B fresh inputs x ~ N(0, I_d) per seed from the seed's
+ * Online SGD (docs/theory.md §3): every step draws B fresh inputs x ~ N(0, I_d) per seed from the seed's
  * own data stream (then B label-noise values if σ > 0), uploads x̂ = x/√d, and applies
  *   w_k ← w_k − (lr/B) Σ_b a_k err_b g′(λ_kb) x_b/√d,   a_k ← a_k − (lr_a/(d·B)) Σ_b err_b g(λ_kb),
  * i.e. the per-sample rule of §3 averaged over the mini-batch with the same lr. Time advances by 1/d per

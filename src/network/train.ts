@@ -17,7 +17,7 @@ import { parseRecordSpec, recordSteps } from './record.js';
  */
 export type SeedStatus = 'converged' | 'running' | 'diverged';
 
-/** "Global" threshold of equations.md §7.9. */
+/** "Global" threshold of docs/theory.md §7.9. */
 export const CONVERGED_LOSS = THRESHOLDS.globalLoss;
 /**
  * Gradient-norm threshold (PopulationGeometry.gradientNorm, per unit learning rate). float32 weights
@@ -95,8 +95,25 @@ export async function trainEnsemble(config: TrainConfig, options: TrainOptions =
   const results = new Map<number, SeedResult>();
   for (const seed of config.seeds) {
     const initial = ensemble.initial.get(seed) as Overlaps;
-    const trajectory: Trajectory = { source: 'network', layout, fixed: initial, times: [], states: [], loss: [], steps: [], gradNorm: [], seed, d: config.d };
-    results.set(seed, { seed, status: 'running', trajectory, initial, end: { step: 0, t: 0, loss: NaN, gradNorm: NaN, state: new Float64Array(layout.dim) } });
+    const trajectory: Trajectory = {
+      source: 'network',
+      layout,
+      fixed: initial,
+      times: [],
+      states: [],
+      loss: [],
+      steps: [],
+      gradNorm: [],
+      seed,
+      d: config.d,
+    };
+    results.set(seed, {
+      seed,
+      status: 'running',
+      trajectory,
+      initial,
+      end: { step: 0, t: 0, loss: NaN, gradNorm: NaN, state: new Float64Array(layout.dim) },
+    });
   }
   try {
     let nextRecord = 0;
@@ -106,7 +123,13 @@ export async function trainEnsemble(config: TrainConfig, options: TrainOptions =
         const survivors: number[] = [];
         ensemble.measure().forEach((m, s) => {
           const result = results.get(ensemble.seeds[s]) as SeedResult;
-          const end: SeedEnd = { step, t: step * h, loss: m.loss, gradNorm: m.gradNorm, state: packOverlaps(m.overlaps, layout) };
+          const end: SeedEnd = {
+            step,
+            t: step * h,
+            loss: m.loss,
+            gradNorm: m.gradNorm,
+            state: packOverlaps(m.overlaps, layout),
+          };
           result.status = classify(m, config.divergenceLoss);
           result.end = end;
           if (result.status === 'diverged') return;

@@ -6,7 +6,7 @@ import type { PlotSpec } from './vega.js';
  * layout and the browser test know what to expect.
  */
 
-/** Losses at or below this are drawn at the floor: log axes cannot show 0, and |L| < 1e-9 is 0 anyway (equations.md §7.4). */
+/** Losses at or below this are drawn at the floor: log axes cannot show 0, and |L| < 1e-9 is 0 anyway (docs/theory.md §7.4). */
 const LOSS_FLOOR = 1e-10;
 
 const WIDE = { width: 560, height: 340 };
@@ -28,7 +28,8 @@ export function logTicks(values: number[]): number[] {
   // Every other decade when there are many, so the labels do not crowd a small axis.
   const step = hi - lo > 8 ? 2 : 1;
   const ticks: number[] = [];
-  for (let e = lo; e <= Math.max(hi, lo + 1); e += step) for (const m of multiples) ticks.push(Number((m * 10 ** e).toPrecision(12)));
+  for (let e = lo; e <= Math.max(hi, lo + 1); e += step)
+    for (const m of multiples) ticks.push(Number((m * 10 ** e).toPrecision(12)));
   return ticks;
 }
 
@@ -50,13 +51,30 @@ export function lossCurvesPlot(id: string, title: string, points: LossCurvePoint
     data: { values },
     mark: { type: 'line', strokeWidth: 1.4, clip: true },
     encoding: {
-      x: { field: 't', type: 'quantitative', scale: { type: 'log', nice: false }, axis: { title: 't (log)', format: '~g', values: logTicks(values.map((v) => v.t)) } },
-      y: { field: 'loss', type: 'quantitative', scale: { type: 'log' }, axis: { title: 'population loss (log)', format: '.0e', values: logTicks(values.map((v) => v.loss)) } },
+      x: {
+        field: 't',
+        type: 'quantitative',
+        scale: { type: 'log', nice: false },
+        axis: { title: 't (log)', format: '~g', values: logTicks(values.map((v) => v.t)) },
+      },
+      y: {
+        field: 'loss',
+        type: 'quantitative',
+        scale: { type: 'log' },
+        axis: { title: 'population loss (log)', format: '.0e', values: logTicks(values.map((v) => v.loss)) },
+      },
       color: { field: 'd', type: 'ordinal', scale: { scheme: 'viridis' }, legend: { title: 'd' } },
       strokeDash: {
         field: 'source',
         type: 'nominal',
-        scale: { domain: ['network', 'theory', 'reference'], range: [[1, 0], [6, 3], [2, 2]] },
+        scale: {
+          domain: ['network', 'theory', 'reference'],
+          range: [
+            [1, 0],
+            [6, 3],
+            [2, 2],
+          ],
+        },
         legend: { title: 'source' },
       },
       detail: { field: 'line', type: 'nominal' },
@@ -134,11 +152,20 @@ export interface LogLogSeries {
  * Points with error bars on log–log axes, each series with its fitted power law or a connecting line.
  * The x ticks are the x values themselves (few, e.g. the list of d or of σ).
  */
-export function logLogPlot(id: string, title: string, caption: string, axes: { x: string; y: string }, series: LogLogSeries[]): PlotSpec {
-  const label = (s: LogLogSeries) => (s.fit ? `${s.metric}: slope ${s.fit.slope.toFixed(2)} ± ${s.fit.slopeSE.toFixed(2)}` : s.metric);
+export function logLogPlot(
+  id: string,
+  title: string,
+  caption: string,
+  axes: { x: string; y: string },
+  series: LogLogSeries[],
+): PlotSpec {
+  const label = (s: LogLogSeries) =>
+    s.fit ? `${s.metric}: slope ${s.fit.slope.toFixed(2)} ± ${s.fit.slopeSE.toFixed(2)}` : s.metric;
   const positive = (v: number) => Number.isFinite(v) && v > 0;
   const points = series.flatMap((s) =>
-    s.points.filter((p) => positive(p.value)).map((p) => ({ x: p.x, value: p.value, lo: p.lo, hi: p.hi, metric: label(s) })),
+    s.points
+      .filter((p) => positive(p.value))
+      .map((p) => ({ x: p.x, value: p.value, lo: p.lo, hi: p.hi, metric: label(s) })),
   );
   const bars = points.filter((p) => positive(p.lo ?? NaN) && positive(p.hi ?? NaN));
   const lines = series.flatMap((s) => {
@@ -146,13 +173,35 @@ export function logLogPlot(id: string, title: string, caption: string, axes: { x
     if (!s.fit) return [];
     const xs = s.points.map((p) => p.x);
     const fit = s.fit;
-    return [Math.min(...xs), Math.max(...xs)].map((x) => ({ x, value: Math.exp(fit.intercept + fit.slope * Math.log(x)), metric: label(s) }));
+    return [Math.min(...xs), Math.max(...xs)].map((x) => ({
+      x,
+      value: Math.exp(fit.intercept + fit.slope * Math.log(x)),
+      metric: label(s),
+    }));
   });
-  const color = { field: 'metric', type: 'nominal' as const, legend: { title: null, orient: 'bottom' as const, direction: 'vertical' as const, labelLimit: 520 } };
+  const color = {
+    field: 'metric',
+    type: 'nominal' as const,
+    legend: { title: null, orient: 'bottom' as const, direction: 'vertical' as const, labelLimit: 520 },
+  };
   const xValues = [...new Set(series.flatMap((s) => s.points.map((p) => p.x)))].sort((a, b) => a - b);
-  const yValues = [...points.map((p) => p.value), ...bars.flatMap((p) => [p.lo as number, p.hi as number]), ...lines.map((p) => p.value)];
-  const x = { field: 'x', type: 'quantitative' as const, scale: { type: 'log' as const, nice: false, padding: 20 }, axis: { title: axes.x, format: '~g', values: xValues } };
-  const y = { field: 'value', type: 'quantitative' as const, scale: { type: 'log' as const }, axis: { title: axes.y, format: '.0e', values: logTicks(yValues) } };
+  const yValues = [
+    ...points.map((p) => p.value),
+    ...bars.flatMap((p) => [p.lo as number, p.hi as number]),
+    ...lines.map((p) => p.value),
+  ];
+  const x = {
+    field: 'x',
+    type: 'quantitative' as const,
+    scale: { type: 'log' as const, nice: false, padding: 20 },
+    axis: { title: axes.x, format: '~g', values: xValues },
+  };
+  const y = {
+    field: 'value',
+    type: 'quantitative' as const,
+    scale: { type: 'log' as const },
+    axis: { title: axes.y, format: '.0e', values: logTicks(yValues) },
+  };
   const spec: TopLevelSpec = {
     layer: [
       { data: { values: lines }, mark: { type: 'line', strokeWidth: 1.5 }, encoding: { x, y, color } },
@@ -237,7 +286,13 @@ export function histogramBins(losses: number[]): HistogramBins {
  * Stacked histogram of final losses (colour = d) on a log loss axis, with the theory's predicted loss
  * levels drawn as dashed vertical rules.
  */
-export function finalLossHistogramPlot(id: string, title: string, caption: string, groups: HistogramGroup[], levels: LossLevel[]): PlotSpec {
+export function finalLossHistogramPlot(
+  id: string,
+  title: string,
+  caption: string,
+  groups: HistogramGroup[],
+  levels: LossLevel[],
+): PlotSpec {
   const { edges, log } = histogramBins([...groups.flatMap((g) => g.losses), ...levels.map((l) => l.loss)]);
   // Stacked by hand (rect y..y2): a bar mark with x and x2 would be read by Vega-Lite as a horizontal ranged bar.
   const stackTop = new Array<number>(Math.max(edges.length - 1, 0)).fill(0);
@@ -266,7 +321,9 @@ export function finalLossHistogramPlot(id: string, title: string, caption: strin
   const x = {
     type: 'quantitative' as const,
     scale: log ? { type: 'log' as const, domain } : { type: 'linear' as const, domain, nice: false, zero: false },
-    axis: log ? { title: 'final loss (log)', format: '.0e', values: logTicks(edges) } : { title: 'final loss', format: '.3~g', tickCount: 6 },
+    axis: log
+      ? { title: 'final loss (log)', format: '.0e', values: logTicks(edges) }
+      : { title: 'final loss', format: '.3~g', tickCount: 6 },
   };
   const spec: TopLevelSpec = {
     layer: [
@@ -276,7 +333,12 @@ export function finalLossHistogramPlot(id: string, title: string, caption: strin
         encoding: {
           x: { field: 'lo', ...x },
           x2: { field: 'hi' },
-          y: { field: 'y1', type: 'quantitative', scale: { domain: [0, yMax] }, axis: { title: 'seeds', values: yTicks, format: 'd' } },
+          y: {
+            field: 'y1',
+            type: 'quantitative',
+            scale: { domain: [0, yMax] },
+            axis: { title: 'seeds', values: yTicks, format: 'd' },
+          },
           y2: { field: 'y0' },
           color: { field: 'd', type: 'ordinal', scale: { scheme: 'viridis' }, legend: { title: 'd' } },
         },
@@ -288,7 +350,16 @@ export function finalLossHistogramPlot(id: string, title: string, caption: strin
       },
       {
         data: { values: labelled },
-        mark: { type: 'text', angle: 270, align: 'right', baseline: 'bottom', dx: -4, dy: -3, fontSize: 10, color: '#222' },
+        mark: {
+          type: 'text',
+          angle: 270,
+          align: 'right',
+          baseline: 'bottom',
+          dx: -4,
+          dy: -3,
+          fontSize: 10,
+          color: '#222',
+        },
         encoding: { x: { field: 'loss', ...x }, y: { value: 0 }, text: { field: 'label' } },
       },
     ],

@@ -19,12 +19,19 @@ export interface ProgressOptions {
  */
 export function createProgress(title: string, total: number, options: ProgressOptions = {}): Progress {
   const stream = options.stream ?? process.stderr;
-  return stream.isTTY ? barProgress(title, total, stream) : lineProgress(title, total, stream, options.intervalSeconds ?? 10);
+  return stream.isTTY
+    ? barProgress(title, total, stream)
+    : lineProgress(title, total, stream, options.intervalSeconds ?? 10);
 }
 
 function barProgress(title: string, total: number, stream: NodeJS.WriteStream): Progress {
   const bar = new cliProgress.SingleBar(
-    { stream, format: `${title} [{bar}] {percentage}% {label} ({duration_formatted})`, hideCursor: true, clearOnComplete: false },
+    {
+      stream,
+      format: `${title} [{bar}] {percentage}% {label} ({duration_formatted})`,
+      hideCursor: true,
+      clearOnComplete: false,
+    },
     cliProgress.Presets.shades_classic,
   );
   bar.start(total, 0, { label: '' });

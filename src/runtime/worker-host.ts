@@ -6,7 +6,9 @@ import type { TaskMessage, TaskRequest } from './pool.js';
  * task handler (so per-thread state — workspaces, a tfjs backend, caches — is built once); tasks are then
  * served one at a time, in arrival order.
  */
-export function serveTasks<I, O, P = never>(setup: (data: unknown) => (input: I, progress: (p: P) => void) => O | Promise<O>): void {
+export function serveTasks<I, O, P = never>(
+  setup: (data: unknown) => (input: I, progress: (p: P) => void) => O | Promise<O>,
+): void {
   const port = parentPort;
   if (!port) throw new Error('serveTasks runs only in a worker thread');
   const handle = setup(workerData);

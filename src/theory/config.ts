@@ -14,17 +14,27 @@ import { type FlowDefinition, flowDefinition } from './flows/index.js';
 export type FieldPath = (field: string) => string;
 
 export function resolveModelConfig(model: ModelConfig, where: FieldPath): ModelConfig {
-  const { activation, alpha } = resolveActivationChoice(model.activation, model.alpha, { activation: where('activation'), alpha: where('alpha') });
+  const { activation, alpha } = resolveActivationChoice(model.activation, model.alpha, {
+    activation: where('activation'),
+    alpha: where('alpha'),
+  });
   return { ...model, activation, alpha };
 }
 
 /** Fill the flow's defaults (η_a = η, σ = 0) and reject options that do not apply to it. */
-export function resolveFlowConfig(flow: FlowConfig, where: FieldPath, allowed: (d: FlowDefinition) => boolean = () => true): FlowConfig {
+export function resolveFlowConfig(
+  flow: FlowConfig,
+  where: FieldPath,
+  allowed: (d: FlowDefinition) => boolean = () => true,
+): FlowConfig {
   const definition = flowDefinition(flow.name, where('name'));
   if (!allowed(definition)) throw new InputError(where('name'), `${flow.name} is not available here`);
-  if (!definition.trainsReadouts && flow.lrReadout !== null) throw new InputError(where('lrReadout'), `only applies to flows that train the readouts (${flow.name} does not)`);
-  if (!definition.stochastic && flow.labelNoise !== null) throw new InputError(where('labelNoise'), `only applies to stochastic flows (${flow.name} is a gradient flow)`);
-  if (!definition.stochastic && flow.batch !== 1) throw new InputError(where('batch'), `only applies to stochastic flows (${flow.name} is a gradient flow)`);
+  if (!definition.trainsReadouts && flow.lrReadout !== null)
+    throw new InputError(where('lrReadout'), `only applies to flows that train the readouts (${flow.name} does not)`);
+  if (!definition.stochastic && flow.labelNoise !== null)
+    throw new InputError(where('labelNoise'), `only applies to stochastic flows (${flow.name} is a gradient flow)`);
+  if (!definition.stochastic && flow.batch !== 1)
+    throw new InputError(where('batch'), `only applies to stochastic flows (${flow.name} is a gradient flow)`);
   return {
     ...flow,
     lrReadout: definition.trainsReadouts ? (flow.lrReadout ?? flow.lr) : null,
@@ -36,11 +46,20 @@ export function resolveFlowConfig(flow: FlowConfig, where: FieldPath, allowed: (
  * The Flow of a resolved model and flow configuration; `fixed` holds T and v (and a unless trained) —
  * by default the teacher-only overlaps T = I, a = v = 1 of the landscape tools.
  */
-export function makeFlow(model: Pick<ModelConfig, 'K' | 'M' | 'activation' | 'alpha'>, flow: Pick<FlowConfig, 'name' | 'lr'> & Partial<FlowConfig>, fixed?: Overlaps): Flow {
-  return new Flow(flow.name, activationByName(model.activation, model.alpha), fixed ?? teacherOnlyOverlaps(model.K, model.M), {
-    lr: flow.lr,
-    ...(flow.lrReadout !== undefined && flow.lrReadout !== null ? { lrReadout: flow.lrReadout } : {}),
-    ...(flow.labelNoise !== undefined && flow.labelNoise !== null ? { labelNoise: flow.labelNoise } : {}),
-    ...(flow.batch !== undefined ? { batch: flow.batch } : {}),
-  });
+export function makeFlow(
+  model: Pick<ModelConfig, 'K' | 'M' | 'activation' | 'alpha'>,
+  flow: Pick<FlowConfig, 'name' | 'lr'> & Partial<FlowConfig>,
+  fixed?: Overlaps,
+): Flow {
+  return new Flow(
+    flow.name,
+    activationByName(model.activation, model.alpha),
+    fixed ?? teacherOnlyOverlaps(model.K, model.M),
+    {
+      lr: flow.lr,
+      ...(flow.lrReadout !== undefined && flow.lrReadout !== null ? { lrReadout: flow.lrReadout } : {}),
+      ...(flow.labelNoise !== undefined && flow.labelNoise !== null ? { labelNoise: flow.labelNoise } : {}),
+      ...(flow.batch !== undefined ? { batch: flow.batch } : {}),
+    },
+  );
 }

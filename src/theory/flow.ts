@@ -9,7 +9,7 @@ import { driftFromStein, steinCoefficients } from './stein.js';
 export type FlowName = string;
 
 export interface FlowOptions {
-  /** Learning rate η of the first layer (time conventions: equations.md §3). */
+  /** Learning rate η of the first layer (time conventions: docs/theory.md §3). */
   lr: number;
   /** Learning rate η_a of the readouts (gd2l); defaults to η (§3). */
   lrReadout?: number;
@@ -101,7 +101,7 @@ export class Flow {
     if (L.withReadouts) for (let k = 0; k < L.K; k++) this.c[k] = x[L.a(k)];
   }
 
-  /** Population loss at state x (equations.md §2). */
+  /** Population loss at state x (docs/theory.md §2). */
   loss(x: Float64Array): number {
     this.loadField(x);
     return lossFromField(this.act, this.omega, this.c, this.n);
@@ -119,7 +119,7 @@ export class Flow {
     c.set(this.c);
   }
 
-  /** dx/dt = F(x) into dx (equations.md §4.1–4.5). */
+  /** dx/dt = F(x) into dx (docs/theory.md §4.1–4.5). */
   rhs(x: Float64Array, dx: Float64Array): void {
     const { K } = this.layout;
     const n = this.n;
@@ -170,7 +170,8 @@ export class Flow {
     for (let k = 0; k < K; k++) radial[k] = A[k * n + k] / Math.max(x[L.q(k, k)], VARIANCE_FLOOR);
     for (let k = 0; k < K; k++) {
       dx[L.q(k, k)] = 0;
-      for (let l = k + 1; l < K; l++) dx[L.q(k, l)] = A[k * n + l] + A[l * n + k] - (radial[k] + radial[l]) * x[L.q(k, l)];
+      for (let l = k + 1; l < K; l++)
+        dx[L.q(k, l)] = A[k * n + l] + A[l * n + k] - (radial[k] + radial[l]) * x[L.q(k, l)];
       for (let m = 0; m < M; m++) dx[L.r(k, m)] = A[k * n + K + m] - radial[k] * x[L.r(k, m)];
     }
   }

@@ -11,7 +11,7 @@ import { SymmetricWorkspace, inverseSqrtSymmetric } from './linalg/symmetric-eig
  * does to (Q, R, a) at any d. The flows gd, gd2l, ngd and ongd are its τ → 0 limits; `ode --method euler`
  * differs from it at O(dt²) per step (O(dt) globally).
  *
- * Why it closes (equations.md §5): with U = [W; W*] (rows u_γ, n = K+M) every update of a step lies in
+ * Why it closes (docs/theory.md §5): with U = [W; W*] (rows u_γ, n = K+M) every update of a step lies in
  * span(U), so the pre-retraction weights are W̃ = H U for a K×n coefficient matrix H, and
  *   Q̃ = H Ω Hᵀ,   R̃ = (H Ω)_{:,K:n}      (Ω = UUᵀ/d, the field covariance of §0),
  * with no approximation. The network's step, in the u-basis (τ = lr·dt, G = a∘S with S the Stein
@@ -55,7 +55,10 @@ export class PopulationGdMap {
     where = '--method',
   ) {
     if (!flow.definition.gradientFlow) {
-      throw new InputError(where, `the exact map exists for the population gradient flows; ${flow.name} takes random steps: use dopri5 or euler`);
+      throw new InputError(
+        where,
+        `the exact map exists for the population gradient flows; ${flow.name} takes random steps: use dopri5 or euler`,
+      );
     }
     if (!(Number.isFinite(dt) && dt > 0)) throw new RangeError(`dt must be positive and finite, got ${dt}`);
     const { K } = flow.layout;

@@ -37,7 +37,7 @@ export function orthonormalTeacher(M: number, d: number, sampler: NormalSampler)
   return orthonormaliseRows(sampler.fill(new Float64Array(M * d)), M, d);
 }
 
-/** Scale each row of W (rows×d) to norm √d (the sphere |w_k|² = d of ngd, equations.md §4.4). */
+/** Scale each row of W (rows×d) to norm √d (the sphere |w_k|² = d of ngd, docs/theory.md §4.4). */
 function normaliseRows(W: Float64Array, rows: number, d: number): void {
   for (let k = 0; k < rows; k++) {
     let norm2 = 0;
@@ -61,7 +61,14 @@ export function studentConstraintOf(flow: string): StudentConstraint {
  * Row Gram matrix A Bᵀ/norm of row-major A (rowsA×d) and B (rowsB×d), float64. The default norm = d is
  * the overlap definition (§0); norm = 1 gives the plain product A Bᵀ.
  */
-export function rowGram(A: Float64Array, rowsA: number, B: Float64Array, rowsB: number, d: number, norm = d): Float64Array {
+export function rowGram(
+  A: Float64Array,
+  rowsA: number,
+  B: Float64Array,
+  rowsB: number,
+  d: number,
+  norm = d,
+): Float64Array {
   const G = new Float64Array(rowsA * rowsB);
   for (let i = 0; i < rowsA; i++) {
     for (let j = 0; j < rowsB; j++) {
@@ -98,10 +105,18 @@ export function overlapsFromWeights(W: Float64Array, Wstar: Float64Array, K: num
  * to their exact constrained values, which the float64 orthonormalisation reproduces to round-off;
  * a = v = 1.
  */
-export function randomOverlaps(K: number, M: number, d: number, seed: number, where = '--init-d', constraint: StudentConstraint = 'none'): Overlaps {
+export function randomOverlaps(
+  K: number,
+  M: number,
+  d: number,
+  seed: number,
+  where = '--init-d',
+  constraint: StudentConstraint = 'none',
+): Overlaps {
   if (!(Number.isInteger(d) && d >= 1)) throw new InputError(where, `must be a positive integer, got ${d}`);
   if (M > d) throw new InputError(where, `must be at least M = ${M} (an orthonormal teacher needs M <= d), got ${d}`);
-  if (constraint === 'stiefel' && K > d) throw new InputError(where, `must be at least K = ${K} (orthonormal students, WWᵀ = dI, need K <= d), got ${d}`);
+  if (constraint === 'stiefel' && K > d)
+    throw new InputError(where, `must be at least K = ${K} (orthonormal students, WWᵀ = dI, need K <= d), got ${d}`);
   const sampler = new NormalSampler(seed);
   const W = sampler.fill(new Float64Array(K * d));
   if (constraint === 'sphere') normaliseRows(W, K, d);

@@ -6,9 +6,11 @@ function matrixFromJSON(value: unknown, rows: number, cols: number, where: strin
   if (!Array.isArray(value) || value.length !== rows) throw new InputError(where, `must be an array of ${rows} rows`);
   const out = new Float64Array(rows * cols);
   value.forEach((row: unknown, i: number) => {
-    if (!Array.isArray(row) || row.length !== cols) throw new InputError(`${where}[${i}]`, `must be an array of ${cols} numbers`);
+    if (!Array.isArray(row) || row.length !== cols)
+      throw new InputError(`${where}[${i}]`, `must be an array of ${cols} numbers`);
     row.forEach((entry: unknown, j: number) => {
-      if (typeof entry !== 'number' || !Number.isFinite(entry)) throw new InputError(`${where}[${i}][${j}]`, 'must be a finite number');
+      if (typeof entry !== 'number' || !Number.isFinite(entry))
+        throw new InputError(`${where}[${i}][${j}]`, 'must be a finite number');
       out[i * cols + j] = entry;
     });
   });
@@ -32,7 +34,7 @@ function checkSymmetric(A: Float64Array, n: number, where: string): void {
 
 /**
  * Validate shapes, symmetry and realisability: the joint Gram matrix Ω must be positive semidefinite
- * (otherwise no weights have these overlaps, equations.md §6 "Realisability").
+ * (otherwise no weights have these overlaps, docs/theory.md §6 "Realisability").
  */
 export function validateOverlaps(o: Overlaps, where = 'overlaps'): void {
   checkSymmetric(o.Q, o.K, `${where}.Q`);
@@ -43,20 +45,26 @@ export function validateOverlaps(o: Overlaps, where = 'overlaps'): void {
   for (let i = 0; i < n; i++) scale = Math.max(scale, Math.abs(omega[i * n + i]));
   const lambdaMin = minEigenvalue(omega, n);
   if (lambdaMin < -GRAM_TOLERANCE * Math.max(1, scale)) {
-    throw new InputError(where, `joint Gram matrix [[Q, R], [Rᵀ, T]] is not positive semidefinite (smallest eigenvalue ${lambdaMin.toExponential(3)}): no weights have these overlaps`);
+    throw new InputError(
+      where,
+      `joint Gram matrix [[Q, R], [Rᵀ, T]] is not positive semidefinite (smallest eigenvalue ${lambdaMin.toExponential(3)}): no weights have these overlaps`,
+    );
   }
 }
 
 /** Parse and validate an overlaps JSON value; T defaults to I_M, a and v to ones. */
 export function overlapsFromJSON(json: unknown, where = 'overlaps'): Overlaps {
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new InputError(where, 'must be a JSON object with Q and R');
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    throw new InputError(where, 'must be a JSON object with Q and R');
   const obj = json as Record<string, unknown>;
   for (const key of Object.keys(obj)) {
     // `fixedPoint` (fixed-points output) and `state` (stats states.jsonl) describe the point; they are not read.
-    if (!['Q', 'R', 'T', 'a', 'v', 'fixedPoint', 'state'].includes(key)) throw new InputError(`${where}.${key}`, 'unknown key (expected Q, R, T, a, v)');
+    if (!['Q', 'R', 'T', 'a', 'v', 'fixedPoint', 'state'].includes(key))
+      throw new InputError(`${where}.${key}`, 'unknown key (expected Q, R, T, a, v)');
   }
   if (!Array.isArray(obj.Q) || obj.Q.length === 0) throw new InputError(`${where}.Q`, 'must be a non-empty K×K array');
-  if (!Array.isArray(obj.R) || obj.R.length === 0 || !Array.isArray(obj.R[0])) throw new InputError(`${where}.R`, 'must be a non-empty K×M array');
+  if (!Array.isArray(obj.R) || obj.R.length === 0 || !Array.isArray(obj.R[0]))
+    throw new InputError(`${where}.R`, 'must be a non-empty K×M array');
   const K = obj.Q.length;
   const M = (obj.R[0] as unknown[]).length;
   if (M === 0) throw new InputError(`${where}.R`, 'must have at least one column (M ≥ 1)');

@@ -6,7 +6,7 @@ import type { ConstraintName } from '../network/config.js';
 
 /**
  * Float64 population quantities of ONE seed from its overlaps, in preallocated buffers (no allocation
- * per call). With U = [W; W*] (rows u_γ, n = K+M) and Ω = UUᵀ/d the field covariance (equations.md §0):
+ * per call). With U = [W; W*] (rows u_γ, n = K+M) and Ω = UUᵀ/d the field covariance (docs/theory.md §0):
  *
  *   ∇_{w_k}L = (1/d) Σ_γ G_kγ u_γ,   G_kγ = a_k S_kγ,                     (§5, Stein form, any d)
  *
@@ -46,7 +46,15 @@ export class PopulationGeometry {
    * `offset`; multiplied by `scale` = 1/d here), the teacher block T (M×M), the readouts a (K values
    * from `aOffset`) and v.
    */
-  loadRows(rows: ArrayLike<number>, offset: number, scale: number, T: Float64Array, a: ArrayLike<number>, aOffset: number, v: Float64Array): void {
+  loadRows(
+    rows: ArrayLike<number>,
+    offset: number,
+    scale: number,
+    T: Float64Array,
+    a: ArrayLike<number>,
+    aOffset: number,
+    v: Float64Array,
+  ): void {
     const { K, M, n, omega } = this;
     for (let k = 0; k < K; k++) {
       for (let g = 0; g < n; g++) omega[k * n + g] = rows[offset + k * n + g] * scale;
@@ -72,7 +80,7 @@ export class PopulationGeometry {
     return true;
   }
 
-  /** Population loss L (equations.md §2, with the ½). */
+  /** Population loss L (docs/theory.md §2, with the ½). */
   loss(): number {
     return lossFromField(this.act, this.omega, this.c, this.n);
   }
@@ -111,5 +119,4 @@ export class PopulationGeometry {
     if (withReadouts) for (let k = 0; k < K; k++) sum += this.readoutGrad[k] ** 2;
     return Math.sqrt(Math.max(0, sum));
   }
-
 }

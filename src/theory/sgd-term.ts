@@ -41,7 +41,7 @@ function cachedOrthant(k: number, l: number, alpha: number, beta: number): numbe
 }
 
 /**
- * S_kl = Σ_{α,β} c_α c_β I4(k, l, α, β) = E[g′(λ_k) g′(λ_l) err²] for k, l < K (equations.md §4.2), written
+ * S_kl = Σ_{α,β} c_α c_β I4(k, l, α, β) = E[g′(λ_k) g′(λ_l) err²] for k, l < K (docs/theory.md §4.2), written
  * to `out` (K×K row-major, symmetric). `omega` is the n×n field covariance Ω (n = K+M, §0) and `c` the
  * signed coefficients (a, −v).
  *
@@ -51,7 +51,14 @@ function cachedOrthant(k: number, l: number, alpha: number, beta: number): numbe
  * quadruple (§7.7); P4 is symmetric in its four fields and one 4-field set occurs in up to six (k,l,α,β),
  * so each set's P4 is computed once per call (about half the quadratures at K = M = 8).
  */
-export function sgdSecondMoment(act: Activation, omega: Float64Array, c: Float64Array, K: number, n: number, out: Float64Array): void {
+export function sgdSecondMoment(
+  act: Activation,
+  omega: Float64Array,
+  c: Float64Array,
+  K: number,
+  n: number,
+  out: Float64Array,
+): void {
   const reluType = act.name === 'relu' || act.name === 'leaky-relu';
   const slope = act.alpha ?? 0;
   if (reluType) {

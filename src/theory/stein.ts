@@ -8,7 +8,7 @@ const TWO_PI = 2 * Math.PI;
  *
  *   S_kγ = c_γ J2(k,γ) + δ_kγ e_k,   e_k = Σ_β c_β D2(k,β),
  *
- * so that b = S Ω (b_kγ = E[err g′(λ_k) h_γ], equations.md §4) and the weight-space gradient is
+ * so that b = S Ω (b_kγ = E[err g′(λ_k) h_γ], docs/theory.md §4) and the weight-space gradient is
  * ∇_{w_k}L = (a_k/d) Σ_γ S_kγ u_γ (§5, "ReLU Stein form", here for any g: it needs no Ω⁻¹ and is valid
  * for singular Ω, e.g. d = K, §7.6). For ReLU, J2 = P_kγ and D2 = s_kγ/(2π Ω_kk): this is the §4 fast
  * form with O(Kn) transcendental calls and one K×n×n product. ReLU and leaky ReLU take a specialised
@@ -51,7 +51,14 @@ let reluScratch = new Float64Array(0);
  * (P_kj = P_jk, s_kj = s_jk), so each student pair costs one asin, not two. Correlations are clipped
  * and variances floored as in §7.1–7.2.
  */
-function reluTypeStein(alpha: number, omega: Float64Array, c: Float64Array, K: number, n: number, out: Float64Array): void {
+function reluTypeStein(
+  alpha: number,
+  omega: Float64Array,
+  c: Float64Array,
+  K: number,
+  n: number,
+  out: Float64Array,
+): void {
   if (reluScratch.length < n + K) reluScratch = new Float64Array(n + K);
   const invSd = reluScratch;
   const eSum = reluScratch.subarray(n, n + K);
@@ -87,7 +94,7 @@ function reluTypeStein(alpha: number, omega: Float64Array, c: Float64Array, K: n
 }
 
 /**
- * out (K×n) = S (K×n) · Ω (n×n): b_kγ = E[err g′(λ_k) h_γ] (equations.md §4). Ω is symmetric, so
+ * out (K×n) = S (K×n) · Ω (n×n): b_kγ = E[err g′(λ_k) h_γ] (docs/theory.md §4). Ω is symmetric, so
  * b_kγ = Σ_β S_kβ Ω_γβ is a dot product of two contiguous rows; computing a 2×2 block of outputs per
  * pass reuses every loaded entry twice and keeps the sums in registers (~3× faster than the axpy form
  * at K = M = 17). This K·n² product is the arithmetic floor of the fast form.
@@ -180,10 +187,17 @@ export function tangentCoefficients(
 }
 
 /**
- * Reference b_kγ = Σ_β c_β I3(k,γ,β) by the naive triple loop over I3 (equations.md §4.1): O(K n²)
+ * Reference b_kγ = Σ_β c_β I3(k,γ,β) by the naive triple loop over I3 (docs/theory.md §4.1): O(K n²)
  * transcendental calls. Kept for the benchmark ratio and as the test oracle of the fast form.
  */
-export function driftNaive(act: Activation, omega: Float64Array, c: Float64Array, K: number, n: number, out: Float64Array): void {
+export function driftNaive(
+  act: Activation,
+  omega: Float64Array,
+  c: Float64Array,
+  K: number,
+  n: number,
+  out: Float64Array,
+): void {
   for (let k = 0; k < K; k++) {
     const ckk = omega[k * n + k];
     for (let g = 0; g < n; g++) {

@@ -30,10 +30,16 @@ function runtimeImports(path: string): string[] {
   const out: string[] = [];
   for (const m of text.matchAll(/^import\s+(?!type\s)([\s\S]*?)\s+from\s+'(\.[^']+)';/gm)) {
     const names = m[1];
-    const onlyTypes = /^\{[^}]*\}$/.test(names.trim()) && names.replace(/[{}]/g, '').split(',').every((n) => n.trim() === '' || n.trim().startsWith('type '));
+    const onlyTypes =
+      /^\{[^}]*\}$/.test(names.trim()) &&
+      names
+        .replace(/[{}]/g, '')
+        .split(',')
+        .every((n) => n.trim() === '' || n.trim().startsWith('type '));
     if (!onlyTypes) out.push(resolve(dirname(path), m[2].replace(/\.js$/, '.ts')));
   }
-  for (const m of text.matchAll(/new URL\('(\.[^']+)', import\.meta\.url\)/g)) out.push(resolve(dirname(path), m[1].replace(/\.js$/, '.ts')));
+  for (const m of text.matchAll(/new URL\('(\.[^']+)', import\.meta\.url\)/g))
+    out.push(resolve(dirname(path), m[1].replace(/\.js$/, '.ts')));
   return out;
 }
 
@@ -93,7 +99,8 @@ describe('source layout (issue 12)', () => {
 
   it('keeps the theory free of tfjs and the report free of analysis internals', () => {
     const graph = layerGraph();
-    for (const file of files(join(src, 'theory'))) expect(readFileSync(file, 'utf8'), relative(root, file)).not.toMatch(/@tensorflow/);
+    for (const file of files(join(src, 'theory')))
+      expect(readFileSync(file, 'utf8'), relative(root, file)).not.toMatch(/@tensorflow/);
     const report = [...(graph.get('report')?.keys() ?? [])];
     expect(report.filter((to) => !['model', 'io'].includes(to))).toEqual([]);
   });
@@ -106,7 +113,9 @@ describe('source layout (issue 12)', () => {
   });
 
   it('cites docs/theory.md, never the steering repository (../shared)', () => {
-    const offenders = [...files(src), join(root, 'README.md')].filter((f) => /\.\.\/shared|equations\.md/.test(readFileSync(f, 'utf8')));
+    const offenders = [...files(src), join(root, 'README.md')].filter((f) =>
+      /\.\.\/shared|equations\.md/.test(readFileSync(f, 'utf8')),
+    );
     expect(offenders.map((f) => relative(root, f))).toEqual([]);
   });
 });

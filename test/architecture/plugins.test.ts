@@ -93,7 +93,19 @@ describe('registering a toy activation and a toy flow', () => {
   });
 
   it('the network engine trains the linear activation, and follows the exact map of its theory', async () => {
-    const config = resolveTrainConfig({ optimizer: 'gd', activation: 'toy-linear', K: 2, M: 2, d: 16, lr: 0.5, tMax: 2, dt: 0.05, seeds: [0], record: 'every:10', backend: 'cpu' });
+    const config = resolveTrainConfig({
+      optimizer: 'gd',
+      activation: 'toy-linear',
+      K: 2,
+      M: 2,
+      d: 16,
+      lr: 0.5,
+      tMax: 2,
+      dt: 0.05,
+      seeds: [0],
+      record: 'every:10',
+      backend: 'cpu',
+    });
     const result = await trainEnsemble(config);
     const [seed] = result.seeds;
     const tr = seed.trajectory;
@@ -108,7 +120,15 @@ describe('registering a toy activation and a toy flow', () => {
       labelNoise: null,
       tMax: 2,
       init: { kind: 'file', path: 'network initial overlaps' },
-      solver: { method: 'map', dt: 0.05, rtol: 1e-10, atol: 1e-12, convergenceTol: 0, maxSteps: 1_000_000, saveTimes: tr.times.join(',') },
+      solver: {
+        method: 'map',
+        dt: 0.05,
+        rtol: 1e-10,
+        atol: 1e-12,
+        convergenceTol: 0,
+        maxSteps: 1_000_000,
+        saveTimes: tr.times.join(','),
+      },
     };
     const theory = runOde(ode, seed.initial).trajectory;
     // float32 weights: the overlaps agree to ~1e-6 relative (test/network/ode-agreement.test.ts).

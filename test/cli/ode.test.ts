@@ -9,8 +9,21 @@ import { overlapsToJSON } from '../../src/model/overlaps.js';
 const work = mkdtempSync(join(tmpdir(), 'scm-ode-test-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-
-const BASE = ['ode', '--activation', 'relu', '--optimizer', 'gd', '--K', '2', '--M', '2', '--t-max', '5', '--save-times', 'linear:6'];
+const BASE = [
+  'ode',
+  '--activation',
+  'relu',
+  '--optimizer',
+  'gd',
+  '--K',
+  '2',
+  '--M',
+  '2',
+  '--t-max',
+  '5',
+  '--save-times',
+  'linear:6',
+];
 
 describe('scm-harness ode: outputs', () => {
   it('writes trajectory.csv with the contract header and config.json with every resolved default', async () => {
@@ -36,7 +49,15 @@ describe('scm-harness ode: outputs', () => {
       labelNoise: null,
       tMax: 5,
       init: { kind: 'random', d: 2, seed: 1 },
-      solver: { method: 'dopri5', dt: null, rtol: 1e-8, atol: 1e-10, convergenceTol: 1e-9, maxSteps: 10_000_000, saveTimes: 'linear:6' },
+      solver: {
+        method: 'dopri5',
+        dt: null,
+        rtol: 1e-8,
+        atol: 1e-10,
+        convergenceTol: 1e-9,
+        maxSteps: 10_000_000,
+        saveTimes: 'linear:6',
+      },
       format: 'csv',
       result: { status: 't-max', tFinal: 5, savedRows: 6 },
     });
@@ -52,12 +73,32 @@ describe('scm-harness ode: outputs', () => {
   });
 
   it('is deterministic: the same command twice gives a byte-identical trajectory.csv', async () => {
-    const args = ['ode', '--activation', 'erf', '--optimizer', 'gd2l', '--K', '3', '--M', '2', '--init-d', '5', '--seed', '7', '--t-max', '20', '--lr-readout', '0.5'];
+    const args = [
+      'ode',
+      '--activation',
+      'erf',
+      '--optimizer',
+      'gd2l',
+      '--K',
+      '3',
+      '--M',
+      '2',
+      '--init-d',
+      '5',
+      '--seed',
+      '7',
+      '--t-max',
+      '20',
+      '--lr-readout',
+      '0.5',
+    ];
     expect((await cli(...args, '--out', join(work, 'a'))).code).toBe(0);
     expect((await cli(...args, '--out', join(work, 'b'))).code).toBe(0);
     const a = readFileSync(join(work, 'a', 'trajectory.csv'));
     expect(a.equals(readFileSync(join(work, 'b', 'trajectory.csv')))).toBe(true);
-    expect(a.toString().split('\n')[0]).toBe('t,loss,Q_1_1,Q_1_2,Q_1_3,Q_2_2,Q_2_3,Q_3_3,R_1_1,R_1_2,R_2_1,R_2_2,R_3_1,R_3_2,a_1,a_2,a_3');
+    expect(a.toString().split('\n')[0]).toBe(
+      't,loss,Q_1_1,Q_1_2,Q_1_3,Q_2_2,Q_2_3,Q_3_3,R_1_1,R_1_2,R_2_1,R_2_2,R_3_1,R_3_2,a_1,a_2,a_3',
+    );
     // Default log:200 save times: 200 rows.
     expect(a.toString().trimEnd().split('\n').length).toBe(201);
   });
@@ -68,12 +109,44 @@ describe('scm-harness ode: outputs', () => {
     const doc = JSON.parse(r.stdout);
     expect(doc.config.solver).toMatchObject({ method: 'euler', dt: 0.01 });
     expect(doc.trajectory.length).toBe(6);
-    expect(Object.keys(doc.trajectory[0])).toEqual(['t', 'loss', 'Q_1_1', 'Q_1_2', 'Q_2_2', 'R_1_1', 'R_1_2', 'R_2_1', 'R_2_2']);
+    expect(Object.keys(doc.trajectory[0])).toEqual([
+      't',
+      'loss',
+      'Q_1_1',
+      'Q_1_2',
+      'Q_2_2',
+      'R_1_1',
+      'R_1_2',
+      'R_2_1',
+      'R_2_2',
+    ]);
     expect(doc.trajectory[5].t).toBe(5);
   });
 
   it('--method map iterates the exact population-GD map on the step grid (log:N times rounded to steps)', async () => {
-    const r = await cli('ode', '--activation', 'relu', '--optimizer', 'ngd', '--K', '2', '--M', '2', '--init-d', '6', '--t-max', '1', '--method', 'map', '--dt', '0.1', '--save-times', 'log:6', '--format', 'json');
+    const r = await cli(
+      'ode',
+      '--activation',
+      'relu',
+      '--optimizer',
+      'ngd',
+      '--K',
+      '2',
+      '--M',
+      '2',
+      '--init-d',
+      '6',
+      '--t-max',
+      '1',
+      '--method',
+      'map',
+      '--dt',
+      '0.1',
+      '--save-times',
+      'log:6',
+      '--format',
+      'json',
+    );
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(doc.config.solver).toMatchObject({ method: 'map', dt: 0.1, saveTimes: 'log:6' });
@@ -86,15 +159,46 @@ describe('scm-harness ode: outputs', () => {
 
   it('--init reads an overlaps file (T, a, v defaulted) and the trajectory starts there', async () => {
     const file = join(work, 'init.json');
-    writeFileSync(file, JSON.stringify({ Q: [[1, 0.1], [0.1, 0.8]], R: [[0.3, -0.2], [0.1, 0.5]] }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        Q: [
+          [1, 0.1],
+          [0.1, 0.8],
+        ],
+        R: [
+          [0.3, -0.2],
+          [0.1, 0.5],
+        ],
+      }),
+    );
     const dir = join(work, 'from-file');
-    const r = await cli('ode', '--activation', 'leaky-relu', '--optimizer', 'sgd', '--init', file, '--t-max', '2', '--save-times', '0,1,2', '--lr', '0.5', '--out', dir);
+    const r = await cli(
+      'ode',
+      '--activation',
+      'leaky-relu',
+      '--optimizer',
+      'sgd',
+      '--init',
+      file,
+      '--t-max',
+      '2',
+      '--save-times',
+      '0,1,2',
+      '--lr',
+      '0.5',
+      '--out',
+      dir,
+    );
     expect(r.code).toBe(0);
     const lines = readFileSync(join(dir, 'trajectory.csv'), 'utf8').trimEnd().split('\n');
     expect(lines[1].split(',').slice(2).map(Number)).toEqual([1, 0.1, 0.8, 0.3, -0.2, 0.1, 0.5]);
     const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
     expect(config).toMatchObject({ K: 2, M: 2, alpha: 0.1, labelNoise: 0, init: { kind: 'file', path: file } });
-    expect(config.initialOverlaps.T).toEqual([[1, 0], [0, 1]]);
+    expect(config.initialOverlaps.T).toEqual([
+      [1, 0],
+      [0, 1],
+    ]);
   });
 });
 
@@ -104,8 +208,29 @@ describe('scm-harness ode: invalid input exits 2, names the flag, writes nothing
   const asymmetric = join(work, 'asym.json');
   const wrongShape = join(work, 'shape.json');
   writeFileSync(badJson, '{"Q": [[1]], ');
-  writeFileSync(asymmetric, JSON.stringify({ Q: [[1, 0.5], [0.2, 1]], R: [[0, 0], [0, 0]] }));
-  writeFileSync(wrongShape, JSON.stringify({ Q: [[1, 0], [0, 1]], R: [[0, 0], [0]] }));
+  writeFileSync(
+    asymmetric,
+    JSON.stringify({
+      Q: [
+        [1, 0.5],
+        [0.2, 1],
+      ],
+      R: [
+        [0, 0],
+        [0, 0],
+      ],
+    }),
+  );
+  writeFileSync(
+    wrongShape,
+    JSON.stringify({
+      Q: [
+        [1, 0],
+        [0, 1],
+      ],
+      R: [[0, 0], [0]],
+    }),
+  );
   const base = ['--activation', 'relu', '--optimizer', 'gd', '--K', '2', '--M', '2'];
   const cases: { args: string[]; flag: string }[] = [
     { args: ['--activation', 'relu', '--optimizer', 'gd', '--K', 'abc', '--M', '2'], flag: '--K' },
@@ -121,9 +246,15 @@ describe('scm-harness ode: invalid input exits 2, names the flag, writes nothing
     { args: [...base, '--t-max', '1e400'], flag: '--t-max' },
     { args: [...base, '--method', 'rk4'], flag: '--method' },
     { args: [...base, '--method', 'euler', '--dt', '0'], flag: '--dt' },
-    { args: ['--activation', 'relu', '--optimizer', 'sgd', '--K', '2', '--M', '2', '--method', 'map'], flag: '--method' },
+    {
+      args: ['--activation', 'relu', '--optimizer', 'sgd', '--K', '2', '--M', '2', '--method', 'map'],
+      flag: '--method',
+    },
     { args: [...base, '--method', 'map', '--t-max', '1', '--dt', '0.3'], flag: '--dt' },
-    { args: [...base, '--method', 'map', '--t-max', '1', '--dt', '0.1', '--save-times', '0,0.25'], flag: '--save-times' },
+    {
+      args: [...base, '--method', 'map', '--t-max', '1', '--dt', '0.1', '--save-times', '0,0.25'],
+      flag: '--save-times',
+    },
     { args: [...base, '--rtol', 'x'], flag: '--rtol' },
     { args: [...base, '--atol', '-1e-3'], flag: '--atol' },
     { args: [...base, '--convergence-tol', ''], flag: '--convergence-tol' },
@@ -132,7 +263,10 @@ describe('scm-harness ode: invalid input exits 2, names the flag, writes nothing
     { args: [...base, '--save-times', '0,500'], flag: '--save-times' },
     { args: [...base, '--save-times', 'cubic:5'], flag: '--save-times' },
     { args: [...base, '--alpha', '0.2'], flag: '--alpha' },
-    { args: ['--activation', 'leaky-relu', '--optimizer', 'gd', '--K', '2', '--M', '2', '--alpha', '1'], flag: '--alpha' },
+    {
+      args: ['--activation', 'leaky-relu', '--optimizer', 'gd', '--K', '2', '--M', '2', '--alpha', '1'],
+      flag: '--alpha',
+    },
     { args: [...base, '--label-noise', '0.1'], flag: '--label-noise' },
     { args: [...base, '--lr-readout', '0.1'], flag: '--lr-readout' },
     { args: [...base, '--init-d', '1'], flag: '--init-d' },
@@ -161,7 +295,19 @@ describe('scm-harness ode: invalid input exits 2, names the flag, writes nothing
 
   it('ngd/ongd need initial overlaps on their constraint set; random students are projected onto it', async () => {
     const file = join(work, 'unnormalised.json');
-    writeFileSync(file, JSON.stringify({ Q: [[1.5, 0], [0, 1]], R: [[0.1, 0], [0, 0.1]] }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        Q: [
+          [1.5, 0],
+          [0, 1],
+        ],
+        R: [
+          [0.1, 0],
+          [0, 0.1],
+        ],
+      }),
+    );
     for (const optimizer of ['ngd', 'ongd']) {
       const dir = join(work, `constraint-${optimizer}`);
       const r = await cli('ode', '--activation', 'relu', '--optimizer', optimizer, '--init', file, '--out', dir);
@@ -169,7 +315,25 @@ describe('scm-harness ode: invalid input exits 2, names the flag, writes nothing
       expect(r.stderr).toContain('--init.Q[0][0]');
       expect(existsSync(dir)).toBe(false);
     }
-    const r = await cli('ode', '--activation', 'erf', '--optimizer', 'ongd', '--K', '2', '--M', '2', '--init-d', '4', '--t-max', '3', '--save-times', '0,3', '--format', 'json');
+    const r = await cli(
+      'ode',
+      '--activation',
+      'erf',
+      '--optimizer',
+      'ongd',
+      '--K',
+      '2',
+      '--M',
+      '2',
+      '--init-d',
+      '4',
+      '--t-max',
+      '3',
+      '--save-times',
+      '0,3',
+      '--format',
+      'json',
+    );
     expect(r.code).toBe(0);
     const rows = JSON.parse(r.stdout).trajectory;
     expect([rows[0].Q_1_1, rows[0].Q_1_2, rows[0].Q_2_2]).toEqual([1, 0, 1]);
@@ -179,7 +343,19 @@ describe('scm-harness ode: invalid input exits 2, names the flag, writes nothing
 
   it('--K/--M that contradict the init file are rejected', async () => {
     const file = join(work, 'k2.json');
-    writeFileSync(file, JSON.stringify({ Q: [[1, 0], [0, 1]], R: [[0.1, 0], [0, 0.1]] }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        Q: [
+          [1, 0],
+          [0, 1],
+        ],
+        R: [
+          [0.1, 0],
+          [0, 0.1],
+        ],
+      }),
+    );
     const dir = join(work, 'mismatch');
     const r = await cli('ode', '--activation', 'relu', '--optimizer', 'gd', '--init', file, '--M', '3', '--out', dir);
     expect(r.code).toBe(2);

@@ -13,7 +13,11 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** The real executable (dist/, built by `npm ci` / `npx tsc -p .`), as a user or CI job runs it. */
 function cli(args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CI: '1' } });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, CI: '1' },
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -41,7 +45,15 @@ describe('scm-harness check scenarios/quickstart.json', () => {
     expect(r.stderr).not.toMatch(/internal error/);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/report written to .*report\.html/);
-    for (const f of ['trajectories.csv', 'comparison.csv', 'broadening.csv', 'broadening-fits.csv', 'config.json', 'summary.md', 'report.html']) {
+    for (const f of [
+      'trajectories.csv',
+      'comparison.csv',
+      'broadening.csv',
+      'broadening-fits.csv',
+      'config.json',
+      'summary.md',
+      'report.html',
+    ]) {
       expect(existsSync(join(out, f)), f).toBe(true);
     }
     const summary = readFileSync(join(out, 'summary.md'), 'utf8');
@@ -52,7 +64,9 @@ describe('scm-harness check scenarios/quickstart.json', () => {
     expect(comparison[0]).toMatch(/^run,optimizer,d,seed,status,/);
     expect(comparison).toHaveLength(37);
     const header = readFileSync(join(out, 'trajectories.csv'), 'utf8').split('\n', 1)[0];
-    expect(header).toBe('run,d,seed,source,step,t,loss,Q_1_1,Q_1_2,Q_1_3,Q_2_2,Q_2_3,Q_3_3,R_1_1,R_1_2,R_1_3,R_2_1,R_2_2,R_2_3,R_3_1,R_3_2,R_3_3');
+    expect(header).toBe(
+      'run,d,seed,source,step,t,loss,Q_1_1,Q_1_2,Q_1_3,Q_2_2,Q_2_3,Q_3_3,R_1_1,R_1_2,R_1_3,R_2_1,R_2_2,R_2_3,R_3_1,R_3_2,R_3_3',
+    );
     const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
     expect(config.provenance.version).toBeTruthy();
     expect(config.command).toBe('check');
@@ -100,7 +114,11 @@ describe('--workers', () => {
 
 describe('malformed scenarios: exit 2, the JSON path in the message, nothing written', () => {
   afterEach(() => vi.restoreAllMocks());
-  const base = () => ({ name: 'bad', model: { K: 3, M: 3 }, runs: [{ id: 'gd', optimizer: 'gd', lr: 1, dt: 0.05, d: [10, 40], seeds: '0..1', tMax: 1 }] });
+  const base = () => ({
+    name: 'bad',
+    model: { K: 3, M: 3 },
+    runs: [{ id: 'gd', optimizer: 'gd', lr: 1, dt: 0.05, d: [10, 40], seeds: '0..1', tMax: 1 }],
+  });
   const CASES: [string, (s: any) => void, string][] = [
     ['unknown key', (s) => (s.runs[0].learning_rate = 1), 'runs[0].learning_rate'],
     ['K < 1', (s) => (s.model.K = 0), 'model.K'],
@@ -113,7 +131,11 @@ describe('malformed scenarios: exit 2, the JSON path in the message, nothing wri
     ['missing runs', (s) => delete s.runs, 'runs'],
     ['tMax not a whole number of steps', (s) => (s.runs[0].tMax = 1.01), 'runs[0].dt'],
     ['unknown backend', (s) => (s.runs[0].backend = 'gpu'), 'runs[0].backend'],
-    ['impossible slope bound', (s) => (s.runs[0].tolerances = { spreadSlope: { min: 1, max: 0 } }), 'runs[0].tolerances.spreadSlope.min'],
+    [
+      'impossible slope bound',
+      (s) => (s.runs[0].tolerances = { spreadSlope: { min: 1, max: 0 } }),
+      'runs[0].tolerances.spreadSlope.min',
+    ],
   ];
   it.each(CASES)('%s', async (name, mutate, path) => {
     const s = base();
@@ -149,6 +171,8 @@ describe('scm-harness schema', () => {
     const schema = JSON.parse(r.stdout);
     expect(schema.$schema).toMatch(/json-schema\.org/);
     expect(schema.additionalProperties).toBe(false);
-    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['name', 'model', 'runs', 'theory', 'comparison', 'output']));
+    expect(Object.keys(schema.properties)).toEqual(
+      expect.arrayContaining(['name', 'model', 'runs', 'theory', 'comparison', 'output']),
+    );
   });
 });

@@ -8,7 +8,6 @@ import { overlapsFromJSON } from '../../src/theory/overlaps.js';
 const work = mkdtempSync(join(tmpdir(), 'scm-train-test-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-
 const BASE = ['train', '--activation', 'relu', '--K', '2', '--M', '2', '--d', '30', '--lr', '0.5', '--t-max', '1'];
 const csvLines = (path: string): string[] => readFileSync(path, 'utf8').trimEnd().split('\n');
 
@@ -25,11 +24,18 @@ describe('scm-harness train: outputs', () => {
     expect(lines.length).toBe(1 + 3 * 4);
     const rows = lines.slice(1).map((l) => l.split(','));
     expect(rows.map((c) => c[0])).toEqual(['0', '0', '0', '0', '1', '1', '1', '1', '2', '2', '2', '2']);
-    expect(rows.slice(0, 4).map((c) => [Number(c[1]), Number(c[2])])).toEqual([[0, 0], [10, 10 / 30], [20, 20 / 30], [30, 1]]);
+    expect(rows.slice(0, 4).map((c) => [Number(c[1]), Number(c[2])])).toEqual([
+      [0, 0],
+      [10, 10 / 30],
+      [20, 20 / 30],
+      [30, 1],
+    ]);
 
     const final = csvLines(join(dir, 'final.csv'));
     expect(final[0]).toBe('seed,status,step,t,loss,grad_norm,Q_1_1,Q_1_2,Q_2_2,R_1_1,R_1_2,R_2_1,R_2_2');
-    expect(final.slice(1).map((l) => l.split(',').slice(0, 4))).toEqual([0, 1, 2].map((s) => [String(s), 'running', '30', '1']));
+    expect(final.slice(1).map((l) => l.split(',').slice(0, 4))).toEqual(
+      [0, 1, 2].map((s) => [String(s), 'running', '30', '1']),
+    );
 
     for (const seed of [0, 1, 2]) {
       const initial = overlapsFromJSON(JSON.parse(readFileSync(join(dir, 'init', `seed-${seed}.json`), 'utf8')));
@@ -71,7 +77,23 @@ describe('scm-harness train: outputs', () => {
     const lines = csvLines(join(dir, 'trajectories.csv'));
     expect(lines[0]).toBe('seed,step,t,loss,Q_1_1,Q_1_2,Q_2_2,R_1_1,R_1_2,R_2_1,R_2_2,a_1,a_2');
     const odeDir = join(work, 'gd2l-ode');
-    const ode = await cli('ode', '--activation', 'relu', '--optimizer', 'gd2l', '--lr', '0.5', '--t-max', '1', '--init', join(dir, 'init', 'seed-4.json'), '--save-times', '0,1', '--out', odeDir);
+    const ode = await cli(
+      'ode',
+      '--activation',
+      'relu',
+      '--optimizer',
+      'gd2l',
+      '--lr',
+      '0.5',
+      '--t-max',
+      '1',
+      '--init',
+      join(dir, 'init', 'seed-4.json'),
+      '--save-times',
+      '0,1',
+      '--out',
+      odeDir,
+    );
     expect(ode.code).toBe(0);
     const odeFirst = csvLines(join(odeDir, 'trajectory.csv'))[1].split(',');
     expect(Number(odeFirst[1])).toBe(Number(lines[1].split(',')[3]));
@@ -83,9 +105,15 @@ describe('scm-harness train: outputs', () => {
     ['0..2', [0, 1, 2]],
   ])('--seeds %s', async (spec, seeds) => {
     const dir = join(work, `seeds-${spec}`);
-    expect((await cli(...BASE, '--optimizer', 'gd', '--seeds', spec, '--record', 'every:50', '--out', dir)).code).toBe(0);
+    expect((await cli(...BASE, '--optimizer', 'gd', '--seeds', spec, '--record', 'every:50', '--out', dir)).code).toBe(
+      0,
+    );
     expect(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).seeds).toEqual(seeds);
-    expect(csvLines(join(dir, 'final.csv')).slice(1).map((l) => Number(l.split(',')[0]))).toEqual(seeds);
+    expect(
+      csvLines(join(dir, 'final.csv'))
+        .slice(1)
+        .map((l) => Number(l.split(',')[0])),
+    ).toEqual(seeds);
   });
 
   it('--init-weights starts every seed from the file’s weights', async () => {
@@ -93,7 +121,9 @@ describe('scm-harness train: outputs', () => {
     const file = join(work, 'weights.json');
     writeFileSync(file, JSON.stringify({ W, a: [1, 0.5] }));
     const dir = join(work, 'from-file');
-    expect((await cli(...BASE, '--optimizer', 'gd2l', '--seeds', '0,1', '--init-weights', file, '--out', dir)).code).toBe(0);
+    expect(
+      (await cli(...BASE, '--optimizer', 'gd2l', '--seeds', '0,1', '--init-weights', file, '--out', dir)).code,
+    ).toBe(0);
     const q11 = W[0].reduce((s, w) => s + w * w, 0) / 30;
     for (const seed of [0, 1]) {
       const initial = JSON.parse(readFileSync(join(dir, 'init', `seed-${seed}.json`), 'utf8'));

@@ -8,12 +8,12 @@ import { logVariance } from '../../src/compare/stats.js';
  */
 function outcomes(ds: number[], seeds: number): SeedOutcome[] {
   let state = 2024;
-  const uniform = () => ((state = (state * 48271) % 2147483647) / 2147483647);
+  const uniform = () => (state = (state * 48271) % 2147483647) / 2147483647;
   const normal = () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
   return ds.flatMap((d) =>
     Array.from({ length: seeds }, (_, seed) => {
       const noise = (0.05 / Math.sqrt(d)) * normal();
-      const devQ = Math.abs(0.3 / Math.sqrt(d) * normal());
+      const devQ = Math.abs((0.3 / Math.sqrt(d)) * normal());
       return {
         d,
         seed,
@@ -43,7 +43,7 @@ describe('broadening', () => {
     expect(rows[0].finalLossSd / 0.005).toBeLessThan(1.15);
     expect(rows[0].lossDeviationRms / 0.005).toBeGreaterThan(0.85);
     expect(rows[1].finalLossSd).toBeLessThan(rows[0].finalLossSd);
-    expect(Math.abs(rows[0].lossDeviationMean)).toBeLessThan(4 * 0.005 / Math.sqrt(200));
+    expect(Math.abs(rows[0].lossDeviationMean)).toBeLessThan((4 * 0.005) / Math.sqrt(200));
   });
 
   it('two values of d: slope near −1/2 with a delta-method error bar', () => {
@@ -55,7 +55,9 @@ describe('broadening', () => {
   });
 
   it('four values of d: OLS slope of the trajectory deviation near −1/2', () => {
-    const fit = broadening(outcomes([100, 400, 1600, 6400], 100)).fits.find((f) => f.key === 'trajectoryQDeviationMean')?.fit;
+    const fit = broadening(outcomes([100, 400, 1600, 6400], 100)).fits.find(
+      (f) => f.key === 'trajectoryQDeviationMean',
+    )?.fit;
     expect(fit?.method).toBe('ols');
     expect(Math.abs((fit?.slope ?? 0) + 0.5)).toBeLessThan(0.1);
   });

@@ -32,8 +32,18 @@ describe('fitPowerLaw', () => {
   });
 
   it('skips non-positive points and returns null below two usable points', () => {
-    expect(fitPowerLaw([{ x: 10, y: 1 }, { x: 20, y: 0 }])).toBeNull();
-    expect(fitPowerLaw([{ x: 10, y: 1 }, { x: 10, y: 2 }])).toBeNull();
+    expect(
+      fitPowerLaw([
+        { x: 10, y: 1 },
+        { x: 20, y: 0 },
+      ]),
+    ).toBeNull();
+    expect(
+      fitPowerLaw([
+        { x: 10, y: 1 },
+        { x: 10, y: 2 },
+      ]),
+    ).toBeNull();
   });
 });
 
@@ -54,7 +64,7 @@ describe('summary statistics', () => {
     // 4000 replicate samples of n = 9 normals: Var log(sd) = ψ′(4)/4 ≈ 0.0710 (the 1/(2(n−1)) = 0.0625
     // approximation would be 12% low). The Monte Carlo SE of a variance over 4000 replicates is ~2.5%.
     let state = 7;
-    const uniform = () => ((state = (state * 48271) % 2147483647) / 2147483647);
+    const uniform = () => (state = (state * 48271) % 2147483647) / 2147483647;
     const normal = () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
     const logs = Array.from({ length: 4000 }, () => Math.log(sampleSd(Array.from({ length: 9 }, normal))));
     expect(sampleSd(logs) ** 2 / logVariance.sd(9)).toBeGreaterThan(0.92);

@@ -11,7 +11,16 @@ import { root } from './built.js';
  * makes the browser die when a page is closed, so a second `newPage` hangs; their `--disable-features` would
  * also replace Playwright's own list and they turn web security off.
  */
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 let unpacked: Promise<string> | undefined;
 
@@ -23,7 +32,12 @@ let unpacked: Promise<string> | undefined;
  */
 function bundledChromium(): Promise<string> {
   unpacked ??= (async () => {
-    const pkg = join(dirname(createRequire(import.meta.url).resolve('@sparticuz/chromium')), '..', '..', 'package.json');
+    const pkg = join(
+      dirname(createRequire(import.meta.url).resolve('@sparticuz/chromium')),
+      '..',
+      '..',
+      'package.json',
+    );
     const { version } = JSON.parse(readFileSync(pkg, 'utf8')) as { version: string };
     const cache = join(root, 'node_modules', '.cache');
     const dir = join(cache, `sparticuz-chromium-${version}`);

@@ -6,11 +6,20 @@ import { StateLayout } from '../../src/model/state-layout.js';
 
 function trajectory(seed: number, withReadouts = false): Trajectory {
   const layout = new StateLayout(2, 1, withReadouts);
-  const state = (t: number) => Float64Array.from({ length: layout.dim }, (_, i) => 0.1 * (i + 1) + t / 3 + seed * 1e-17);
+  const state = (t: number) =>
+    Float64Array.from({ length: layout.dim }, (_, i) => 0.1 * (i + 1) + t / 3 + seed * 1e-17);
   return {
     source: 'network',
     layout,
-    fixed: { K: 2, M: 1, Q: identity(2), R: new Float64Array(2), T: identity(1), a: new Float64Array([1, 1]), v: new Float64Array([1]) },
+    fixed: {
+      K: 2,
+      M: 1,
+      Q: identity(2),
+      R: new Float64Array(2),
+      T: identity(1),
+      a: new Float64Array([1, 1]),
+      v: new Float64Array([1]),
+    },
     times: [0, 0.1],
     states: [state(0), state(0.1)],
     loss: [1 / 3, 2e-300],

@@ -6,10 +6,22 @@ import { NormalSampler } from '../../src/random/normal.js';
 import { identity } from '../../src/model/overlaps.js';
 import { maxAbs, rhsOf, teacherStudentFlow } from './helpers.js';
 
-describe('block-symmetric k1 ansatz (equations.md §6, paper Result 2)', () => {
+describe('block-symmetric k1 ansatz (docs/theory.md §6, paper Result 2)', () => {
   it('has the paper scalars: 11 for 2 <= k1 <= K-2, no y2/q5 at k1 = 1, no A block at k1 = K', () => {
     const layout = teacherStudentFlow('gd', 6, 6).layout;
-    expect(paperAnsatz(layout, 3).names.slice().sort()).toEqual(['q1', 'q2', 'q3', 'q4', 'q5', 'x1', 'x2', 'y1', 'y2', 'z1', 'z2']);
+    expect(paperAnsatz(layout, 3).names.slice().sort()).toEqual([
+      'q1',
+      'q2',
+      'q3',
+      'q4',
+      'q5',
+      'x1',
+      'x2',
+      'y1',
+      'y2',
+      'z1',
+      'z2',
+    ]);
     expect(paperAnsatz(layout, 1).names).not.toContain('y2');
     expect(paperAnsatz(layout, 1).names).not.toContain('q5');
     expect(paperAnsatz(layout, 0).names.slice().sort()).toEqual(['q1', 'q2', 'x1', 'y1']);
@@ -29,7 +41,9 @@ describe('block-symmetric k1 ansatz (equations.md §6, paper Result 2)', () => {
     const ansatz = paperAnsatz(flow.layout, k1);
     // Realisable random block values: R from the scalars, Q = RRᵀ + I (Ω positive definite).
     const sampler = new NormalSampler(K * 10 + k1);
-    const s = Float64Array.from(ansatz.names, (n) => (n.startsWith('a_') ? 1 + 0.3 * sampler.next() : 0.4 * sampler.next()));
+    const s = Float64Array.from(ansatz.names, (n) =>
+      n.startsWith('a_') ? 1 + 0.3 * sampler.next() : 0.4 * sampler.next(),
+    );
     const o = flow.unpack(ansatz.lift(s));
     for (let i = 0; i < K; i++) {
       for (let j = 0; j < K; j++) {

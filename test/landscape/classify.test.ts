@@ -8,7 +8,9 @@ import { teacherStudentFlow } from './helpers.js';
 
 function permutations(n: number): number[][] {
   if (n === 0) return [[]];
-  return permutations(n - 1).flatMap((p) => Array.from({ length: n }, (_, i) => [...p.slice(0, i), n - 1, ...p.slice(i)]));
+  return permutations(n - 1).flatMap((p) =>
+    Array.from({ length: n }, (_, i) => [...p.slice(0, i), n - 1, ...p.slice(i)]),
+  );
 }
 
 /** max over injective assignments of the smaller side of Σ|R| (brute force). */
@@ -44,15 +46,31 @@ describe('student–teacher matching (Hungarian on |R|)', () => {
   it('counts anti-aligned units after matching, independent of the student order', () => {
     // Two students anti-aligned (−0.7) with their teachers, one aligned; rows then permuted.
     const R = Float64Array.from([0.9, 0.1, 0.05, 0.1, -0.7, 0.2, 0.0, 0.3, -0.7]);
-    const o: Overlaps = { K: 3, M: 3, Q: identity(3), R, T: identity(3), a: new Float64Array(3).fill(1), v: new Float64Array(3).fill(1) };
+    const o: Overlaps = {
+      K: 3,
+      M: 3,
+      Q: identity(3),
+      R,
+      T: identity(3),
+      a: new Float64Array(3).fill(1),
+      v: new Float64Array(3).fill(1),
+    };
     expect(countAntiAligned(o)).toBe(2);
     const permuted = Float64Array.from([...R.slice(6, 9), ...R.slice(0, 3), ...R.slice(3, 6)]);
     expect(countAntiAligned({ ...o, R: permuted })).toBe(2);
   });
 });
 
-describe('end-state classification (equations.md §7.9)', () => {
-  const overlaps: Overlaps = { K: 2, M: 2, Q: identity(2), R: Float64Array.from([1, 0, 0, -0.5]), T: identity(2), a: new Float64Array(2).fill(1), v: new Float64Array(2).fill(1) };
+describe('end-state classification (docs/theory.md §7.9)', () => {
+  const overlaps: Overlaps = {
+    K: 2,
+    M: 2,
+    Q: identity(2),
+    R: Float64Array.from([1, 0, 0, -0.5]),
+    T: identity(2),
+    a: new Float64Array(2).fill(1),
+    v: new Float64Array(2).fill(1),
+  };
   it('global by the loss alone, even while max|F| is still large', () => {
     expect(classifyEndState({ overlaps, loss: 1e-6, maxRhs: 1e-3 }).class).toBe('global');
   });
@@ -65,7 +83,7 @@ describe('end-state classification (equations.md §7.9)', () => {
   });
 });
 
-describe('realisability of directions at a rank-deficient Ω (equations.md §6)', () => {
+describe('realisability of directions at a rank-deficient Ω (docs/theory.md §6)', () => {
   // K = M = 2 with students in the teacher span: Q = RRᵀ, Ω has a 2-dimensional null space.
   const flow = teacherStudentFlow('gd', 2, 2);
   const R = Float64Array.from([0.9, 0.1, 0.2, -0.5]);
@@ -85,7 +103,8 @@ describe('realisability of directions at a rank-deficient Ω (equations.md §6)'
   });
   it('accepts a direction tangent to {Q = RRᵀ} (δQ = δR Rᵀ + R δRᵀ)', () => {
     const dR = [0.3, -0.2, 0.1, 0.4];
-    const dQ = (i: number, j: number) => dR[i * 2] * R[j * 2] + dR[i * 2 + 1] * R[j * 2 + 1] + R[i * 2] * dR[j * 2] + R[i * 2 + 1] * dR[j * 2 + 1];
+    const dQ = (i: number, j: number) =>
+      dR[i * 2] * R[j * 2] + dR[i * 2 + 1] * R[j * 2 + 1] + R[i * 2] * dR[j * 2] + R[i * 2 + 1] * dR[j * 2 + 1];
     expect(test.isRealisable([dQ(0, 0), dQ(0, 1), dQ(1, 1), ...dR])).toBe(true);
   });
 });

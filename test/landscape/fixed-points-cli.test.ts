@@ -19,7 +19,25 @@ describe('scm-harness fixed-points', () => {
     expect(r.code).toBe(0);
     const text = readFileSync(join(dir, 'families.csv'), 'utf8');
     const header = text.split('\n')[0].split(',');
-    for (const column of ['k1', 'loss', 'residual', 'n_unstable', 'max_real_eigenvalue', 'stable', 'x1', 'y1', 'z1', 'z2', 'x2', 'y2', 'q1', 'q2', 'q3', 'q4', 'q5']) {
+    for (const column of [
+      'k1',
+      'loss',
+      'residual',
+      'n_unstable',
+      'max_real_eigenvalue',
+      'stable',
+      'x1',
+      'y1',
+      'z1',
+      'z2',
+      'x2',
+      'y2',
+      'q1',
+      'q2',
+      'q3',
+      'q4',
+      'q5',
+    ]) {
       expect(header).toContain(column);
     }
     const rows = readCsv(text);
@@ -36,7 +54,13 @@ describe('scm-harness fixed-points', () => {
       expect(maxAbs(rhsOf(flow, flow.pack(o)))).toBeLessThan(1e-10);
     }
     expect(readdirSync(dir).filter((f) => f.endsWith('.json') && f !== 'config.json')).toHaveLength(rows.length);
-    expect(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'))).toMatchObject({ command: 'fixed-points', K: 6, M: 6, optimizer: 'gd', source: { kind: 'ansatz', k1: [0, 1] } });
+    expect(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'))).toMatchObject({
+      command: 'fixed-points',
+      K: 6,
+      M: 6,
+      optimizer: 'gd',
+      source: { kind: 'ansatz', k1: [0, 1] },
+    });
   });
 
   it('families.csv has one row per distinct fixed point, labelled by its measured k1 (issue 9)', async () => {
@@ -77,7 +101,9 @@ describe('scm-harness fixed-points', () => {
     const [row] = readCsv(readFileSync(join(dir, 'families.csv'), 'utf8'));
     expect(row).toMatchObject({ k1: '1', stable: 'true', verdict: 'stable', newton_status: 'converged' });
     expect(Number(row.residual)).toBeLessThanOrEqual(1e-12);
-    const expected = readCsv(readFileSync(join(work, 'k6', 'families.csv'), 'utf8')).find((e) => e.file === 'k1-1-0.json');
+    const expected = readCsv(readFileSync(join(work, 'k6', 'families.csv'), 'utf8')).find(
+      (e) => e.file === 'k1-1-0.json',
+    );
     expect(Number(row.loss)).toBeCloseTo(Number(expected?.loss), 12);
   });
 
@@ -100,7 +126,25 @@ describe('scm-harness fixed-points', () => {
 
   it('--perturb adds perturbation.csv: the K = M family returns, its K = M + 1 embedding escapes', async () => {
     const dir = join(work, 'perturb');
-    const r = await cli('fixed-points', '--K', '6', '--M', '6', '--k1', '1', '--perturb', '0.05', '--perturb-d', '30', '--t-relax', '300', '--repetitions', '2', '--out', dir);
+    const r = await cli(
+      'fixed-points',
+      '--K',
+      '6',
+      '--M',
+      '6',
+      '--k1',
+      '1',
+      '--perturb',
+      '0.05',
+      '--perturb-d',
+      '30',
+      '--t-relax',
+      '300',
+      '--repetitions',
+      '2',
+      '--out',
+      dir,
+    );
     expect(r.code).toBe(0);
     const rows = readCsv(readFileSync(join(dir, 'perturbation.csv'), 'utf8'));
     const stable = readCsv(readFileSync(join(dir, 'families.csv'), 'utf8')).find((row) => row.stable === 'true');

@@ -4,7 +4,15 @@ import { identity } from '../../src/model/overlaps.js';
 
 /** A ReLU flow with orthonormal teacher T = I and unit readouts (the paper's setting), η = 1. */
 export function teacherStudentFlow(name: FlowName, K: number, M: number): Flow {
-  const fixed = { K, M, Q: identity(K), R: new Float64Array(K * M), T: identity(M), a: new Float64Array(K).fill(1), v: new Float64Array(M).fill(1) };
+  const fixed = {
+    K,
+    M,
+    Q: identity(K),
+    R: new Float64Array(K * M),
+    T: identity(M),
+    a: new Float64Array(K).fill(1),
+    v: new Float64Array(M).fill(1),
+  };
   return new Flow(name, activationByName('relu'), fixed, { lr: 1 });
 }
 

@@ -21,7 +21,8 @@ describe('central-difference Jacobian', () => {
       [Math.exp(0.7), 3 * 1.3 ** 2],
     ];
     // h = 1e-6·max(1,|y|): truncation h²|F‴|/6 ~ 1e-12, round-off ε|F|/h ~ 1e-10.
-    for (let i = 0; i < 2; i++) for (let j = 0; j < 2; j++) expect(Math.abs(J.get(i, j) - exact[i][j])).toBeLessThan(1e-8);
+    for (let i = 0; i < 2; i++)
+      for (let j = 0; j < 2; j++) expect(Math.abs(J.get(i, j) - exact[i][j])).toBeLessThan(1e-8);
     expect(Array.from(y)).toEqual([0.7, -1.3]);
   });
 });
@@ -79,7 +80,7 @@ describe('free coordinates of the constrained flows', () => {
   });
 });
 
-describe('fixed points of the full system (equations.md §6)', () => {
+describe('fixed points of the full system (docs/theory.md §6)', () => {
   const flow = teacherStudentFlow('gd', 6, 6);
   const [family] = solveFamily(flow, 1).filter((s) => s.stability.verdict === 'stable');
 
@@ -87,7 +88,9 @@ describe('fixed points of the full system (equations.md §6)', () => {
     // A realisable start: the fixed point's weights perturbed with σ = 0.05, relaxed by the ODE until
     // the flow has slowed to max|F| < 1e-4 (the hand-over point of the stats runner).
     const d = 40;
-    const start = flow.pack(perturbedOverlaps(flow.unpack(family.x), realiseWeights(flow.unpack(family.x), d), d, 0.05, 3));
+    const start = flow.pack(
+      perturbedOverlaps(flow.unpack(family.x), realiseWeights(flow.unpack(family.x), d), d, 0.05, 3),
+    );
     expect(maxAbsDiff(start, family.x)).toBeGreaterThan(1e-3);
     const flowEnd = solve(flow, start, { method: 'dopri5', tMax: 5000, saveTimes: [], convergenceTol: 1e-4 });
     expect(flowEnd.status).toBe('converged');

@@ -5,10 +5,16 @@ import { type FamilySolution, solveFamily } from '../../src/landscape/families.j
 import { FreeCoordinates } from '../../src/landscape/free-coordinates.js';
 import { centralDifferenceJacobian } from '../../src/landscape/jacobian.js';
 import { solveFixedPoint } from '../../src/landscape/newton.js';
-import { JacobianVectorProduct, KRYLOV_STABILITY_DEFAULTS, type KrylovStabilityReport, analyseStabilityKrylov } from '../../src/landscape/stability-krylov.js';
+import {
+  JacobianVectorProduct,
+  KRYLOV_STABILITY_DEFAULTS,
+  type KrylovStabilityReport,
+  analyseStabilityKrylov,
+} from '../../src/landscape/stability-krylov.js';
 import { type StabilityReport, analyseStability } from '../../src/landscape/stability.js';
 import type { Flow } from '../../src/theory/flow.js';
-import { fieldCovariance, minEigenvalue } from '../../src/theory/overlaps.js';
+import { fieldCovariance } from '../../src/model/overlaps.js';
+import { minEigenvalue } from '../../src/theory/linalg/eigen.js';
 import { NormalSampler } from '../../src/random/normal.js';
 import { solve } from '../../src/theory/solvers/solve.js';
 import { teacherStudentFlow } from './helpers.js';
@@ -22,7 +28,7 @@ const MAX_REAL_AGREEMENT = 1e-7;
 
 /**
  * Regular points: no two units (student–student or student–teacher) with |ρ| within 1e-6 of 1 and no
- * unit with Q_kk < 0.01. Elsewhere the right-hand side is not differentiable (equations.md §7.4: the
+ * unit with Q_kk < 0.01. Elsewhere the right-hand side is not differentiable (docs/theory.md §7.4: the
  * √(1−ρ²) terms; coincident units appear at many of the high-loss family roots), the finite-difference
  * Jacobians are meaningless and neither analysis can be checked against the other.
  */
@@ -31,7 +37,8 @@ function isRegular(flow: Flow, x: Float64Array): boolean {
   const o = flow.unpack(x);
   for (let i = 0; i < K; i++) {
     if (o.Q[i * K + i] < 0.01) return false;
-    for (let j = i + 1; j < K; j++) if (Math.abs(o.Q[i * K + j]) / Math.sqrt(o.Q[i * K + i] * o.Q[j * K + j]) > 1 - 1e-6) return false;
+    for (let j = i + 1; j < K; j++)
+      if (Math.abs(o.Q[i * K + j]) / Math.sqrt(o.Q[i * K + i] * o.Q[j * K + j]) > 1 - 1e-6) return false;
     for (let m = 0; m < M; m++) if (Math.abs(o.R[i * M + m]) / Math.sqrt(o.Q[i * K + i]) > 1 - 1e-6) return false;
   }
   return true;
@@ -42,7 +49,8 @@ function expectAgreement(dense: StabilityReport, krylov: KrylovStabilityReport, 
   expect(Math.abs(krylov.maxRealEigenvalue - dense.maxRealEigenvalue), where).toBeLessThanOrEqual(MAX_REAL_AGREEMENT);
   expect(krylov.gramNullity, where).toBe(dense.gramNullity);
   // complete: everything right of −tol was resolved — possible only within maxNev (24) eigenvalues.
-  if (dense.nUnstable + dense.nZero + dense.nUnrealisableUnstable < KRYLOV_STABILITY_DEFAULTS.maxNev) expect(krylov.complete, where).toBe(true);
+  if (dense.nUnstable + dense.nZero + dense.nUnrealisableUnstable < KRYLOV_STABILITY_DEFAULTS.maxNev)
+    expect(krylov.complete, where).toBe(true);
 }
 
 /** Never certify a dense saddle as stable (at any point, regular or not). */
@@ -97,7 +105,10 @@ describe('Krylov stability check against the dense analysis', () => {
       if (root.stability.verdict === 'stable') stable++;
       if (root.stability.verdict === 'saddle') saddles++;
       // Every Krylov eigenvalue is an eigenvalue of the dense Jacobian.
-      for (const e of krylov.eigenvalues) expect(Math.min(...root.stability.eigenvalues.map((d) => Math.hypot(d.re - e.re, Math.abs(d.im) - Math.abs(e.im))))).toBeLessThan(1e-7);
+      for (const e of krylov.eigenvalues)
+        expect(
+          Math.min(...root.stability.eigenvalues.map((d) => Math.hypot(d.re - e.re, Math.abs(d.im) - Math.abs(e.im)))),
+        ).toBeLessThan(1e-7);
     }
     // The filter must leave a meaningful test: the stats-relevant families are all regular.
     expect(regular).toBeGreaterThanOrEqual(30);
@@ -114,7 +125,9 @@ describe('Krylov stability check against the dense analysis', () => {
     expect(single.nUnstable).toBeGreaterThanOrEqual(1);
     expect(rounds.nUnstable).toBe(6);
     expect(rounds.products).toBeGreaterThan(single.products);
-    expect(Math.abs(rounds.maxRealEigenvalue - root.stability.maxRealEigenvalue)).toBeLessThanOrEqual(MAX_REAL_AGREEMENT);
+    expect(Math.abs(rounds.maxRealEigenvalue - root.stability.maxRealEigenvalue)).toBeLessThanOrEqual(
+      MAX_REAL_AGREEMENT,
+    );
   });
 
   it('K = 9, M = 8, k1 = 6 family: agreement at regular roots; the escape direction keeps Ω PSD', () => {
@@ -141,7 +154,8 @@ describe('Krylov stability check against the dense analysis', () => {
     expect(report.gramNullity).toBe(9);
     const d = report.escape?.direction ?? new Float64Array(0);
     expect(norm(d)).toBeCloseTo(1, 12);
-    const lambdaMin = (sign: number) => minEigenvalue(fieldCovariance(flow.unpack(point.x.map((v, i) => v + sign * 1e-4 * d[i]))), 17);
+    const lambdaMin = (sign: number) =>
+      minEigenvalue(fieldCovariance(flow.unpack(point.x.map((v, i) => v + sign * 1e-4 * d[i]))), 17);
     expect(lambdaMin(1)).toBeGreaterThan(-1e-9);
     expect(lambdaMin(-1)).toBeLessThan(-1e-8);
   });
@@ -175,7 +189,10 @@ describe('Krylov stability check against the dense analysis', () => {
 });
 
 describe('K = M = 17, seed 173 (issue #9)', () => {
-  const fixture = JSON.parse(readFileSync(new URL('./fixtures/k17-seed173.json', import.meta.url), 'utf8')) as Record<'saddle' | 'stable', { loss: number; x: number[] }>;
+  const fixture = JSON.parse(readFileSync(new URL('./fixtures/k17-seed173.json', import.meta.url), 'utf8')) as Record<
+    'saddle' | 'stable',
+    { loss: number; x: number[] }
+  >;
   const flow = teacherStudentFlow('gd', 17, 17);
   // Re-polish (2–3 Newton steps at most): keeps the test valid if the right-hand side changes in the last digits.
   const point = (which: 'saddle' | 'stable') => {
@@ -206,7 +223,14 @@ describe('K = M = 17, seed 173 (issue #9)', () => {
     expect(norm(jd.map((v, i) => v - escape.rate * d[i]))).toBeLessThan(1e-7);
     // Following it: the flow leaves the saddle (L = 0.04605) for the k1 = 2 minimum (L = 0.02477).
     const start = x.map((v, i) => v + 1e-4 * escape.direction[i]);
-    const relaxed = solve(flow, start, { method: 'dopri5', tMax: 4000, saveTimes: [], rtol: 1e-6, atol: 1e-9, convergenceTol: 1e-7 });
+    const relaxed = solve(flow, start, {
+      method: 'dopri5',
+      tMax: 4000,
+      saveTimes: [],
+      rtol: 1e-6,
+      atol: 1e-9,
+      convergenceTol: 1e-7,
+    });
     expect(relaxed.status).toBe('converged');
     expect(flow.loss(relaxed.xFinal)).toBeCloseTo(0.0247664, 6);
   });

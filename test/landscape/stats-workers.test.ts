@@ -20,12 +20,15 @@ describe('stats on worker threads', () => {
   it('`--workers 2` records exactly the runs of one thread (K = M = 7, spurious end states included)', () => {
     assertBuilt(['landscape', 'cli/commands']);
     const args = ['stats', '--K', '7', '--M', '7', '--inits', '30', '--seed', '7'];
-    const run = (dir: string, ...extra: string[]) => execFileSync(join(root, 'bin', 'scm-harness'), [...args, ...extra, '--out', dir], { stdio: 'pipe' });
+    const run = (dir: string, ...extra: string[]) =>
+      execFileSync(join(root, 'bin', 'scm-harness'), [...args, ...extra, '--out', dir], { stdio: 'pipe' });
     run(join(work, 'one'));
     run(join(work, 'two'), '--workers', '2');
     const one = rows(join(work, 'one'));
     expect(one).toHaveLength(30);
     expect(rows(join(work, 'two'))).toEqual(one);
-    expect(readFileSync(join(work, 'two', 'table.csv'), 'utf8')).toBe(readFileSync(join(work, 'one', 'table.csv'), 'utf8'));
+    expect(readFileSync(join(work, 'two', 'table.csv'), 'utf8')).toBe(
+      readFileSync(join(work, 'one', 'table.csv'), 'utf8'),
+    );
   });
 });

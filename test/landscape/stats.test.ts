@@ -26,7 +26,10 @@ describe('stats at K = M = 6 against the paper (Appendix G, Table 3(a))', () => 
     expect(scenario.rows).toHaveLength(1);
     const [row] = scenario.rows;
     expect(row.paper.global).toBe(98.82);
-    const result = await runStats({ ...row.config, spectrum: true }, join(work, 'k6'), { workers: 1, paper: row.paper });
+    const result = await runStats({ ...row.config, spectrum: true }, join(work, 'k6'), {
+      workers: 1,
+      paper: row.paper,
+    });
     expect(result.records).toHaveLength(300);
     const global = result.table.find((r) => r.group === 'paper' && r.category === 'global');
     const p = row.paper.global / 100;
@@ -38,7 +41,8 @@ describe('stats at K = M = 6 against the paper (Appendix G, Table 3(a))', () => 
       expect(r.nUnstable).toBe(0);
       expect(r.k1).toBeGreaterThanOrEqual(1);
     }
-    for (const file of ['table.csv', 'table.md', 'histogram.svg', 'histogram.html', 'config.json']) expect(existsSync(join(work, 'k6', file))).toBe(true);
+    for (const file of ['table.csv', 'table.md', 'histogram.svg', 'histogram.html', 'config.json'])
+      expect(existsSync(join(work, 'k6', file))).toBe(true);
     expect(readFileSync(join(work, 'k6', 'histogram.svg'), 'utf8')).toContain('<svg');
   });
 });
@@ -46,7 +50,15 @@ describe('stats at K = M = 6 against the paper (Appendix G, Table 3(a))', () => 
 describe('stopping vs classifying', () => {
   it('a loose convergence threshold (the nGD tables use 1e-2) classifies the same end states, it does not stop runs early', () => {
     const strict = new StatsContext(resolveStatsConfig({ K: 5, M: 5, inits: 12, optimizer: 'ngd' }));
-    const loose = new StatsContext(resolveStatsConfig({ K: 5, M: 5, inits: 12, optimizer: 'ngd', thresholds: { convergedRhs: 1e-2, globalLoss: 1e-2 } }));
+    const loose = new StatsContext(
+      resolveStatsConfig({
+        K: 5,
+        M: 5,
+        inits: 12,
+        optimizer: 'ngd',
+        thresholds: { convergedRhs: 1e-2, globalLoss: 1e-2 },
+      }),
+    );
     for (let seed = 0; seed < 12; seed++) {
       const a = runInitialisation(strict, seed);
       const b = runInitialisation(loose, seed);
@@ -62,11 +74,19 @@ describe('sharding, merging and resuming give the uninterrupted result', () => {
 
   it('shards 0/3, 1/3, 2/3 merged equal the unsharded run (runs and table)', async () => {
     await runStats(resolveStatsConfig(base), join(work, 'whole'), { workers: 1 });
-    for (let i = 0; i < 3; i++) await runStats(resolveStatsConfig({ ...base, shard: { index: i, count: 3 } }), join(work, `shard${i}`), { workers: 1 });
-    const merged = await mergeStats([0, 1, 2].map((i) => join(work, `shard${i}`)), join(work, 'merged'));
+    for (let i = 0; i < 3; i++)
+      await runStats(resolveStatsConfig({ ...base, shard: { index: i, count: 3 } }), join(work, `shard${i}`), {
+        workers: 1,
+      });
+    const merged = await mergeStats(
+      [0, 1, 2].map((i) => join(work, `shard${i}`)),
+      join(work, 'merged'),
+    );
     expect(merged.records).toHaveLength(24);
     expect(deterministicRows(join(work, 'merged'))).toEqual(deterministicRows(join(work, 'whole')));
-    expect(readFileSync(join(work, 'merged', 'table.csv'), 'utf8')).toBe(readFileSync(join(work, 'whole', 'table.csv'), 'utf8'));
+    expect(readFileSync(join(work, 'merged', 'table.csv'), 'utf8')).toBe(
+      readFileSync(join(work, 'whole', 'table.csv'), 'utf8'),
+    );
   });
 
   it('a killed run (rows lost, last line torn) resumes to the uninterrupted result, computing only the missing seeds', async () => {
@@ -83,10 +103,18 @@ describe('sharding, merging and resuming give the uninterrupted result', () => {
   });
 
   it('refuses to resume with another configuration and to merge shards of different runs', async () => {
-    await expect(runStats(resolveStatsConfig({ ...base, seed: 101 }), join(work, 'whole'), { workers: 1 })).rejects.toThrow(/different configuration \(seed\)/);
-    await runStats(resolveStatsConfig({ ...base, inits: 6, shard: { index: 1, count: 3 } }), join(work, 'other'), { workers: 1 });
-    await expect(mergeStats([join(work, 'shard0'), join(work, 'other')], join(work, 'bad-merge'))).rejects.toThrow(/differs .* in inits/);
-    await expect(mergeStats([join(work, 'shard0'), join(work, 'shard0')], join(work, 'bad-merge'))).rejects.toThrow(/given twice/);
+    await expect(
+      runStats(resolveStatsConfig({ ...base, seed: 101 }), join(work, 'whole'), { workers: 1 }),
+    ).rejects.toThrow(/different configuration \(seed\)/);
+    await runStats(resolveStatsConfig({ ...base, inits: 6, shard: { index: 1, count: 3 } }), join(work, 'other'), {
+      workers: 1,
+    });
+    await expect(mergeStats([join(work, 'shard0'), join(work, 'other')], join(work, 'bad-merge'))).rejects.toThrow(
+      /differs .* in inits/,
+    );
+    await expect(mergeStats([join(work, 'shard0'), join(work, 'shard0')], join(work, 'bad-merge'))).rejects.toThrow(
+      /given twice/,
+    );
     expect(existsSync(join(work, 'bad-merge'))).toBe(false);
   });
 });
@@ -122,14 +150,17 @@ describe('scm-harness stats / merge: flags', () => {
 
 describe('shipped stats scenarios', () => {
   const dir = join(root, 'scenarios');
-  it.each(['table1.json', 'table2.json', 'table3.json'])('%s loads, with the published rows summing to 100%%', (file) => {
-    const scenario = loadStatsScenario(join(dir, file), {});
-    expect(scenario.name).toBe(file.replace(/\.json$/, ''));
-    expect(scenario.rows.length).toBeGreaterThan(10);
-    for (const row of scenario.rows) {
-      expect(row.config.inits).toBe(10000);
-      // The published percentages are rounded to 0.01 each.
-      expect(Math.abs(row.paper.local + row.paper.global + row.paper.none - 100)).toBeLessThan(0.03);
-    }
-  });
+  it.each(['table1.json', 'table2.json', 'table3.json'])(
+    '%s loads, with the published rows summing to 100%%',
+    (file) => {
+      const scenario = loadStatsScenario(join(dir, file), {});
+      expect(scenario.name).toBe(file.replace(/\.json$/, ''));
+      expect(scenario.rows.length).toBeGreaterThan(10);
+      for (const row of scenario.rows) {
+        expect(row.config.inits).toBe(10000);
+        // The published percentages are rounded to 0.01 each.
+        expect(Math.abs(row.paper.local + row.paper.global + row.paper.none - 100)).toBeLessThan(0.03);
+      }
+    },
+  );
 });

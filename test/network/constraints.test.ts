@@ -26,11 +26,26 @@ describe.each<[string, TrainInput]>([
   ['population ngd (sphere)', { optimizer: 'ngd', dt: 0.01, tMax: 20 }],
   ['population ongd (Stiefel)', { optimizer: 'ongd', dt: 0.01, tMax: 20 }],
   ['online SGD on the sphere, B = 2', { optimizer: 'sgd', constraint: 'sphere', batch: 2, tMax: 10 }],
-  ['online SGD on the Stiefel manifold, both layers', { optimizer: 'sgd', constraint: 'stiefel', layers: 'both', tMax: 10 }],
-  ['empirical GD on the Stiefel manifold', { optimizer: 'ongd', gradient: 'empirical', samples: 1000, dt: 0.01, tMax: 20 }],
+  [
+    'online SGD on the Stiefel manifold, both layers',
+    { optimizer: 'sgd', constraint: 'stiefel', layers: 'both', tMax: 10 },
+  ],
+  [
+    'empirical GD on the Stiefel manifold',
+    { optimizer: 'ongd', gradient: 'empirical', samples: 1000, dt: 0.01, tMax: 20 },
+  ],
 ])('%s', (_, input) => {
   it('keeps the constraint to float32 precision over 2000 steps, while the run moves', async () => {
-    const config = resolveTrainConfig({ activation: 'relu', K: 4, M: 3, d: 200, lr: 0.5, seeds: [0, 1], record: 'log:12', ...input });
+    const config = resolveTrainConfig({
+      activation: 'relu',
+      K: 4,
+      M: 3,
+      d: 200,
+      lr: 0.5,
+      seeds: [0, 1],
+      record: 'log:12',
+      ...input,
+    });
     const result = await trainEnsemble(config);
     expect(result.totalSteps).toBe(2000);
     const sphere = config.constraint === 'sphere';

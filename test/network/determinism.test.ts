@@ -34,12 +34,17 @@ describe('determinism', () => {
 
   it.each<[string, TrainInput]>([
     ['online SGD, B = 1', { optimizer: 'sgd', tMax: 1 }],
-    ['online SGD, B = 4, both layers, label noise', { optimizer: 'sgd', layers: 'both', batch: 4, labelNoise: 0.1, tMax: 1 }],
+    [
+      'online SGD, B = 4, both layers, label noise',
+      { optimizer: 'sgd', layers: 'both', batch: 4, labelNoise: 0.1, tMax: 1 },
+    ],
     ['population ongd (Stiefel)', { optimizer: 'ongd', tMax: 1, dt: 0.02 }],
     ['empirical GD', { optimizer: 'gd', gradient: 'empirical', samples: 50, tMax: 1, dt: 0.02 }],
   ])('seed 3 alone equals seed 3 inside an ensemble of 8: %s', async (_, input) => {
     const alone = await trainEnsemble(resolveTrainConfig({ ...BASE, ...input, seeds: [3], record: 'log:20' }));
-    const ensemble = await trainEnsemble(resolveTrainConfig({ ...BASE, ...input, seeds: [0, 1, 2, 3, 4, 5, 6, 7], record: 'log:20' }));
+    const ensemble = await trainEnsemble(
+      resolveTrainConfig({ ...BASE, ...input, seeds: [0, 1, 2, 3, 4, 5, 6, 7], record: 'log:20' }),
+    );
     const inside = ensemble.seeds[3];
     expect(inside.seed).toBe(3);
     expect(inside.trajectory.states).toEqual(alone.seeds[0].trajectory.states);
@@ -56,7 +61,8 @@ describe('determinism', () => {
     ['online SGD', { optimizer: 'sgd', tMax: 1 }],
     ['population ngd', { optimizer: 'ngd', tMax: 1, dt: 0.02 }],
   ])('wasm and cpu agree to float32 tolerance: %s', async (_, input) => {
-    const run = (backend: 'wasm' | 'cpu') => trainEnsemble(resolveTrainConfig({ ...BASE, ...input, seeds: [0, 1], backend, record: 'log:10' }));
+    const run = (backend: 'wasm' | 'cpu') =>
+      trainEnsemble(resolveTrainConfig({ ...BASE, ...input, seeds: [0, 1], backend, record: 'log:10' }));
     const wasm = await run('wasm');
     const cpu = await run('cpu');
     expect(wasm.backend.active).toBe('wasm');

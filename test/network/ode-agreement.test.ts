@@ -10,7 +10,13 @@ import type { Trajectory } from '../../src/model/trajectory.js';
 
 const LR = 0.5;
 
-function odeConfig(optimizer: FlowName, tMax: number, method: SolveMethod, saveTimes: number[], dt: number | null): OdeConfig {
+function odeConfig(
+  optimizer: FlowName,
+  tMax: number,
+  method: SolveMethod,
+  saveTimes: number[],
+  dt: number | null,
+): OdeConfig {
   return {
     activation: 'relu',
     alpha: null,
@@ -22,40 +28,62 @@ function odeConfig(optimizer: FlowName, tMax: number, method: SolveMethod, saveT
     labelNoise: null,
     tMax,
     init: { kind: 'file', path: 'network initial overlaps' },
-    solver: { method, dt, rtol: 1e-10, atol: 1e-12, convergenceTol: 0, maxSteps: 10_000_000, saveTimes: saveTimes.join(',') },
+    solver: {
+      method,
+      dt,
+      rtol: 1e-10,
+      atol: 1e-12,
+      convergenceTol: 0,
+      maxSteps: 10_000_000,
+      saveTimes: saveTimes.join(','),
+    },
   };
 }
 
 /**
- * Population-gradient networks against the ODE of the same name (equations.md §5: the population
+ * Population-gradient networks against the ODE of the same name (docs/theory.md §5: the population
  * dynamics closes exactly on (Q, R, T) at every d), each ODE started from that network's stored initial
  * overlaps. The network takes explicit Euler steps in weight space with dt = 2.5e-4, which leaves an O(dt)
  * global error: measured 6e-5 at dt = 1e-3 and 6e-4 at dt = 1e-2 for these runs (lr = 0.5, t ≤ 2), so
  * ≤ 3e-5 here (largest: gd2l at d = 20), plus float32 rounding ≈ 1e-6. The ODE is dopri5 at rtol 1e-10. Bound: 1e-4 (issue 3).
  */
 describe.each([20, 200])('population networks at d = %i agree with the ODE', (d) => {
-  it.each(['gd', 'ngd', 'ongd', 'gd2l'] as OptimizerName[])('%s: loss and overlaps within 1e-4 over the whole trajectory', async (optimizer) => {
-    const tMax = 2;
-    const config = resolveTrainConfig({ optimizer, activation: 'relu', K: 3, M: 3, d, lr: LR, tMax, dt: 2.5e-4, seeds: [0, 1], record: 'log:40' });
-    const result = await trainEnsemble(config);
-    for (const seed of result.seeds) {
-      expect(seed.status).toBe('running');
-      const tr = seed.trajectory;
-      expect(tr.times.length).toBeGreaterThan(30);
-      const ode = runOde(odeConfig(optimizer, tMax, 'dopri5', tr.times, null), seed.initial).trajectory;
-      expect(ode.times).toEqual(tr.times);
-      let maxState = 0;
-      let maxLoss = 0;
-      tr.states.forEach((state, i) => {
-        state.forEach((v, j) => (maxState = Math.max(maxState, Math.abs(v - ode.states[i][j]))));
-        maxLoss = Math.max(maxLoss, Math.abs(tr.loss[i] - ode.loss[i]));
+  it.each(['gd', 'ngd', 'ongd', 'gd2l'] as OptimizerName[])(
+    '%s: loss and overlaps within 1e-4 over the whole trajectory',
+    async (optimizer) => {
+      const tMax = 2;
+      const config = resolveTrainConfig({
+        optimizer,
+        activation: 'relu',
+        K: 3,
+        M: 3,
+        d,
+        lr: LR,
+        tMax,
+        dt: 2.5e-4,
+        seeds: [0, 1],
+        record: 'log:40',
       });
-      expect(maxState).toBeLessThan(1e-4);
-      expect(maxLoss).toBeLessThan(1e-4);
-      // The run must have gone somewhere: the loss drops by more than 10% (else agreement is trivial).
-      expect(tr.loss[tr.loss.length - 1]).toBeLessThan(0.9 * tr.loss[0]);
-    }
-  });
+      const result = await trainEnsemble(config);
+      for (const seed of result.seeds) {
+        expect(seed.status).toBe('running');
+        const tr = seed.trajectory;
+        expect(tr.times.length).toBeGreaterThan(30);
+        const ode = runOde(odeConfig(optimizer, tMax, 'dopri5', tr.times, null), seed.initial).trajectory;
+        expect(ode.times).toEqual(tr.times);
+        let maxState = 0;
+        let maxLoss = 0;
+        tr.states.forEach((state, i) => {
+          state.forEach((v, j) => (maxState = Math.max(maxState, Math.abs(v - ode.states[i][j]))));
+          maxLoss = Math.max(maxLoss, Math.abs(tr.loss[i] - ode.loss[i]));
+        });
+        expect(maxState).toBeLessThan(1e-4);
+        expect(maxLoss).toBeLessThan(1e-4);
+        // The run must have gone somewhere: the loss drops by more than 10% (else agreement is trivial).
+        expect(tr.loss[tr.loss.length - 1]).toBeLessThan(0.9 * tr.loss[0]);
+      }
+    },
+  );
 });
 
 /** Largest |network − theory| over recorded times, of the packed overlaps and of the loss. */
@@ -79,25 +107,42 @@ function deviation(network: Trajectory, theory: Trajectory): { state: number; lo
  * at dt = 0.1 and 0.2, and ≤ 2.6e-6 at t = 50). Bounds 5e-6 and 1e-6 leave ~8× margin and sit 200× below
  * the O(dt) gap that the flow's integrators show here (asserted > 5e-4).
  */
-describe.each([20, 200])('population networks at d = %i and dt = 0.05 follow the exact map to float32 round-off', (d) => {
-  it.each(['gd', 'ngd', 'ongd', 'gd2l'] as OptimizerName[])('%s', async (optimizer) => {
-    const tMax = 4;
-    const dt = 0.05;
-    const config = resolveTrainConfig({ optimizer, activation: 'relu', K: 3, M: 3, d, lr: LR, tMax, dt, seeds: [0, 1], record: 'log:40' });
-    const result = await trainEnsemble(config);
-    for (const seed of result.seeds) {
-      const tr = seed.trajectory;
-      // log:40 on 80 steps: the early log times round to the same steps, 23 distinct records remain.
-      expect(tr.times.length).toBeGreaterThan(20);
-      const map = deviation(tr, runOde(odeConfig(optimizer, tMax, 'map', tr.times, dt), seed.initial).trajectory);
-      expect(map.state).toBeLessThan(5e-6);
-      expect(map.loss).toBeLessThan(1e-6);
-      const flow = deviation(tr, runOde(odeConfig(optimizer, tMax, 'dopri5', tr.times, null), seed.initial).trajectory);
-      expect(flow.state).toBeGreaterThan(5e-4);
-      expect(tr.loss[tr.loss.length - 1]).toBeLessThan(0.5 * tr.loss[0]);
-    }
-  });
-});
+describe.each([20, 200])(
+  'population networks at d = %i and dt = 0.05 follow the exact map to float32 round-off',
+  (d) => {
+    it.each(['gd', 'ngd', 'ongd', 'gd2l'] as OptimizerName[])('%s', async (optimizer) => {
+      const tMax = 4;
+      const dt = 0.05;
+      const config = resolveTrainConfig({
+        optimizer,
+        activation: 'relu',
+        K: 3,
+        M: 3,
+        d,
+        lr: LR,
+        tMax,
+        dt,
+        seeds: [0, 1],
+        record: 'log:40',
+      });
+      const result = await trainEnsemble(config);
+      for (const seed of result.seeds) {
+        const tr = seed.trajectory;
+        // log:40 on 80 steps: the early log times round to the same steps, 23 distinct records remain.
+        expect(tr.times.length).toBeGreaterThan(20);
+        const map = deviation(tr, runOde(odeConfig(optimizer, tMax, 'map', tr.times, dt), seed.initial).trajectory);
+        expect(map.state).toBeLessThan(5e-6);
+        expect(map.loss).toBeLessThan(1e-6);
+        const flow = deviation(
+          tr,
+          runOde(odeConfig(optimizer, tMax, 'dopri5', tr.times, null), seed.initial).trajectory,
+        );
+        expect(flow.state).toBeGreaterThan(5e-4);
+        expect(tr.loss[tr.loss.length - 1]).toBeLessThan(0.5 * tr.loss[0]);
+      }
+    });
+  },
+);
 
 /**
  * The population-GD map step by step. One network step is W₁ = W₀ − τ G U (τ = lr·dt), hence exactly
@@ -110,7 +155,18 @@ describe('one population-GD step against one ODE Euler step', () => {
   it('R agrees to float32 precision; Q differs by exactly τ²·GΩGᵀ', async () => {
     const dt = 0.02;
     const d = 50;
-    const config = resolveTrainConfig({ optimizer: 'gd', activation: 'relu', K: 3, M: 3, d, lr: LR, tMax: dt, dt, seeds: [4], record: 'every:1' });
+    const config = resolveTrainConfig({
+      optimizer: 'gd',
+      activation: 'relu',
+      K: 3,
+      M: 3,
+      d,
+      lr: LR,
+      tMax: dt,
+      dt,
+      seeds: [4],
+      record: 'every:1',
+    });
     const seed = (await trainEnsemble(config)).seeds[0];
     const tr = seed.trajectory;
     expect(tr.steps).toEqual([0, 1]);
@@ -129,7 +185,8 @@ describe('one population-GD step against one ODE Euler step', () => {
       for (let m = 0; m < 3; m++) maxR = Math.max(maxR, Math.abs(net.R[k * 3 + m] - ode.R[k * 3 + m]));
       for (let l = 0; l < 3; l++) {
         let gog = 0;
-        for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) gog += geo.G[k * n + a] * geo.omega[a * n + b] * geo.G[l * n + b];
+        for (let a = 0; a < n; a++)
+          for (let b = 0; b < n; b++) gog += geo.G[k * n + a] * geo.omega[a * n + b] * geo.G[l * n + b];
         secondOrder = Math.max(secondOrder, tau * tau * Math.abs(gog));
         maxQ = Math.max(maxQ, Math.abs(net.Q[k * 3 + l] - ode.Q[k * 3 + l] - tau * tau * gog));
       }

@@ -18,21 +18,55 @@ describe('seeds split over worker threads', () => {
     const { resolveTrainConfig } = await import(join(root, 'dist/network/config.js'));
     const { trainEnsemble } = await import(join(root, 'dist/network/train.js'));
     const { trainEnsembleParallel } = await import(join(root, 'dist/network/parallel.js'));
-    const config = resolveTrainConfig({ optimizer: 'sgd', activation: 'relu', K: 3, M: 2, d: 40, lr: 0.5, tMax: 1, seeds: [0, 1, 2, 3, 4], record: 'log:10' });
+    const config = resolveTrainConfig({
+      optimizer: 'sgd',
+      activation: 'relu',
+      K: 3,
+      M: 2,
+      d: 40,
+      lr: 0.5,
+      tMax: 1,
+      seeds: [0, 1, 2, 3, 4],
+      record: 'log:10',
+    });
     const single = await trainEnsemble(config);
     const split = await trainEnsembleParallel(config, 2);
     expect(split.seeds.map((r: { seed: number }) => r.seed)).toEqual([0, 1, 2, 3, 4]);
-    split.seeds.forEach((r: { trajectory: { states: Float64Array[]; layout: { columnNames(): string[] } }; status: string }, i: number) => {
-      expect(r.trajectory.states).toEqual(single.seeds[i].trajectory.states);
-      expect(r.status).toBe(single.seeds[i].status);
-      expect(r.trajectory.layout.columnNames()).toEqual(single.seeds[i].trajectory.layout.columnNames());
-    });
+    split.seeds.forEach(
+      (
+        r: { trajectory: { states: Float64Array[]; layout: { columnNames(): string[] } }; status: string },
+        i: number,
+      ) => {
+        expect(r.trajectory.states).toEqual(single.seeds[i].trajectory.states);
+        expect(r.status).toBe(single.seeds[i].status);
+        expect(r.trajectory.layout.columnNames()).toEqual(single.seeds[i].trajectory.layout.columnNames());
+      },
+    );
   });
 
   it('`train --workers 2` writes the same CSVs as one thread', () => {
     assertBuilt(['network', 'cli/commands']);
-    const args = ['train', '--optimizer', 'sgd', '--activation', 'relu', '--K', '2', '--M', '2', '--d', '30', '--lr', '0.5', '--t-max', '1', '--seeds', '0..3'];
-    const run = (dir: string, ...extra: string[]) => execFileSync(join(root, 'bin', 'scm-harness'), [...args, ...extra, '--out', dir], { stdio: 'pipe' });
+    const args = [
+      'train',
+      '--optimizer',
+      'sgd',
+      '--activation',
+      'relu',
+      '--K',
+      '2',
+      '--M',
+      '2',
+      '--d',
+      '30',
+      '--lr',
+      '0.5',
+      '--t-max',
+      '1',
+      '--seeds',
+      '0..3',
+    ];
+    const run = (dir: string, ...extra: string[]) =>
+      execFileSync(join(root, 'bin', 'scm-harness'), [...args, ...extra, '--out', dir], { stdio: 'pipe' });
     run(join(work, 'one'));
     run(join(work, 'two'), '--workers', '2');
     for (const file of ['trajectories.csv', 'final.csv']) {

@@ -8,14 +8,31 @@ const LR = 0.5;
 const T_MAX = 2;
 const SEEDS = [0, 1, 2, 3, 4, 5, 6, 7];
 
-/** Deviations network − ODE (sgd flow, equations.md §4.2, with batch B) per seed, record time and overlap. */
+/** Deviations network − ODE (sgd flow, docs/theory.md §4.2, with batch B) per seed, record time and overlap. */
 async function deviations(d: number, batch: number): Promise<number[][][]> {
-  const config = resolveTrainConfig({ optimizer: 'sgd', activation: 'relu', K: 3, M: 3, d, lr: LR, tMax: T_MAX, batch, seeds: SEEDS, record: 'log:10' });
+  const config = resolveTrainConfig({
+    optimizer: 'sgd',
+    activation: 'relu',
+    K: 3,
+    M: 3,
+    d,
+    lr: LR,
+    tMax: T_MAX,
+    batch,
+    seeds: SEEDS,
+    record: 'log:10',
+  });
   const result = await trainEnsemble(config);
   return result.seeds.map((seed: SeedResult) => {
     const tr = seed.trajectory;
     const flow = new Flow('sgd', activationByName('relu'), seed.initial, { lr: LR, batch });
-    const ode = solve(flow, flow.pack(seed.initial), { method: 'dopri5', tMax: T_MAX, rtol: 1e-8, atol: 1e-10, saveTimes: tr.times });
+    const ode = solve(flow, flow.pack(seed.initial), {
+      method: 'dopri5',
+      tMax: T_MAX,
+      rtol: 1e-8,
+      atol: 1e-10,
+      saveTimes: tr.times,
+    });
     expect(ode.times).toEqual(tr.times);
     return tr.states.map((state, i) => Array.from(state, (v, j) => v - ode.states[i][j]));
   });

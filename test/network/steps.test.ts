@@ -9,7 +9,7 @@ import { type ActivationName, activationByName } from '../../src/theory/activati
 import { overlapsFromWeights } from '../../src/theory/init.js';
 
 /**
- * One step of each gradient source against the update rule of equations.md §3 / §5 written out in
+ * One step of each gradient source against the update rule of docs/theory.md §3 / §5 written out in
  * float64 from the same float32 weights and the same seeded samples. d = 60 > 48 so that every
  * contraction spans several blocks of tfjs's batched matMul kernels (tfjs-wasm's fused ReLU is wrong
  * exactly there). Tolerance 2e-6: weights and updates are O(1) and O(0.1) and the device works in
@@ -72,35 +72,59 @@ function sampleUpdates(
 }
 
 describe.each(['wasm', 'cpu'] as const)('one training step on %s', (backend) => {
-  it.each(['relu', 'leaky-relu', 'erf'] as ActivationName[])('online SGD (B = 3, both layers, label noise) follows §3 for %s', async (activation) => {
-    const B = 3;
-    const lr = 0.7;
-    const lrReadout = 0.3;
-    const sigma = 0.2;
-    const input: TrainInput = { optimizer: 'sgd', layers: 'both', activation, batch: B, lr, lrReadout, labelNoise: sigma };
-    const { act, before, after } = await oneStep(input, backend);
-    const data = seedStreams(SEED).data;
-    const x = data.fill(new Float32Array(B * d), 0, 1 / Math.sqrt(d));
-    const noise = data.fill(new Float32Array(B), 0, sigma);
-    const { dW, da } = sampleUpdates(act, before.W, before.teacher, before.readouts, x, noise, B);
-    const expectedW = Array.from(before.W, (w, i) => w - (lr / B) * dW[i]);
-    const expectedA = Array.from(before.readouts, (a, k) => a - (lrReadout / (d * B)) * da[k]);
-    expect(maxAbsDiff(after.W, expectedW)).toBeLessThan(TOL);
-    expect(maxAbsDiff(after.readouts, expectedA)).toBeLessThan(TOL);
-    // The step must actually move the weights (otherwise the comparison above is vacuous).
-    expect(maxAbsDiff(after.W, before.W)).toBeGreaterThan(100 * TOL);
-  });
+  it.each(['relu', 'leaky-relu', 'erf'] as ActivationName[])(
+    'online SGD (B = 3, both layers, label noise) follows §3 for %s',
+    async (activation) => {
+      const B = 3;
+      const lr = 0.7;
+      const lrReadout = 0.3;
+      const sigma = 0.2;
+      const input: TrainInput = {
+        optimizer: 'sgd',
+        layers: 'both',
+        activation,
+        batch: B,
+        lr,
+        lrReadout,
+        labelNoise: sigma,
+      };
+      const { act, before, after } = await oneStep(input, backend);
+      const data = seedStreams(SEED).data;
+      const x = data.fill(new Float32Array(B * d), 0, 1 / Math.sqrt(d));
+      const noise = data.fill(new Float32Array(B), 0, sigma);
+      const { dW, da } = sampleUpdates(act, before.W, before.teacher, before.readouts, x, noise, B);
+      const expectedW = Array.from(before.W, (w, i) => w - (lr / B) * dW[i]);
+      const expectedA = Array.from(before.readouts, (a, k) => a - (lrReadout / (d * B)) * da[k]);
+      expect(maxAbsDiff(after.W, expectedW)).toBeLessThan(TOL);
+      expect(maxAbsDiff(after.readouts, expectedA)).toBeLessThan(TOL);
+      // The step must actually move the weights (otherwise the comparison above is vacuous).
+      expect(maxAbsDiff(after.W, before.W)).toBeGreaterThan(100 * TOL);
+    },
+  );
 
   it('full-batch empirical GD follows ΔW = −(lr·dt·d/n) Σ_μ a err g′ x̂', async () => {
     const n = 7;
     const lr = 0.5;
     const dt = 0.05;
-    const { act, before, after } = await oneStep({ optimizer: 'gd2l', gradient: 'empirical', samples: n, lr, dt }, backend);
+    const { act, before, after } = await oneStep(
+      { optimizer: 'gd2l', gradient: 'empirical', samples: n, lr, dt },
+      backend,
+    );
     const data = seedStreams(SEED).data;
     const x = data.fill(new Float32Array(n * d), 0, 1 / Math.sqrt(d));
     const { dW, da } = sampleUpdates(act, before.W, before.teacher, before.readouts, x, new Float32Array(n), n);
-    expect(maxAbsDiff(after.W, Array.from(before.W, (w, i) => w - ((lr * dt * d) / n) * dW[i]))).toBeLessThan(TOL);
-    expect(maxAbsDiff(after.readouts, Array.from(before.readouts, (a, k) => a - ((lr * dt) / n) * da[k]))).toBeLessThan(TOL);
+    expect(
+      maxAbsDiff(
+        after.W,
+        Array.from(before.W, (w, i) => w - ((lr * dt * d) / n) * dW[i]),
+      ),
+    ).toBeLessThan(TOL);
+    expect(
+      maxAbsDiff(
+        after.readouts,
+        Array.from(before.readouts, (a, k) => a - ((lr * dt) / n) * da[k]),
+      ),
+    ).toBeLessThan(TOL);
   });
 
   it('population GD is W ← W − lr·dt·G U with G = a∘S from the float64 overlaps (§5)', async () => {
@@ -147,7 +171,8 @@ describe.each(['wasm', 'cpu'] as const)('one training step on %s', (backend) => 
     const moved = Float64Array.from({ length: K * d }, (_, i) => {
       const k = Math.floor(i / d);
       let s = before.W[i] + D[i];
-      for (let l = 0; l < K; l++) s -= 0.5 * (dot(D, k, before.W, l) + dot(D, l, before.W, k)) * before.W[l * d + (i % d)];
+      for (let l = 0; l < K; l++)
+        s -= 0.5 * (dot(D, k, before.W, l) + dot(D, l, before.W, k)) * before.W[l * d + (i % d)];
       return s;
     });
     for (let k = 0; k < K; k++) {
@@ -174,7 +199,11 @@ describe('inverseSqrtSymmetric', () => {
         expect(s).toBeCloseTo(i === j ? 1 : 0, 12);
       }
     }
-    expect(inverseSqrtSymmetric(Float64Array.from([1, 1, 1, 1]), new Float64Array(4), new SymmetricWorkspace(2))).toBe(false);
-    expect(inverseSqrtSymmetric(Float64Array.from([1, NaN, NaN, 1]), new Float64Array(4), new SymmetricWorkspace(2))).toBe(false);
+    expect(inverseSqrtSymmetric(Float64Array.from([1, 1, 1, 1]), new Float64Array(4), new SymmetricWorkspace(2))).toBe(
+      false,
+    );
+    expect(
+      inverseSqrtSymmetric(Float64Array.from([1, NaN, NaN, 1]), new Float64Array(4), new SymmetricWorkspace(2)),
+    ).toBe(false);
   });
 });

@@ -39,7 +39,15 @@ describe('axes and bins', () => {
 
 describe('csv', () => {
   it('quotes as needed and keeps full float64 precision', () => {
-    expect(csvText(['a', 'b'], [['x,y', 0.1 + 0.2], [null, true]])).toBe('a,b\n"x,y",0.30000000000000004\n,true\n');
+    expect(
+      csvText(
+        ['a', 'b'],
+        [
+          ['x,y', 0.1 + 0.2],
+          [null, true],
+        ],
+      ),
+    ).toBe('a,b\n"x,y",0.30000000000000004\n,true\n');
   });
 });
 

@@ -21,7 +21,7 @@ const OUT = join(import.meta.dirname, '..', '..', 'test-output', 'report-html');
 /** Deterministic synthetic data (a tiny LCG): loss curves decaying to a plateau, noisy at small d. */
 function synthetic(): Promise<RenderedPlot[]> {
   let state = 12345;
-  const uniform = () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const uniform = () => (state = (state * 1103515245 + 12345) % 2147483648) / 2147483648;
   const curves: LossCurvePoint[] = [];
   for (const d of [100, 400, 1600]) {
     for (let seed = 0; seed < 3; seed++) {
@@ -29,7 +29,7 @@ function synthetic(): Promise<RenderedPlot[]> {
         const t = 0.1 * 10 ** (i / 20);
         const theory = 0.3 * Math.exp(-t / 8) + 1e-4 * (seed + 1);
         curves.push({ t, loss: theory, source: 'theory', seed, d });
-        curves.push({ t, loss: theory * (1 + (uniform() - 0.5) * 4 / Math.sqrt(d)), source: 'network', seed, d });
+        curves.push({ t, loss: theory * (1 + ((uniform() - 0.5) * 4) / Math.sqrt(d)), source: 'network', seed, d });
       }
     }
   }
@@ -41,11 +41,19 @@ function synthetic(): Promise<RenderedPlot[]> {
   const sd = ds.map((d) => 0.02 / Math.sqrt(d));
   return Promise.all([
     renderPlot(lossCurvesPlot('loss-sgd', 'sgd: loss vs t', curves)),
-    renderPlot(overlapHeatmapPlot('q-end', 'Q at t = 50 (network)', 'Student–student overlaps.', Q, labels('s'), labels('s'))),
-    renderPlot(overlapHeatmapPlot('r-end', 'R at t = 50 (network)', 'Student–teacher overlaps.', R, labels('s'), labels('t'))),
+    renderPlot(
+      overlapHeatmapPlot('q-end', 'Q at t = 50 (network)', 'Student–student overlaps.', Q, labels('s'), labels('s')),
+    ),
+    renderPlot(
+      overlapHeatmapPlot('r-end', 'R at t = 50 (network)', 'Student–teacher overlaps.', R, labels('s'), labels('t')),
+    ),
     renderPlot(
       deviationVsDPlot('dev-d', 'spread vs d', 'Spread of the final loss against d.', [
-        { metric: 'sd of final loss', points: ds.map((d, i) => ({ d, value: sd[i], lo: sd[i] * 0.8, hi: sd[i] * 1.2 })), fit: { slope: -0.5, slopeSE: 0.05, intercept: Math.log(0.02) } },
+        {
+          metric: 'sd of final loss',
+          points: ds.map((d, i) => ({ d, value: sd[i], lo: sd[i] * 0.8, hi: sd[i] * 1.2 })),
+          fit: { slope: -0.5, slopeSE: 0.05, intercept: Math.log(0.02) },
+        },
         { metric: 'max |ΔQ|', points: ds.map((d) => ({ d, value: 0.05 / Math.sqrt(d) })) },
       ]),
     ),
@@ -54,8 +62,17 @@ function synthetic(): Promise<RenderedPlot[]> {
         'hist',
         'final loss',
         'Final losses per seed; dashed: theory levels.',
-        ds.map((d) => ({ d, losses: Array.from({ length: 20 }, () => (uniform() < 0.3 ? 0.05 : 1e-6) * (1 + (uniform() - 0.5) * 10 / Math.sqrt(d))) })),
-        [{ label: 'global', loss: 1e-6 }, { label: 'k1 = 1', loss: 0.05 }],
+        ds.map((d) => ({
+          d,
+          losses: Array.from(
+            { length: 20 },
+            () => (uniform() < 0.3 ? 0.05 : 1e-6) * (1 + ((uniform() - 0.5) * 10) / Math.sqrt(d)),
+          ),
+        })),
+        [
+          { label: 'global', loss: 1e-6 },
+          { label: 'k1 = 1', loss: 0.05 },
+        ],
       ),
     ),
   ]);
@@ -74,7 +91,11 @@ describe('report.html in headless Chromium', () => {
       passed: true,
       command: 'scm-harness run synthetic.json',
       sections: [
-        { heading: 'Loss', plots: plots.slice(0, 1), tables: [{ caption: 'figures', header: ['name', 'value'], rows: [['a', 1]] }] },
+        {
+          heading: 'Loss',
+          plots: plots.slice(0, 1),
+          tables: [{ caption: 'figures', header: ['name', 'value'], rows: [['a', 1]] }],
+        },
         { heading: 'Overlaps', plots: plots.slice(1, 3) },
         { heading: 'Broadening', plots: plots.slice(3), paragraphs: ['slope −0.50 ± 0.05'] },
       ],
@@ -93,7 +114,14 @@ describe('report.html in headless Chromium', () => {
   });
 
   it('is self-contained: no scripts, no external resources', () => {
-    const html = renderReportHtml({ title: 't', subtitle: '', passed: false, command: 'c', sections: [{ heading: 'h', plots }], footer: [] });
+    const html = renderReportHtml({
+      title: 't',
+      subtitle: '',
+      passed: false,
+      command: 'c',
+      sections: [{ heading: 'h', plots }],
+      footer: [],
+    });
     // url(#…) references to gradients inside the same SVG are fine; anything else would load a resource.
     const external = html.match(/<script|<link|<img|src=|@import|url\((?!#)|href="(?!#)/gi) ?? [];
     expect(external).toEqual([]);
@@ -150,8 +178,27 @@ describe('report.html in headless Chromium', () => {
       name: 'html-test',
       model: { K: 2, M: 2 },
       runs: [
-        { id: 'gd', optimizer: 'gd', lr: 1, dt: 0.05, d: [20, 40], seeds: [0, 1], tMax: 2, record: 'log:20', tolerances: { maxLossDeviation: 1e-2 } },
-        { id: 'sgd', optimizer: 'sgd', lr: 0.5, d: [50, 100], seeds: [0, 1, 2], tMax: 1, record: 'log:20', tolerances: { spreadSlope: { max: 10 } } },
+        {
+          id: 'gd',
+          optimizer: 'gd',
+          lr: 1,
+          dt: 0.05,
+          d: [20, 40],
+          seeds: [0, 1],
+          tMax: 2,
+          record: 'log:20',
+          tolerances: { maxLossDeviation: 1e-2 },
+        },
+        {
+          id: 'sgd',
+          optimizer: 'sgd',
+          lr: 0.5,
+          d: [50, 100],
+          seeds: [0, 1, 2],
+          tMax: 1,
+          record: 'log:20',
+          tolerances: { spreadSlope: { max: 10 } },
+        },
       ],
       perturbation: { k1: [1], sigmas: [0.01, 0.1], d: 20, tRelax: 50, repetitions: 2 },
     });
@@ -162,7 +209,15 @@ describe('report.html in headless Chromium', () => {
     // Per run: loss curves, final-loss histogram, 4 heat maps (Q, R of network and theory), deviation vs d;
     // then the perturbation study's distance plot.
     expect(drawn.map((p) => p.id)).toEqual([
-      ...['gd', 'sgd'].flatMap((r) => [`${r}-loss`, `${r}-final-loss`, `${r}-Q-network`, `${r}-R-network`, `${r}-Q-theory`, `${r}-R-theory`, `${r}-broadening`]),
+      ...['gd', 'sgd'].flatMap((r) => [
+        `${r}-loss`,
+        `${r}-final-loss`,
+        `${r}-Q-network`,
+        `${r}-R-network`,
+        `${r}-Q-theory`,
+        `${r}-R-theory`,
+        `${r}-broadening`,
+      ]),
       'perturbation-distance',
     ]);
     expectDrawn(drawn);

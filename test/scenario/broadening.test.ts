@@ -12,7 +12,9 @@ import { resolveScenario } from '../../src/studies/scenario/resolve.js';
  */
 describe('broadening of online SGD with d', () => {
   it('spread larger at d = 100 than at d = 1600, fitted slope negative with its error bar', async () => {
-    const json = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'scenarios', 'broadening.json'), 'utf8'));
+    const json = JSON.parse(
+      readFileSync(join(import.meta.dirname, '..', '..', 'scenarios', 'broadening.json'), 'utf8'),
+    );
     json.runs[0] = { ...json.runs[0], d: [100, 1600], seeds: '0..15', tMax: 5, record: 'log:40' };
     const result = await executeScenario(resolveScenario(json), { progress: false });
     const [run] = networkRuns(result);

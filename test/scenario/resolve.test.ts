@@ -24,24 +24,79 @@ const MALFORMED: [string, (s: any) => void, string, RegExp][] = [
   ['empty seed range', (s) => (s.runs[0].seeds = '5..2'), 'runs[0].seeds', /empty seed range/],
   ['duplicate seed', (s) => (s.runs[0].seeds = [1, 2, 1]), 'runs[0].seeds[2]', /twice/],
   ['unknown optimizer', (s) => (s.runs[0].optimizer = 'adam'), 'runs[0].optimizer', /"gd"\|"gd2l"/],
-  ['unknown gradient source', (s) => (s.runs[0].optimizer = { gradient: 'exact' }), 'runs[0].optimizer.gradient', /population/],
-  ['composition without a flow', (s) => (s.runs[0].optimizer = { gradient: 'online', constraint: 'sphere' }), 'runs[0].optimizer', /no mean-field flow/],
-  ['d < K with a Stiefel constraint', (s) => Object.assign(s.runs[0], { optimizer: 'ongd', d: [10, 2] }), 'runs[0].d[1]', /K <= d/],
-  ['d < M with an orthonormal teacher', (s) => Object.assign(s.model, { K: 2, M: 5 }) && (s.runs[0].d = [4]), 'runs[0].d[0]', /M <= d/],
-  ['map theory for online SGD', (s) => Object.assign(s, { theory: { method: 'map' } }) && (s.runs[0].optimizer = 'sgd'), 'theory.method', /online SGD/],
+  [
+    'unknown gradient source',
+    (s) => (s.runs[0].optimizer = { gradient: 'exact' }),
+    'runs[0].optimizer.gradient',
+    /population/,
+  ],
+  [
+    'composition without a flow',
+    (s) => (s.runs[0].optimizer = { gradient: 'online', constraint: 'sphere' }),
+    'runs[0].optimizer',
+    /no mean-field flow/,
+  ],
+  [
+    'd < K with a Stiefel constraint',
+    (s) => Object.assign(s.runs[0], { optimizer: 'ongd', d: [10, 2] }),
+    'runs[0].d[1]',
+    /K <= d/,
+  ],
+  [
+    'd < M with an orthonormal teacher',
+    (s) => Object.assign(s.model, { K: 2, M: 5 }) && (s.runs[0].d = [4]),
+    'runs[0].d[0]',
+    /M <= d/,
+  ],
+  [
+    'map theory for online SGD',
+    (s) => Object.assign(s, { theory: { method: 'map' } }) && (s.runs[0].optimizer = 'sgd'),
+    'theory.method',
+    /online SGD/,
+  ],
   ['empty d list', (s) => (s.runs[0].d = []), 'runs[0].d', />=1 items/],
   ['no runs', (s) => (s.runs = []), 'runs', /at least one network run/],
-  ['perturbation with K ≠ M', (s) => Object.assign(s, { model: { K: 3, M: 2 }, perturbation: { k1: [1], sigmas: [0.1] } }), 'perturbation', /K = M/],
+  [
+    'perturbation with K ≠ M',
+    (s) => Object.assign(s, { model: { K: 3, M: 2 }, perturbation: { k1: [1], sigmas: [0.1] } }),
+    'perturbation',
+    /K = M/,
+  ],
   ['perturbation k1 > K', (s) => (s.perturbation = { k1: [1, 4], sigmas: [0.1] }), 'perturbation.k1[1]', /exceeds K/],
-  ['perturbation without sigmas', (s) => (s.perturbation = { k1: [1], sigmas: [] }), 'perturbation.sigmas', />=1 items/],
+  [
+    'perturbation without sigmas',
+    (s) => (s.perturbation = { k1: [1], sigmas: [] }),
+    'perturbation.sigmas',
+    />=1 items/,
+  ],
   ['perturbation d too small', (s) => (s.perturbation = { k1: [1], sigmas: [0.1], d: 6 }), 'perturbation.d', /d >= 7/],
   ['duplicate run id', (s) => s.runs.push({ ...s.runs[0] }), 'runs[1].id', /duplicate/],
   ['unknown activation', (s) => (s.model.activation = 'tanh'), 'model.activation', /relu/],
   ['batch on a population run', (s) => (s.runs[0].batch = 8), 'runs[0].batch', /online/],
-  ['empirical run without samples', (s) => (s.runs[0].optimizer = { gradient: 'empirical' }), 'runs[0].samples', /training-set/],
-  ['slope bound with one d', (s) => Object.assign(s.runs[0], { d: [10], tolerances: { spreadSlope: { max: 0 } } }), 'runs[0].tolerances.spreadSlope', /two values of d/],
-  ['inverted slope bounds', (s) => (s.runs[0].tolerances = { deviationSlope: { min: 0, max: -1 } }), 'runs[0].tolerances.deviationSlope.min', /above max/],
-  ['non-positive tolerance', (s) => (s.runs[0].tolerances = { maxLossDeviation: 0 }), 'runs[0].tolerances.maxLossDeviation', />0/],
+  [
+    'empirical run without samples',
+    (s) => (s.runs[0].optimizer = { gradient: 'empirical' }),
+    'runs[0].samples',
+    /training-set/,
+  ],
+  [
+    'slope bound with one d',
+    (s) => Object.assign(s.runs[0], { d: [10], tolerances: { spreadSlope: { max: 0 } } }),
+    'runs[0].tolerances.spreadSlope',
+    /two values of d/,
+  ],
+  [
+    'inverted slope bounds',
+    (s) => (s.runs[0].tolerances = { deviationSlope: { min: 0, max: -1 } }),
+    'runs[0].tolerances.deviationSlope.min',
+    /above max/,
+  ],
+  [
+    'non-positive tolerance',
+    (s) => (s.runs[0].tolerances = { maxLossDeviation: 0 }),
+    'runs[0].tolerances.maxLossDeviation',
+    />0/,
+  ],
   ['bad record grid', (s) => (s.runs[0].record = 'log:0'), 'runs[0].record', /log:N/],
   ['bad name', (s) => (s.name = '../escape'), 'name', /letters/],
   ['not an object', (s) => (s.runs[0] = 3), 'runs[0]', /expected object/],
@@ -87,11 +142,22 @@ describe('resolveScenario: defaults', () => {
     const s = base();
     s.runs = [
       { id: 'a', optimizer: { gradient: 'online' } as any, lr: 0.5, d: [50], seeds: [1], tMax: 2 },
-      { id: 'b', optimizer: { gradient: 'population', constraint: 'stiefel' } as any, lr: 1, d: [50], seeds: [1], tMax: 2 },
+      {
+        id: 'b',
+        optimizer: { gradient: 'population', constraint: 'stiefel' } as any,
+        lr: 1,
+        d: [50],
+        seeds: [1],
+        tMax: 2,
+      },
       { id: 'c', optimizer: 'gd2l', lr: 1, d: [50], seeds: [1], tMax: 2 },
     ];
     const runs = resolveScenario(s).runs;
-    expect(runs.map((r) => [r.flow, r.theoryMethod])).toEqual([['sgd', 'dopri5'], ['ongd', 'map'], ['gd2l', 'map']]);
+    expect(runs.map((r) => [r.flow, r.theoryMethod])).toEqual([
+      ['sgd', 'dopri5'],
+      ['ongd', 'map'],
+      ['gd2l', 'map'],
+    ]);
   });
 
   it('keeps an explicit theory method', () => {
@@ -119,15 +185,20 @@ describe('shipped scenarios', () => {
   const dir = join(import.meta.dirname, '..', '..', 'scenarios');
 
   it('scenarios/scenario.schema.json is the current schema (regenerate with `scm-harness schema > scenarios/scenario.schema.json`)', () => {
-    expect(readFileSync(join(dir, 'scenario.schema.json'), 'utf8')).toBe(`${JSON.stringify(scenarioJsonSchema(), null, 2)}\n`);
+    expect(readFileSync(join(dir, 'scenario.schema.json'), 'utf8')).toBe(
+      `${JSON.stringify(scenarioJsonSchema(), null, 2)}\n`,
+    );
   });
 
   // Files with "kind": "stats" are landscape statistics scenarios (src/landscape/stats-scenario.ts, tested in test/landscape).
   const isStats = (f: string) => JSON.parse(readFileSync(join(dir, f), 'utf8')).kind === 'stats';
-  it.each(readdirSync(dir).filter((f) => f.endsWith('.json') && f !== 'scenario.schema.json' && !isStats(f)))('%s is valid', (file) => {
-    const scenario = loadScenario(join(dir, file));
-    expect(scenario.name).toBe(file.replace(/\.json$/, ''));
-  });
+  it.each(readdirSync(dir).filter((f) => f.endsWith('.json') && f !== 'scenario.schema.json' && !isStats(f)))(
+    '%s is valid',
+    (file) => {
+      const scenario = loadScenario(join(dir, file));
+      expect(scenario.name).toBe(file.replace(/\.json$/, ''));
+    },
+  );
 
   it('a stats scenario given to `run` is refused with a pointer to `stats --scenario`', () => {
     expect(() => loadScenario(join(dir, 'table1.json'))).toThrow(/kind: this is a stats scenario.*stats --scenario/);

@@ -46,12 +46,23 @@ const initialLossStudy: Study<InitialLossConfig, InitialLossResult> = {
     return {
       files: [['initial-loss.csv', csvText(HEADER, cells(result))]],
       overviewTables: [{ caption: 'Loss of the theory at t = 0', header: HEADER, rows: cells(result) }],
-      sections: [{ heading: 'Loss at t = 0 (toy study)', paragraphs: [`Random initial overlaps at d = ${INIT_D}, seed 0.`], plots: [] }],
+      sections: [
+        {
+          heading: 'Loss at t = 0 (toy study)',
+          paragraphs: [`Random initial overlaps at d = ${INIT_D}, seed 0.`],
+          plots: [],
+        },
+      ],
       summary: ['## Loss at t = 0 (toy study)', markdownTable(HEADER, cells(result))],
     };
   },
-  verdicts: (r) => [{ metric: 'initial-loss.positive', tolerance: '> 0', observed: r.loss.toPrecision(3), pass: r.loss > 0 }],
-  violations: (r) => (r.loss > 0 ? [] : [{ metric: 'initial-loss.positive', observed: String(r.loss), tolerance: '> 0', where: `K ${r.K} / M ${r.M}` }]),
+  verdicts: (r) => [
+    { metric: 'initial-loss.positive', tolerance: '> 0', observed: r.loss.toPrecision(3), pass: r.loss > 0 },
+  ],
+  violations: (r) =>
+    r.loss > 0
+      ? []
+      : [{ metric: 'initial-loss.positive', observed: String(r.loss), tolerance: '> 0', where: `K ${r.K} / M ${r.M}` }],
   headline: (r) => `theory loss ${r.loss.toPrecision(3)} at t = 0`,
 };
 
@@ -79,7 +90,13 @@ describe('studies as plug-ins', () => {
 
     const written = await writeReport(result, work, 'scm-harness run plugin-test.json');
     // The study's file comes after the earlier studies' files, before config.json, summary.md and report.html.
-    expect(written.map((p) => basename(p))).toEqual(['perturbation.csv', 'initial-loss.csv', 'config.json', 'summary.md', 'report.html']);
+    expect(written.map((p) => basename(p))).toEqual([
+      'perturbation.csv',
+      'initial-loss.csv',
+      'config.json',
+      'summary.md',
+      'report.html',
+    ]);
     expect(readFileSync(join(work, 'initial-loss.csv'), 'utf8')).toBe(`K,M,d,loss\n2,2,50,${toy.loss}\n`);
 
     const html = readFileSync(join(work, 'report.html'), 'utf8');
@@ -87,7 +104,9 @@ describe('studies as plug-ins', () => {
     expect(html).toContain('Loss of the theory at t = 0');
     expect(html).toContain(`theory loss ${toy.loss.toPrecision(3)} at t = 0`);
     // Its section follows the perturbation study's.
-    expect(html.indexOf('<h2>Loss at t = 0 (toy study)</h2>')).toBeGreaterThan(html.indexOf('<h2>Perturbation of fixed points'));
+    expect(html.indexOf('<h2>Loss at t = 0 (toy study)</h2>')).toBeGreaterThan(
+      html.indexOf('<h2>Perturbation of fixed points'),
+    );
 
     const summary = readFileSync(join(work, 'summary.md'), 'utf8');
     const block = summary.indexOf('## Loss at t = 0 (toy study)');

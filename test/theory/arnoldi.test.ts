@@ -2,7 +2,14 @@ import { readFileSync } from 'node:fs';
 import { EigenvalueDecomposition, Matrix, inverse } from 'ml-matrix';
 import { describe, expect, it } from 'vitest';
 import { NormalSampler } from '../../src/random/normal.js';
-import { KrylovSchur, type MatVec, francisSchur, hessenbergReduce, krylovSchur, sortSchur } from '../../src/theory/linalg/arnoldi.js';
+import {
+  KrylovSchur,
+  type MatVec,
+  francisSchur,
+  hessenbergReduce,
+  krylovSchur,
+  sortSchur,
+} from '../../src/theory/linalg/arnoldi.js';
 
 /** A = X D X⁻¹ (n × n, row-major) with X = I + 0.3·G/√n (well conditioned) and D block diagonal. */
 function withSpectrum(n: number, top: [number, number][], seed: number, rest: () => number): Float64Array {
@@ -39,14 +46,23 @@ function matVec(A: Float64Array, n: number): MatVec {
 /** Dense eigenvalues (ml-matrix) sorted by decreasing real part. */
 function denseSpectrum(A: Float64Array, n: number): { re: number; im: number }[] {
   const e = new EigenvalueDecomposition(Matrix.from1DArray(n, n, Array.from(A)));
-  return e.realEigenvalues.map((re, i) => ({ re, im: e.imaginaryEigenvalues[i] })).sort((a, b) => b.re - a.re || b.im - a.im);
+  return e.realEigenvalues
+    .map((re, i) => ({ re, im: e.imaginaryEigenvalues[i] }))
+    .sort((a, b) => b.re - a.re || b.im - a.im);
 }
 
 /**
  * ‖A y − λ y‖ / ‖y‖ for the Ritz vector of λ = re + i·im: y = vector + i·imag for im > 0, and its
  * conjugate (the same arrays) for the partner with im < 0.
  */
-function trueResidual(op: MatVec, n: number, re: number, im: number, vector: Float64Array, imag: Float64Array | null): number {
+function trueResidual(
+  op: MatVec,
+  n: number,
+  re: number,
+  im: number,
+  vector: Float64Array,
+  imag: Float64Array | null,
+): number {
   const ay = new Float64Array(n);
   const az = new Float64Array(n);
   op(vector, ay);
@@ -74,11 +90,16 @@ describe('small dense real Schur form', () => {
     sortSchur(T, n, n, 0, Z, 'largest-real');
     const Zm = Matrix.from1DArray(n, n, Array.from(Z));
     const Tm = Matrix.from1DArray(n, n, Array.from(T));
-    expect(Zm.mmul(Tm).mmul(Zm.transpose()).sub(Matrix.from1DArray(n, n, Array.from(A))).norm('max')).toBeLessThan(1e-12);
+    expect(
+      Zm.mmul(Tm)
+        .mmul(Zm.transpose())
+        .sub(Matrix.from1DArray(n, n, Array.from(A)))
+        .norm('max'),
+    ).toBeLessThan(1e-12);
     expect(Zm.transpose().mmul(Zm).sub(Matrix.eye(n)).norm('max')).toBeLessThan(1e-13);
     const reals: number[] = [];
     const dense = denseSpectrum(A, n);
-    for (let j = 0; j < n; ) {
+    for (let j = 0; j < n;) {
       for (let i = j + 2; i < n; i++) expect(T[i * n + j]).toBe(0);
       const two = j + 1 < n && T[(j + 1) * n + j] !== 0;
       if (two) {
@@ -98,14 +119,19 @@ describe('small dense real Schur form', () => {
   });
 
   it('converges on a Krylov projection with nearly defective pairs (plain hqr2 shifts cycle on it)', () => {
-    const { n, a } = JSON.parse(readFileSync(new URL('./fixtures/krylov-projected-40.json', import.meta.url), 'utf8')) as { n: number; a: number[] };
+    const { n, a } = JSON.parse(
+      readFileSync(new URL('./fixtures/krylov-projected-40.json', import.meta.url), 'utf8'),
+    ) as { n: number; a: number[] };
     const T = Float64Array.from(a);
     const Z = new Float64Array(n * n);
     for (let i = 0; i < n; i++) Z[i * n + i] = 1;
     hessenbergReduce(T, n, n, 0, Z, new Float64Array(n));
     expect(francisSchur(T, n, n, 0, Z, 200)).toBe(true);
     const Zm = Matrix.from1DArray(n, n, Array.from(Z));
-    const err = Zm.mmul(Matrix.from1DArray(n, n, Array.from(T))).mmul(Zm.transpose()).sub(Matrix.from1DArray(n, n, a)).norm('max');
+    const err = Zm.mmul(Matrix.from1DArray(n, n, Array.from(T)))
+      .mmul(Zm.transpose())
+      .sub(Matrix.from1DArray(n, n, a))
+      .norm('max');
     expect(err).toBeLessThan(1e-13);
   });
 });
@@ -210,7 +236,11 @@ describe('Krylov–Schur: rightmost eigenvalues of nonsymmetric matrices', () =>
     const start = new Float64Array(m);
     start[7] = 1;
     const r = krylovSchur(op, m, 3, { start, tol: 1e-12 });
-    expect(r.pairs.map((p) => p.re)).toEqual([expect.closeTo(0, 12), expect.closeTo(-0.1, 12), expect.closeTo(-0.2, 12)]);
+    expect(r.pairs.map((p) => p.re)).toEqual([
+      expect.closeTo(0, 12),
+      expect.closeTo(-0.1, 12),
+      expect.closeTo(-0.2, 12),
+    ]);
     const small = withSpectrum(10, [[0.3, 0.2]], 11, stiff(12));
     const exact = denseSpectrum(small, 10);
     const rs = krylovSchur(matVec(small, 10), 10, 4, { ncv: 30 });

@@ -7,7 +7,11 @@ import { type Overlaps, fieldCovariance, signedCoefficients } from '../../src/mo
 import { driftFromStein, driftNaive, steinCoefficients } from '../../src/theory/stein.js';
 import { NormalSampler } from '../../src/random/normal.js';
 
-const ACTIVATIONS: Activation[] = [activationByName('relu'), activationByName('leaky-relu', 0.2), activationByName('erf')];
+const ACTIVATIONS: Activation[] = [
+  activationByName('relu'),
+  activationByName('leaky-relu', 0.2),
+  activationByName('erf'),
+];
 
 /** Random weights: students W (K×d), teacher W* (M×d), readouts a, v away from 1 (and one negative). */
 function randomNetwork(K: number, M: number, d: number, seed: number) {
@@ -36,7 +40,7 @@ function maxAbs(x: ArrayLike<number>): number {
   return m;
 }
 
-describe('fast (Stein) drift b = SΩ equals the naive I3 triple loop (equations.md §4)', () => {
+describe('fast (Stein) drift b = SΩ equals the naive I3 triple loop (docs/theory.md §4)', () => {
   const cases = [
     { K: 3, M: 2, d: 8, seed: 1 },
     { K: 2, M: 4, d: 9, seed: 2 },
@@ -141,7 +145,8 @@ function weightVelocity(name: FlowName, net: Network, D: Float64Array): Float64A
         sym[k * K + l] = s / (2 * d);
       }
     }
-    for (let k = 0; k < K; k++) for (let j = 0; j < K; j++) for (let x = 0; x < d; x++) dW[k * d + x] -= sym[k * K + j] * W[j * d + x];
+    for (let k = 0; k < K; k++)
+      for (let j = 0; j < K; j++) for (let x = 0; x < d; x++) dW[k * d + x] -= sym[k * K + j] * W[j * d + x];
   }
   return dW;
 }
@@ -171,7 +176,9 @@ describe('Flow.rhs equals the weight-space gradient flow of the closed-form loss
               const am = net.a.slice();
               ap[k] += h;
               am[k] -= h;
-              const dLda = (populationLoss(act, overlapsOf(net, net.W, ap)) - populationLoss(act, overlapsOf(net, net.W, am))) / (2 * h);
+              const dLda =
+                (populationLoss(act, overlapsOf(net, net.W, ap)) - populationLoss(act, overlapsOf(net, net.W, am))) /
+                (2 * h);
               expected[flow.layout.a(k)] = -lrReadout * dLda;
             }
           }
@@ -195,7 +202,8 @@ describe('Flow.rhs equals the weight-space gradient flow of the closed-form loss
     const stiefel: Overlaps = { ...o, Q: new Float64Array([1, 0, 0, 0, 1, 0, 0, 0, 1]) };
     const ongd = new Flow('ongd', act, stiefel, { lr: 1 });
     ongd.rhs(ongd.pack(stiefel), dx);
-    for (let k = 0; k < 3; k++) for (let l = k; l < 3; l++) expect(Math.abs(dx[ongd.layout.q(k, l)])).toBeLessThan(1e-15);
+    for (let k = 0; k < 3; k++)
+      for (let l = k; l < 3; l++) expect(Math.abs(dx[ongd.layout.q(k, l)])).toBeLessThan(1e-15);
   });
 });
 

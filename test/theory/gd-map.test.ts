@@ -56,7 +56,8 @@ function rowDot(A: Float64Array, i: number, B: Float64Array, j: number): number 
 /** C (rows×d) = P (rows×rowsB) · B (rowsB×d). */
 function combine(P: ArrayLike<number>, rows: number, B: Float64Array, rowsB: number): Float64Array {
   const C = new Float64Array(rows * d);
-  for (let i = 0; i < rows; i++) for (let j = 0; j < rowsB; j++) for (let x = 0; x < d; x++) C[i * d + x] += P[i * rowsB + j] * B[j * d + x];
+  for (let i = 0; i < rows; i++)
+    for (let j = 0; j < rowsB; j++) for (let x = 0; x < d; x++) C[i * d + x] += P[i * rowsB + j] * B[j * d + x];
   return C;
 }
 
@@ -83,7 +84,8 @@ function inverseSqrtByMlMatrix(A: Float64Array, size: number): Float64Array {
   const out = new Float64Array(size * size);
   for (let i = 0; i < size; i++) {
     for (let j = 0; j < size; j++) {
-      for (let e = 0; e < size; e++) out[i * size + j] += (V.get(i, e) * V.get(j, e)) / Math.sqrt(eig.realEigenvalues[e]);
+      for (let e = 0; e < size; e++)
+        out[i * size + j] += (V.get(i, e) * V.get(j, e)) / Math.sqrt(eig.realEigenvalues[e]);
     }
   }
   return out;
@@ -118,18 +120,20 @@ function weightSpaceStep(flow: FlowName, net: ReturnType<typeof randomNetwork>, 
   }
   if (flow === 'ongd') {
     const sym = new Float64Array(K * K);
-    for (let k = 0; k < K; k++) for (let l = 0; l < K; l++) sym[k * K + l] = (0.5 * (rowDot(dW, k, W, l) + rowDot(dW, l, W, k))) / d;
+    for (let k = 0; k < K; k++)
+      for (let l = 0; l < K; l++) sym[k * K + l] = (0.5 * (rowDot(dW, k, W, l) + rowDot(dW, l, W, k))) / d;
     const symW = combine(sym, K, W, K);
     next = next.map((w, i) => w - symW[i]);
     const gram = new Float64Array(K * K);
     for (let k = 0; k < K; k++) for (let l = 0; l < K; l++) gram[k * K + l] = rowDot(next, k, next, l) / d;
     next = combine(inverseSqrtByMlMatrix(gram, K), K, next, K);
   }
-  const nextA = flow === 'gd2l' ? Float64Array.from(readoutGradientByDifferences(o), (g, k) => a[k] - tauReadout * g) : a;
+  const nextA =
+    flow === 'gd2l' ? Float64Array.from(readoutGradientByDifferences(o), (g, k) => a[k] - tauReadout * g) : a;
   return overlapsOf(next, Wstar, nextA, v);
 }
 
-describe('the map equals the overlaps of one explicit weight-space step (equations.md §5: exact closure at any d)', () => {
+describe('the map equals the overlaps of one explicit weight-space step (docs/theory.md §5: exact closure at any d)', () => {
   // τ = 0.1, so the τ² terms the Euler step lacks are 1e-4–1e-3 and the check below can tell them apart.
   const lr = 0.8;
   const dt = 0.125;
@@ -149,7 +153,12 @@ describe('the map equals the overlaps of one explicit weight-space step (equatio
       // ...while one Euler step of the flow misses the O(τ²) terms (≥ 5e-5 for these seeds).
       const f = new Float64Array(x.length);
       flow.rhs(x, f);
-      expect(maxAbsDiff(x.map((xi, i) => xi + dt * f[i]), exact)).toBeGreaterThan(1e-5);
+      expect(
+        maxAbsDiff(
+          x.map((xi, i) => xi + dt * f[i]),
+          exact,
+        ),
+      ).toBeGreaterThan(1e-5);
     }
   });
 
@@ -185,7 +194,8 @@ describe('gd: map − Euler step = τ² GΩGᵀ in Q, and 0 in R', () => {
         worst = Math.max(worst, Math.abs(mapped[i] - (x[i] + dt * f[i]) - tau * tau * gog));
         largest = Math.max(largest, tau * tau * Math.abs(gog));
       }
-      for (let m = 0; m < M; m++) worst = Math.max(worst, Math.abs(mapped[L.r(k, m)] - (x[L.r(k, m)] + dt * f[L.r(k, m)])));
+      for (let m = 0; m < M; m++)
+        worst = Math.max(worst, Math.abs(mapped[L.r(k, m)] - (x[L.r(k, m)] + dt * f[L.r(k, m)])));
     }
     // Differences of O(1) numbers: round-off ~1e-16 each; the τ² term itself is ≥ 1e-4 here.
     expect(worst).toBeLessThan(1e-14);
@@ -273,16 +283,22 @@ describe('Jacobi eigen-decomposition and A^{-1/2} (the polar retraction of ongd)
     const s = new NormalSampler(9);
     const B = s.fill(new Float64Array(size * size));
     const generic = new Float64Array(size * size);
-    for (let i = 0; i < size; i++) for (let j = 0; j < size; j++) for (let k = 0; k < size; k++) generic[i * size + j] += B[i * size + k] * B[j * size + k];
+    for (let i = 0; i < size; i++)
+      for (let j = 0; j < size; j++)
+        for (let k = 0; k < size; k++) generic[i * size + j] += B[i * size + k] * B[j * size + k];
     // I + e eᵀ: eigenvalue 1 four times and 1 + |e|².
     const degenerate = new Float64Array(size * size);
-    for (let i = 0; i < size; i++) for (let j = 0; j < size; j++) degenerate[i * size + j] = (i === j ? 1 : 0) + 0.3 * (i + 1) * 0.3 * (j + 1);
+    for (let i = 0; i < size; i++)
+      for (let j = 0; j < size; j++) degenerate[i * size + j] = (i === j ? 1 : 0) + 0.3 * (i + 1) * 0.3 * (j + 1);
     for (const A of [generic, degenerate]) {
       const values = new Float64Array(size);
       const vectors = new Float64Array(size * size);
       jacobiEigen(A.slice(), size, values, vectors);
       const rebuilt = new Float64Array(size * size);
-      for (let i = 0; i < size; i++) for (let j = 0; j < size; j++) for (let e = 0; e < size; e++) rebuilt[i * size + j] += vectors[i * size + e] * values[e] * vectors[j * size + e];
+      for (let i = 0; i < size; i++)
+        for (let j = 0; j < size; j++)
+          for (let e = 0; e < size; e++)
+            rebuilt[i * size + j] += vectors[i * size + e] * values[e] * vectors[j * size + e];
       expect(maxAbsDiff(rebuilt, A)).toBeLessThan(1e-13 * Math.max(...values));
       const inv = new Float64Array(size * size);
       expect(inverseSqrtSymmetric(A, inv, new SymmetricWorkspace(size))).toBe(true);

@@ -15,8 +15,20 @@ import {
   reluWeightGradient,
   reluWeightLoss,
 } from '../../src/theory/hessian/relu-hessian.js';
-import { globalMinimumSpectrum, groupEigenvalues, outOfSpanBlock, predictedOverlapJacobian, symmetricEigenvalues } from '../../src/theory/hessian/spectrum.js';
-import { type WeightPoint, identityGlobalMinimum, overlapsOfPoint, padDimension, realiseAtDimension } from '../../src/theory/hessian/weights.js';
+import {
+  globalMinimumSpectrum,
+  groupEigenvalues,
+  outOfSpanBlock,
+  predictedOverlapJacobian,
+  symmetricEigenvalues,
+} from '../../src/theory/hessian/spectrum.js';
+import {
+  type WeightPoint,
+  identityGlobalMinimum,
+  overlapsOfPoint,
+  padDimension,
+  realiseAtDimension,
+} from '../../src/theory/hessian/weights.js';
 import { teacherStudentFlow } from '../landscape/helpers.js';
 
 const TWO_PI = 2 * Math.PI;
@@ -54,7 +66,8 @@ function randomOrthogonal(d: number, seed: number): Float64Array {
 /** Rows of A (rows×d) times O (d×d). */
 function rotateRows(A: Float64Array, rows: number, d: number, O: Float64Array): Float64Array {
   const out = new Float64Array(rows * d);
-  for (let r = 0; r < rows; r++) for (let j = 0; j < d; j++) for (let i = 0; i < d; i++) out[r * d + j] += A[r * d + i] * O[i * d + j];
+  for (let r = 0; r < rows; r++)
+    for (let j = 0; j < d; j++) for (let i = 0; i < d; i++) out[r * d + j] += A[r * d + i] * O[i * d + j];
   return out;
 }
 
@@ -82,7 +95,7 @@ function lossGradientFD(p: WeightPoint, options: HessianOptions, h: number): Flo
 }
 
 describe('weight-space loss and gradient (V = W/√d)', () => {
-  it('the loss equals the overlap closed form L(Q, R, T) of equations.md §2', () => {
+  it('the loss equals the overlap closed form L(Q, R, T) of docs/theory.md §2', () => {
     const p = randomPoint(4, 3, 7, 1);
     expect(reluWeightLoss(p)).toBeCloseTo(populationLoss(activationByName('relu'), overlapsOfPoint(p)), 14);
   });
@@ -126,7 +139,12 @@ describe('closed-form Hessian against central differences of the exact gradient'
   it('at a contact (global minimum, v_k ∥ v*_k) L is C² but not C³: the Hessian is the continuous limit and the FD error is O(h)', () => {
     const p = identityGlobalMinimum(4);
     const contacts = reluContacts(p);
-    expect(contacts.map((c) => c.label)).toEqual(['student 0 ∥ teacher 0', 'student 1 ∥ teacher 1', 'student 2 ∥ teacher 2', 'student 3 ∥ teacher 3']);
+    expect(contacts.map((c) => c.label)).toEqual([
+      'student 0 ∥ teacher 0',
+      'student 1 ∥ teacher 1',
+      'student 2 ∥ teacher 2',
+      'student 3 ∥ teacher 3',
+    ]);
     expect(contacts.every((c) => c.kind === 'parallel' && c.angle === 0)).toBe(true);
     const { H } = reluHessian(p);
     const e1 = maxAbsDiff(H, finiteDifferenceHessian(p, {}, FD_HESSIAN_STEP));
@@ -145,7 +163,12 @@ describe('closed-form Hessian against central differences of the exact gradient'
     const p = identityGlobalMinimum(3);
     const anti = { ...p, V: p.V.slice() };
     anti.V[0] = -1;
-    expect(reluContacts(anti).find((c) => c.kind === 'antiparallel')).toMatchObject({ i: 0, j: 3, label: 'student 0 ∥ −teacher 0', angle: Math.PI });
+    expect(reluContacts(anti).find((c) => c.kind === 'antiparallel')).toMatchObject({
+      i: 0,
+      j: 3,
+      label: 'student 0 ∥ −teacher 0',
+      angle: Math.PI,
+    });
     const zero = { ...p, V: p.V.slice() };
     zero.V[4] = 0;
     expect(reluContacts(zero)[0]).toMatchObject({ kind: 'zero-student', i: 1 });
@@ -170,7 +193,12 @@ describe('symmetries of the Hessian spectrum', () => {
     let worst = 0;
     for (let k = 0; k < K; k++) {
       for (let l = 0; l < K; l++) {
-        for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) worst = Math.max(worst, Math.abs(Hq[(k * d + i) * P + l * d + j] - Hp[(perm[k] * d + i) * P + perm[l] * d + j]));
+        for (let i = 0; i < d; i++)
+          for (let j = 0; j < d; j++)
+            worst = Math.max(
+              worst,
+              Math.abs(Hq[(k * d + i) * P + l * d + j] - Hp[(perm[k] * d + i) * P + perm[l] * d + j]),
+            );
       }
     }
     expect(worst).toBeLessThan(1e-14);
@@ -219,7 +247,12 @@ describe('spectrum at the Arjevani–Field global minimum V = V* = I, a = v = 1 
       1e-9,
     );
     expect(found.map((g) => g.multiplicity)).toEqual(predicted.map((g) => g.multiplicity));
-    expect(maxAbsDiff(found.map((g) => g.value), predicted.map((g) => g.value))).toBeLessThan(1e-12);
+    expect(
+      maxAbsDiff(
+        found.map((g) => g.value),
+        predicted.map((g) => g.value),
+      ),
+    ).toBeLessThan(1e-12);
     // ¼ − 1/2π with multiplicity K(K−1)/2 (antisymmetric [K−2,1,1] plus one root of the standard block),
     // ¼ + 1/2π with multiplicity K(K−3)/2 ([K−2,2]; absent at K = 3).
     const at = (v: number) => found.find((g) => Math.abs(g.value - v) < 1e-12)?.multiplicity ?? 0;
@@ -246,13 +279,21 @@ describe('spectrum at the Arjevani–Field global minimum V = V* = I, a = v = 1 
     for (let i = 0; i < K; i++) for (let j = 0; j < K; j++) if (j !== i) A[i * K + i] += A[i * K + j];
     const HA = new Float64Array(K * K);
     for (let i = 0; i < K * K; i++) for (let j = 0; j < K * K; j++) HA[i] += H[i * K * K + j] * A[j];
-    expect(maxAbsDiff(HA, A.map((x) => (q - r) * x))).toBeLessThan(1e-14);
+    expect(
+      maxAbsDiff(
+        HA,
+        A.map((x) => (q - r) * x),
+      ),
+    ).toBeLessThan(1e-14);
   });
 
   it('with the readouts as parameters (gd2l) the K rescalings a_k → t a_k, v_k → v_k/t are the only zero modes', () => {
     const K = 5;
     for (const d of [K, K + 3]) {
-      const ev = symmetricEigenvalues(reluHessian(padDimension(identityGlobalMinimum(K), d), { readouts: true }).H, K * d + K);
+      const ev = symmetricEigenvalues(
+        reluHessian(padDimension(identityGlobalMinimum(K), d), { readouts: true }).H,
+        K * d + K,
+      );
       expect(ev.filter((e) => Math.abs(e) < 1e-12).length).toBe(K);
       expect(ev[K]).toBeCloseTo(q - r, 12);
     }
@@ -312,26 +353,36 @@ describe('Hessian and the Jacobian of the (Q, R) gradient flow at the K = M = 8 
     const observed = J.map((e) => e.re).sort((x, y) => x - y);
     expect(observed).toHaveLength(100);
     expect(predicted).toHaveLength(100);
-    return { point, rank, hessian, pred, deviation: maxAbsDiff(observed, predicted), maxIm: maxAbs(J.map((e) => e.im)) };
+    return {
+      point,
+      rank,
+      hessian,
+      pred,
+      deviation: maxAbsDiff(observed, predicted),
+      maxIm: maxAbs(J.map((e) => e.im)),
+    };
   }
 
-  it.each([1, 2])('k1 = %i stable: spec(J) = −spec(H_{d=K}) ∪ {−(b_i + b_j)}, and the slowest mode is −λ_min(H)', (k1) => {
-    const stable = families.get(k1)!.filter((s) => s.stability.verdict === 'stable');
-    expect(stable).toHaveLength(1);
-    const [family] = stable;
-    const { point, rank, hessian, pred, deviation, maxIm } = relation(family.x, family.stability.eigenvalues);
-    expect(rank).toBe(8);
-    expect(reluContacts(point, 1e-4)).toEqual([]);
-    expect(hessian[0]).toBeGreaterThan(1e-3); // a strict minimum in weight space at d = K
-    expect(maxIm).toBeLessThan(1e-8);
-    expect(deviation).toBeLessThan(1e-7);
-    // Slowest mode: the Hessian sector wins because 2 b_min > λ_min(H).
-    expect(2 * pred.b[0]).toBeGreaterThan(hessian[0]);
-    expect(family.stability.maxRealEigenvalue).toBeCloseTo(-flow.lr * hessian[0], 8);
-    // At d > K the Hessian gains the b's (not 2b's): its minimum is still λ_min(H_{d=K}) here.
-    const padded = symmetricEigenvalues(reluHessian(padDimension(point, 11)).H, 88);
-    expect(padded[0]).toBeCloseTo(hessian[0], 12);
-  });
+  it.each([1, 2])(
+    'k1 = %i stable: spec(J) = −spec(H_{d=K}) ∪ {−(b_i + b_j)}, and the slowest mode is −λ_min(H)',
+    (k1) => {
+      const stable = families.get(k1)!.filter((s) => s.stability.verdict === 'stable');
+      expect(stable).toHaveLength(1);
+      const [family] = stable;
+      const { point, rank, hessian, pred, deviation, maxIm } = relation(family.x, family.stability.eigenvalues);
+      expect(rank).toBe(8);
+      expect(reluContacts(point, 1e-4)).toEqual([]);
+      expect(hessian[0]).toBeGreaterThan(1e-3); // a strict minimum in weight space at d = K
+      expect(maxIm).toBeLessThan(1e-8);
+      expect(deviation).toBeLessThan(1e-7);
+      // Slowest mode: the Hessian sector wins because 2 b_min > λ_min(H).
+      expect(2 * pred.b[0]).toBeGreaterThan(hessian[0]);
+      expect(family.stability.maxRealEigenvalue).toBeCloseTo(-flow.lr * hessian[0], 8);
+      // At d > K the Hessian gains the b's (not 2b's): its minimum is still λ_min(H_{d=K}) here.
+      const padded = symmetricEigenvalues(reluHessian(padDimension(point, 11)).H, 88);
+      expect(padded[0]).toBeCloseTo(hessian[0], 12);
+    },
+  );
 
   it('every contact-free critical point of k1 = 1, 2 (saddles and r > M included) obeys the same relation', () => {
     let checked = 0;

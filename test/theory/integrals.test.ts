@@ -11,7 +11,7 @@ import { THETA_MOMENT_REGULARISATION, thetaMoment } from '../../src/theory/integ
 import { sgdSecondMoment } from '../../src/theory/sgd-term.js';
 
 /*
- * Every closed form of equations.md §1 and the SGD sum of §4.2 against seeded Monte Carlo (§8 protocol,
+ * Every closed form of docs/theory.md §1 and the SGD sum of §4.2 against seeded Monte Carlo (§8 protocol,
  * 1e6 samples per covariance instead of 1e7). One batch of standard normals is drawn once and reused for
  * every covariance (x = F z for a factor F), which keeps the file fast; each check is still a valid
  * 1e6-sample estimate.
@@ -86,7 +86,12 @@ function sub(C: Float64Array, n: number, idx: readonly number[]): Float64Array {
 }
 
 /** Random factor rows for the 4×4 families; each row rescaled to the requested variance. */
-function makeFamily(name: string, seed: string, rows: (rnd: () => number) => number[][], logVariances: number[]): Family {
+function makeFamily(
+  name: string,
+  seed: string,
+  rows: (rnd: () => number) => number[][],
+  logVariances: number[],
+): Family {
   const rng = seedrandom.alea(seed);
   const gauss = () => Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
   const R = rows(gauss);
@@ -180,7 +185,8 @@ function record(kind: string, z: number, abs: number): void {
 
 afterAll(() => {
   const lines = [...summary.entries()].map(
-    ([kind, s]) => `${kind.padEnd(22)} n=${String(s.count).padStart(3)}  max|z|=${s.maxZ.toFixed(2)}  max|err|=${s.maxAbs.toExponential(2)}`,
+    ([kind, s]) =>
+      `${kind.padEnd(22)} n=${String(s.count).padStart(3)}  max|z|=${s.maxZ.toFixed(2)}  max|err|=${s.maxAbs.toExponential(2)}`,
   );
   console.log(`Monte Carlo summary (${N_SAMPLES} samples per covariance):\n${lines.join('\n')}`);
 });
@@ -250,13 +256,34 @@ function buildChecks(C: Float64Array): Check[] {
   const c = (i: number, j: number) => C[i * 4 + j];
   const checks: Check[] = [];
   ACTIVATIONS.forEach(([name, act], a) => {
-    for (const [i, j] of [[0, 1], [0, 2], [2, 3]]) {
-      checks.push({ kind: `${name} I2`, label: `(${i},${j})`, factors: [G(a, i), G(a, j)], exact: act.I2(c(i, i), c(i, j), c(j, j)) });
+    for (const [i, j] of [
+      [0, 1],
+      [0, 2],
+      [2, 3],
+    ]) {
+      checks.push({
+        kind: `${name} I2`,
+        label: `(${i},${j})`,
+        factors: [G(a, i), G(a, j)],
+        exact: act.I2(c(i, i), c(i, j), c(j, j)),
+      });
     }
-    for (const [i, j] of [[0, 1], [1, 3]]) {
-      checks.push({ kind: `${name} J2`, label: `(${i},${j})`, factors: [DG(a, i), DG(a, j)], exact: act.J2(c(i, i), c(i, j), c(j, j)) });
+    for (const [i, j] of [
+      [0, 1],
+      [1, 3],
+    ]) {
+      checks.push({
+        kind: `${name} J2`,
+        label: `(${i},${j})`,
+        factors: [DG(a, i), DG(a, j)],
+        exact: act.J2(c(i, i), c(i, j), c(j, j)),
+      });
     }
-    for (const [u, v, w] of [[0, 1, 2], [2, 3, 1], [1, 0, 3]]) {
+    for (const [u, v, w] of [
+      [0, 1, 2],
+      [2, 3, 1],
+      [1, 0, 3],
+    ]) {
       checks.push({
         kind: `${name} I3`,
         label: `(${u},${v},${w})`,
@@ -265,7 +292,10 @@ function buildChecks(C: Float64Array): Check[] {
       });
     }
     // D2 = E[g″(u) g(w)] is not a sample mean; Stein gives E[g′(u) u g(w)] = c11·D2 + c13·J2 (I3 with v = u).
-    for (const [u, w] of [[0, 2], [3, 1]]) {
+    for (const [u, w] of [
+      [0, 2],
+      [3, 1],
+    ]) {
       checks.push({
         kind: `${name} D2`,
         label: `(${u},${w})`,
@@ -284,20 +314,34 @@ function buildChecks(C: Float64Array): Check[] {
     }
   });
   const corr = (i: number, j: number) => c(i, j) / Math.sqrt(c(i, i) * c(j, j));
-  for (const [i, j, k] of [[0, 1, 2], [1, 2, 3], [0, 2, 3]]) {
-    checks.push({ kind: 'P3', label: `(${i},${j},${k})`, factors: [TH(i), TH(j), TH(k)], exact: orthant3(corr(i, j), corr(i, k), corr(j, k)) });
+  for (const [i, j, k] of [
+    [0, 1, 2],
+    [1, 2, 3],
+    [0, 2, 3],
+  ]) {
+    checks.push({
+      kind: 'P3',
+      label: `(${i},${j},${k})`,
+      factors: [TH(i), TH(j), TH(k)],
+      exact: orthant3(corr(i, j), corr(i, k), corr(j, k)),
+    });
   }
   const Creg = C.slice();
   for (let i = 0; i < 4; i++) Creg[i * 5] *= 1 + THETA_MOMENT_REGULARISATION;
   checks.push({ kind: 'P4', label: '(0,1,2,3)', factors: [TH(0), TH(1), TH(2), TH(3)], exact: orthant4(Creg) });
   for (const { idx, t, p } of THETA_PATTERNS) {
     const factors = idx.flatMap((field, i) => [...(t[i] ? [TH(field)] : []), ...Array<number>(p[i]).fill(X(field))]);
-    checks.push({ kind: 'theta-moment', label: `t=${t.join('')} p=${p.join('')}`, factors, exact: thetaMoment(sub(C, 4, idx), idx.length, t, p) });
+    checks.push({
+      kind: 'theta-moment',
+      label: `t=${t.join('')} p=${p.join('')}`,
+      factors,
+      exact: thetaMoment(sub(C, 4, idx), idx.length, t, p),
+    });
   }
   return checks;
 }
 
-describe('Gaussian integrals against Monte Carlo (equations.md §1, §8)', () => {
+describe('Gaussian integrals against Monte Carlo (docs/theory.md §1, §8)', () => {
   for (const family of FAMILIES) {
     it(`all closed forms, I4 patterns, orthants and θ-moments: ${family.name}`, () => {
       const C = covariance(family);
@@ -361,7 +405,8 @@ describe('orthant probabilities: exact references', () => {
     for (const [a, tol] of cases) {
       const C = new Float64Array(16);
       const scale = [0.5, 2, 1, 3];
-      for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) C[i * 4 + j] = (i === j ? 1 : a[i] * a[j]) * Math.sqrt(scale[i] * scale[j]);
+      for (let i = 0; i < 4; i++)
+        for (let j = 0; j < 4; j++) C[i * 4 + j] = (i === j ? 1 : a[i] * a[j]) * Math.sqrt(scale[i] * scale[j]);
       expect(Math.abs(orthant4(C) - reference(a))).toBeLessThan(tol);
     }
   });
@@ -373,8 +418,12 @@ describe('θ-moment recursion: elementary identities (§1.1, §1.4)', () => {
   it('E[x²θ(x)] = c/2, E[θ(u) relu(w)²] = I3_relu(u,w,w), E[θ(u) θ(v) relu(w)] pieces, Gaussian moments', () => {
     expect(rel(thetaMoment(new Float64Array([1.7]), 1, [1], [2]), 0.85)).toBeLessThan(1e-9);
     const c = (i: number, j: number) => C3[i * 3 + j];
-    expect(rel(thetaMoment(C3, 3, [1, 0, 1], [0, 0, 2]), relu.I3(c(0, 0), c(0, 2), c(0, 2), c(2, 2), c(2, 2)))).toBeLessThan(1e-9);
-    expect(rel(thetaMoment(C3, 3, [1, 0, 1], [0, 1, 1]), relu.I3(c(0, 0), c(0, 1), c(0, 2), c(1, 2), c(2, 2)))).toBeLessThan(1e-9);
+    expect(
+      rel(thetaMoment(C3, 3, [1, 0, 1], [0, 0, 2]), relu.I3(c(0, 0), c(0, 2), c(0, 2), c(2, 2), c(2, 2))),
+    ).toBeLessThan(1e-9);
+    expect(
+      rel(thetaMoment(C3, 3, [1, 0, 1], [0, 1, 1]), relu.I3(c(0, 0), c(0, 1), c(0, 2), c(1, 2), c(2, 2))),
+    ).toBeLessThan(1e-9);
     // No θ at all: Isserlis, E[x0² x1 x2] = c00 c12 + 2 c01 c02.
     expect(rel(thetaMoment(C3, 3, [0, 0, 0], [2, 1, 1]), c(0, 0) * c(1, 2) + 2 * c(0, 1) * c(0, 2))).toBeLessThan(1e-9);
     expect(rel(thetaMoment(C3, 3, [1, 1, 1], [0, 0, 0]), orthantProbability(C3, 3))).toBeLessThan(1e-9);
@@ -447,7 +496,8 @@ function naiveSecondMoment(act: Activation, omega: Float64Array, c: Float64Array
   const S = new Float64Array(K * K);
   for (let k = 0; k < K; k++) {
     for (let l = 0; l < K; l++) {
-      for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) S[k * K + l] += c[a] * c[b] * act.I4(sub(omega, n, [k, l, a, b]));
+      for (let a = 0; a < n; a++)
+        for (let b = 0; b < n; b++) S[k * K + l] += c[a] * c[b] * act.I4(sub(omega, n, [k, l, a, b]));
     }
   }
   return S;
@@ -473,7 +523,8 @@ describe('sgdSecondMoment: S_kl = E[g′(λ_k) g′(λ_l) err²] (§4.2)', () =>
         const out = new Float64Array(K * K);
         sgdSecondMoment(act, om, c, K, n, out);
         const ref = naiveSecondMoment(act, om, c, K, n);
-        for (let i = 0; i < K * K; i++) expect(Math.abs(out[i] - ref[i]), `${name} S[${i}]`).toBeLessThan(1e-9 * Math.max(1, Math.abs(ref[i])));
+        for (let i = 0; i < K * K; i++)
+          expect(Math.abs(out[i] - ref[i]), `${name} S[${i}]`).toBeLessThan(1e-9 * Math.max(1, Math.abs(ref[i])));
       }
     }
   });
@@ -531,7 +582,8 @@ describe('sgdSecondMoment: S_kl = E[g′(λ_k) g′(λ_l) err²] (§4.2)', () =>
         const se = Math.sqrt(Math.max(0, sumSq[q] / N_SAMPLES - mc * mc) / (N_SAMPLES - 1));
         const exact = out[k * K + l];
         record(`${name} S_kl`, (mc - exact) / se, Math.abs(mc - exact));
-        if (!(Math.abs(mc - exact) <= Z_MAX * se + ABS_FLOOR)) failures.push(`${name} S_${k}${l}: exact ${exact}, MC ${mc} ± ${se}`);
+        if (!(Math.abs(mc - exact) <= Z_MAX * se + ABS_FLOOR))
+          failures.push(`${name} S_${k}${l}: exact ${exact}, MC ${mc} ± ${se}`);
       });
     });
     expect(failures).toEqual([]);

@@ -10,7 +10,13 @@ import { StateLayout } from '../../src/model/state-layout.js';
 
 describe('overlaps JSON and validation', () => {
   it('fills T = I and a = v = 1 by default and round-trips', () => {
-    const o = overlapsFromJSON({ Q: [[1, 0.2], [0.2, 1]], R: [[0.1], [0.3]] });
+    const o = overlapsFromJSON({
+      Q: [
+        [1, 0.2],
+        [0.2, 1],
+      ],
+      R: [[0.1], [0.3]],
+    });
     expect(o.K).toBe(2);
     expect(o.M).toBe(1);
     expect(Array.from(o.T)).toEqual([1]);
@@ -20,12 +26,74 @@ describe('overlaps JSON and validation', () => {
   });
 
   it.each([
-    [{ Q: [[1, 0.2], [0.3, 1]], R: [[0], [0]] }, 'overlaps.Q[0][1]', 'not symmetric'],
-    [{ Q: [[1, 0], [0, 1]], R: [[2], [0]] }, 'overlaps', 'positive semidefinite'],
-    [{ Q: [[1, 0], [0, 1]], R: [[0], [0]], X: 1 }, 'overlaps.X', 'unknown key'],
-    [{ Q: [[1, 0], [0, 1]], R: [[0], [0, 1]] }, 'overlaps.R[1]', '1 numbers'],
-    [{ Q: [[1, 0], [0, 1]], R: [[0], [null]] }, 'overlaps.R[1][0]', 'finite'],
-    [{ Q: [[1, 0], [0, 1]], R: [[0], [0]], a: [1] }, 'overlaps.a', '2 numbers'],
+    [
+      {
+        Q: [
+          [1, 0.2],
+          [0.3, 1],
+        ],
+        R: [[0], [0]],
+      },
+      'overlaps.Q[0][1]',
+      'not symmetric',
+    ],
+    [
+      {
+        Q: [
+          [1, 0],
+          [0, 1],
+        ],
+        R: [[2], [0]],
+      },
+      'overlaps',
+      'positive semidefinite',
+    ],
+    [
+      {
+        Q: [
+          [1, 0],
+          [0, 1],
+        ],
+        R: [[0], [0]],
+        X: 1,
+      },
+      'overlaps.X',
+      'unknown key',
+    ],
+    [
+      {
+        Q: [
+          [1, 0],
+          [0, 1],
+        ],
+        R: [[0], [0, 1]],
+      },
+      'overlaps.R[1]',
+      '1 numbers',
+    ],
+    [
+      {
+        Q: [
+          [1, 0],
+          [0, 1],
+        ],
+        R: [[0], [null]],
+      },
+      'overlaps.R[1][0]',
+      'finite',
+    ],
+    [
+      {
+        Q: [
+          [1, 0],
+          [0, 1],
+        ],
+        R: [[0], [0]],
+        a: [1],
+      },
+      'overlaps.a',
+      '2 numbers',
+    ],
     [[1, 2], 'overlaps', 'JSON object'],
   ])('rejects %j at %s', (json, where, message) => {
     let caught: unknown;
@@ -40,14 +108,32 @@ describe('overlaps JSON and validation', () => {
   });
 
   it('accepts a rank-deficient but PSD Gram matrix (students in the teacher span, d = K)', () => {
-    // Q = R Rᵀ with T = I: Ω has rank M, legitimate (equations.md §7.6).
-    const R = [[0.6, 0.8], [-1, 0]];
-    const Q = [[1, -0.6], [-0.6, 1]];
+    // Q = R Rᵀ with T = I: Ω has rank M, legitimate (docs/theory.md §7.6).
+    const R = [
+      [0.6, 0.8],
+      [-1, 0],
+    ];
+    const Q = [
+      [1, -0.6],
+      [-0.6, 1],
+    ];
     expect(() => overlapsFromJSON({ Q, R })).not.toThrow();
   });
 
   it('pack and unpack are inverse on the §6 layout', () => {
-    const o = overlapsFromJSON({ Q: [[1.5, 0.2, 0.1], [0.2, 1, 0], [0.1, 0, 2]], R: [[0.1, 0.2], [0.3, 0], [0, -0.4]], a: [1, 2, 3] });
+    const o = overlapsFromJSON({
+      Q: [
+        [1.5, 0.2, 0.1],
+        [0.2, 1, 0],
+        [0.1, 0, 2],
+      ],
+      R: [
+        [0.1, 0.2],
+        [0.3, 0],
+        [0, -0.4],
+      ],
+      a: [1, 2, 3],
+    });
     const layout = new StateLayout(3, 2, true);
     const x = packOverlaps(o, layout);
     expect(x.length).toBe(6 + 6 + 3);
@@ -59,15 +145,32 @@ describe('overlaps JSON and validation', () => {
   });
 });
 
-describe('population loss (equations.md §2)', () => {
-  const perfect = (K: number) => ({ K, M: K, Q: identity(K), R: identity(K), T: identity(K), a: new Float64Array(K).fill(1), v: new Float64Array(K).fill(1) });
+describe('population loss (docs/theory.md §2)', () => {
+  const perfect = (K: number) => ({
+    K,
+    M: K,
+    Q: identity(K),
+    R: identity(K),
+    T: identity(K),
+    a: new Float64Array(K).fill(1),
+    v: new Float64Array(K).fill(1),
+  });
 
   it.each([relu, leakyRelu(0.2), erf])('vanishes when the student equals the teacher ($name)', (act) => {
     expect(Math.abs(populationLoss(act, perfect(4)))).toBeLessThan(1e-14);
   });
 
   it('leaky ReLU with slope 0 is ReLU', () => {
-    const o = overlapsFromJSON({ Q: [[1.2, 0.3], [0.3, 0.8]], R: [[0.5, -0.2], [0.1, 0.7]] });
+    const o = overlapsFromJSON({
+      Q: [
+        [1.2, 0.3],
+        [0.3, 0.8],
+      ],
+      R: [
+        [0.5, -0.2],
+        [0.1, 0.7],
+      ],
+    });
     expect(populationLoss(leakyRelu(0), o)).toBeCloseTo(populationLoss(relu, o), 15);
   });
 

@@ -44,7 +44,13 @@ function maxStateDiff(a: Float64Array[], b: Float64Array[]): number {
   return Math.max(...a.map((s, i) => maxDiff(s, b[i])));
 }
 
-function gdFlow(K: number, M: number, seed: number, name: 'gd' | 'gd2l' = 'gd', act = relu): { flow: Flow; o: Overlaps } {
+function gdFlow(
+  K: number,
+  M: number,
+  seed: number,
+  name: 'gd' | 'gd2l' = 'gd',
+  act = relu,
+): { flow: Flow; o: Overlaps } {
   const o = randomOverlaps(K, M, K, seed);
   return { flow: new Flow(name, act, o, { lr: 1 }), o };
 }
@@ -83,7 +89,10 @@ describe('dopri5 (Dormand–Prince 5(4), PI control, dense output)', () => {
       stepper.attempt(x, h, xNew);
       stepper.interpolate(x, xNew, h, 0.37, mid);
       const t = 0.37 * h;
-      return { end: Math.hypot(xNew[0] - Math.cos(h), xNew[1] + Math.sin(h)), dense: Math.hypot(mid[0] - Math.cos(t), mid[1] + Math.sin(t)) };
+      return {
+        end: Math.hypot(xNew[0] - Math.cos(h), xNew[1] + Math.sin(h)),
+        dense: Math.hypot(mid[0] - Math.cos(t), mid[1] + Math.sin(t)),
+      };
     };
     const coarse = errors(0.4);
     const fine = errors(0.2);
@@ -98,7 +107,9 @@ describe('dopri5 (Dormand–Prince 5(4), PI control, dense output)', () => {
     const r = solve(sys, new Float64Array([1, 0]), { method: 'dopri5', tMax: 20, rtol: 1e-10, atol: 1e-10, saveTimes });
     expect(r.status).toBe('t-max');
     expect(r.times).toEqual(saveTimes);
-    const err = Math.max(...r.states.map((s, i) => Math.hypot(s[0] - Math.cos(r.times[i]), s[1] + Math.sin(r.times[i]))));
+    const err = Math.max(
+      ...r.states.map((s, i) => Math.hypot(s[0] - Math.cos(r.times[i]), s[1] + Math.sin(r.times[i]))),
+    );
     // Global error of a tolerance-proportional method over ~3 periods: a few × tol.
     expect(err).toBeLessThan(2e-9);
     // FSAL: 6 evaluations per attempted step + start + the automatic initial-step probe.
@@ -107,21 +118,30 @@ describe('dopri5 (Dormand–Prince 5(4), PI control, dense output)', () => {
 
   it('global error shrinks in proportion to the tolerance', () => {
     const errAt = (tol: number) => {
-      const r = solve(new Linear2D(), new Float64Array([1, 0]), { method: 'dopri5', tMax: 10, rtol: tol, atol: tol, saveTimes: [10] });
+      const r = solve(new Linear2D(), new Float64Array([1, 0]), {
+        method: 'dopri5',
+        tMax: 10,
+        rtol: tol,
+        atol: tol,
+        saveTimes: [10],
+      });
       return Math.hypot(r.xFinal[0] - Math.cos(10), r.xFinal[1] + Math.sin(10));
     };
     const e6 = errAt(1e-6);
     const e8 = errAt(1e-8);
     const e10 = errAt(1e-10);
     // Error per unit tolerance stays O(1): 100× smaller tolerance gives 30–300× smaller error.
-    for (const [big, small] of [[e6, e8], [e8, e10]]) {
+    for (const [big, small] of [
+      [e6, e8],
+      [e8, e10],
+    ]) {
       expect(big / small).toBeGreaterThan(30);
       expect(big / small).toBeLessThan(300);
     }
     expect(e6).toBeLessThan(1e-4);
   });
 
-  it('treats a non-finite stage as a rejected step and shrinks (equations.md §7.5)', () => {
+  it('treats a non-finite stage as a rejected step and shrinks (docs/theory.md §7.5)', () => {
     // x' = −10x, but the rhs is NaN for x < 0: with h = 1 the second stage x − 2x < 0 is NaN.
     const sys: OdeSystem = {
       layout: { dim: 1 },
@@ -130,7 +150,14 @@ describe('dopri5 (Dormand–Prince 5(4), PI control, dense output)', () => {
       },
       loss: (x) => x[0],
     };
-    const r = solve(sys, new Float64Array([1]), { method: 'dopri5', tMax: 1, dt: 1, rtol: 1e-9, atol: 1e-14, saveTimes: [0.5, 1] });
+    const r = solve(sys, new Float64Array([1]), {
+      method: 'dopri5',
+      tMax: 1,
+      dt: 1,
+      rtol: 1e-9,
+      atol: 1e-14,
+      saveTimes: [0.5, 1],
+    });
     expect(r.status).toBe('t-max');
     expect(r.rejected).toBeGreaterThan(0);
     expect(r.firstStep).toBe(1);
@@ -138,7 +165,7 @@ describe('dopri5 (Dormand–Prince 5(4), PI control, dense output)', () => {
     expect(Math.abs(r.states[1][0] / Math.exp(-10) - 1)).toBeLessThan(1e-7);
   });
 
-  it('reports divergence at a finite-time blow-up instead of looping (x\' = x², x(0) = 1)', () => {
+  it("reports divergence at a finite-time blow-up instead of looping (x' = x², x(0) = 1)", () => {
     const sys: OdeSystem = {
       layout: { dim: 1 },
       rhs: (x, dx) => {
@@ -146,7 +173,12 @@ describe('dopri5 (Dormand–Prince 5(4), PI control, dense output)', () => {
       },
       loss: (x) => x[0],
     };
-    const r = solve(sys, new Float64Array([1]), { method: 'dopri5', tMax: 2, saveTimes: [0, 0.5, 1.5, 2], maxSteps: 100_000 });
+    const r = solve(sys, new Float64Array([1]), {
+      method: 'dopri5',
+      tMax: 2,
+      saveTimes: [0, 0.5, 1.5, 2],
+      maxSteps: 100_000,
+    });
     expect(['diverged', 'max-steps']).toContain(r.status);
     // The numerical blow-up time differs from the exact t = 1 by ~rtol.
     expect(Math.abs(r.tFinal - 1)).toBeLessThan(1e-6);
@@ -165,7 +197,8 @@ describe('solve on the mean-field flows', () => {
   const reference = solve(flow, x0, { method: 'dopri5', tMax, rtol: 1e-13, atol: 1e-15, saveTimes });
 
   it('Euler converges to dopri5 at first order (error halves with dt)', () => {
-    const err = (dt: number) => maxStateDiff(solve(flow, x0, { method: 'euler', tMax, dt, saveTimes }).states, reference.states);
+    const err = (dt: number) =>
+      maxStateDiff(solve(flow, x0, { method: 'euler', tMax, dt, saveTimes }).states, reference.states);
     const e1 = err(0.02);
     const e2 = err(0.01);
     // Global error C·dt + O(dt²): ratio 2 up to the second-order term.
@@ -183,7 +216,10 @@ describe('solve on the mean-field flows', () => {
 
   it('dopri5 agrees with a tight-tolerance run, error proportional to rtol', () => {
     const err = (rtol: number) =>
-      maxStateDiff(solve(flow, x0, { method: 'dopri5', tMax, rtol, atol: rtol * 1e-2, saveTimes }).states, reference.states);
+      maxStateDiff(
+        solve(flow, x0, { method: 'dopri5', tMax, rtol, atol: rtol * 1e-2, saveTimes }).states,
+        reference.states,
+      );
     const e6 = err(1e-6);
     const e9 = err(1e-9);
     expect(e6).toBeLessThan(1e-4);
@@ -192,17 +228,23 @@ describe('solve on the mean-field flows', () => {
   });
 
   it('gradient flow never increases the loss (gd relu/erf, gd2l)', () => {
-    for (const [name, act] of [['gd', relu], ['gd', erf], ['gd2l', relu]] as const) {
+    for (const [name, act] of [
+      ['gd', relu],
+      ['gd', erf],
+      ['gd2l', relu],
+    ] as const) {
       const g = gdFlow(4, 4, 11, name, act);
       const times = buildSaveTimes(parseSaveTimes('log:300'), 1000);
       const r = solve(g.flow, g.flow.pack(g.o), { method: 'dopri5', tMax: 1000, saveTimes: times });
       for (let i = 1; i < r.loss.length; i++) {
         // dL/dt = −η|∇L|² ≤ 0, up to a few ulps of the O(1) closed-form sums (1e-14). Exception: at the
         // global minimum Ω is singular (rank d = K < K+M) and L grows like the square root of the distance
-        // from the PSD boundary (equations.md §7.4), so integration round-off shows as |L| ≲ 1e-8 of
+        // from the PSD boundary (docs/theory.md §7.4), so integration round-off shows as |L| ≲ 1e-8 of
         // either sign there (we see ±5e-9): losses below that floor count as 0.
         const floor = (v: number) => (Math.abs(v) < 1e-8 ? 0 : v);
-        expect(floor(r.loss[i]), `${name} ${act.name} t=${r.times[i]}`).toBeLessThanOrEqual(floor(r.loss[i - 1]) + 1e-14);
+        expect(floor(r.loss[i]), `${name} ${act.name} t=${r.times[i]}`).toBeLessThanOrEqual(
+          floor(r.loss[i - 1]) + 1e-14,
+        );
       }
       expect(r.loss[r.loss.length - 1]).toBeLessThan(0.5 * r.loss[0]);
     }
@@ -213,14 +255,16 @@ describe('solve on the mean-field flows', () => {
     const ngd = new Flow('ngd', relu, sphere, { lr: 1 });
     const rs = solve(ngd, ngd.pack(sphere), { method: 'dopri5', tMax: 300, saveTimes: [0, 100, 300] });
     expect(rs.status).toBe('t-max');
-    for (const x of rs.states) for (let k = 0; k < 3; k++) expect(Math.abs(x[ngd.layout.q(k, k)] - 1)).toBeLessThan(1e-9);
+    for (const x of rs.states)
+      for (let k = 0; k < 3; k++) expect(Math.abs(x[ngd.layout.q(k, k)] - 1)).toBeLessThan(1e-9);
 
     const stiefel = randomOverlaps(3, 3, 6, 5, '--init-d', 'stiefel');
     const ongd = new Flow('ongd', relu, stiefel, { lr: 1 });
     const ro = solve(ongd, ongd.pack(stiefel), { method: 'dopri5', tMax: 300, saveTimes: [0, 100, 300] });
     expect(ro.status).toBe('t-max');
     for (const x of ro.states) {
-      for (let k = 0; k < 3; k++) for (let l = k; l < 3; l++) expect(Math.abs(x[ongd.layout.q(k, l)] - (k === l ? 1 : 0))).toBeLessThan(1e-9);
+      for (let k = 0; k < 3; k++)
+        for (let l = k; l < 3; l++) expect(Math.abs(x[ongd.layout.q(k, l)] - (k === l ? 1 : 0))).toBeLessThan(1e-9);
     }
     // The constrained flows did move (R changed): the invariance is not vacuous.
     expect(maxDiff(rs.states[2], rs.states[0])).toBeGreaterThan(1e-2);
@@ -334,7 +378,14 @@ describe('K = M = 2 erf online SGD (η = 1, label noise σ = 0.3): values comput
   it('the long-time state is the noisy fixed point found by Newton from the noiseless optimum', () => {
     // At the default rtol the step size hovers at dopri5's stability limit near the fixed point and
     // |F| stalls at ~1e-10 (tolerance-level noise); rtol 1e-11 lets max|F| reach 1e-12.
-    const r = solve(flow, x0, { method: 'dopri5', tMax: 3000, rtol: 1e-11, atol: 1e-13, saveTimes: [3000], convergenceTol: 1e-12 });
+    const r = solve(flow, x0, {
+      method: 'dopri5',
+      tMax: 3000,
+      rtol: 1e-11,
+      atol: 1e-13,
+      saveTimes: [3000],
+      convergenceTol: 1e-12,
+    });
     expect(r.status).toBe('converged');
     // Newton on F(x) = 0 with a central-difference Jacobian (h = 1e-7: FD error ~1e-14·|F''|), from the
     // σ = 0 global minimum Q = R = T = I (which the noise displaces; S = 0 there, §4.2).
@@ -360,7 +411,10 @@ describe('K = M = 2 erf online SGD (η = 1, label noise σ = 0.3): values comput
         x[j] = xj;
         for (let i = 0; i < L.dim; i++) J[i][j] = (Fp[i] - Fm[i]) / 2e-7;
       }
-      const step = linearSolve(J, Array.from(F, (f) => -f));
+      const step = linearSolve(
+        J,
+        Array.from(F, (f) => -f),
+      );
       for (let i = 0; i < L.dim; i++) x[i] += step[i];
     }
     flow.rhs(x, F);

@@ -8,7 +8,12 @@ import { type CataloguedPoint, catalogueFamilies, fixedPointJSON } from '../../l
 import { countAntiAligned, countAntiAlignedArgmax } from '../../landscape/classify.js';
 import type { FamilySolution } from '../../landscape/families.js';
 import { NEWTON_TOLERANCE, solveFixedPoint } from '../../landscape/newton.js';
-import { PERTURBATION_DEFAULTS, type PerturbationRow, embedWithZeroUnit, perturbationStudy } from '../../landscape/perturb.js';
+import {
+  PERTURBATION_DEFAULTS,
+  type PerturbationRow,
+  embedWithZeroUnit,
+  perturbationStudy,
+} from '../../landscape/perturb.js';
 import { FAMILY_COLUMNS, type FamilyRow, familyCells, familyRow } from '../../landscape/report-rows.js';
 import { analyseStability } from '../../landscape/stability.js';
 import { csvText } from '../../io/csv.js';
@@ -19,7 +24,16 @@ import { landscapeFlowNames } from '../../theory/flows/index.js';
 import type { Overlaps } from '../../model/overlaps.js';
 import { overlapsFromJSON } from '../../theory/overlaps.js';
 import { maxAbs } from '../../theory/solvers/solve.js';
-import { optional, parseEnum, parseNonNegativeInteger, parseNumber, parsePositiveInteger, parsePositiveNumber, parseSeedList, rejectFlag } from '../parse.js';
+import {
+  optional,
+  parseEnum,
+  parseNonNegativeInteger,
+  parseNumber,
+  parsePositiveInteger,
+  parsePositiveNumber,
+  parseSeedList,
+  rejectFlag,
+} from '../parse.js';
 
 type Flags = Record<string, string | undefined>;
 
@@ -40,10 +54,14 @@ interface Resolved {
 function resolveFixedPointFlags(f: Flags): Resolved {
   // The landscape flows only: a stochastic flow's fixed points depend on η through its noise term.
   const optimizer = parseEnum(f.optimizer, landscapeFlowNames(), '--optimizer', 'gd');
-  const { activation, alpha } = resolveActivationChoice(parseEnum(f.activation, activationNames(), '--activation', 'relu'), optional(f.alpha, (s) => parseNumber(s, '--alpha')), {
-    activation: '--activation',
-    alpha: '--alpha',
-  });
+  const { activation, alpha } = resolveActivationChoice(
+    parseEnum(f.activation, activationNames(), '--activation', 'relu'),
+    optional(f.alpha, (s) => parseNumber(s, '--alpha')),
+    {
+      activation: '--activation',
+      alpha: '--alpha',
+    },
+  );
   const lr = parsePositiveNumber(f.lr, '--lr', 1);
   const newtonTolerance = parsePositiveNumber(f.newtonTol, '--newton-tol', NEWTON_TOLERANCE);
   if (f.out === undefined) throw new InputError('--out', 'is required (the output directory)');
@@ -61,15 +79,24 @@ function resolveFixedPointFlags(f: Flags): Resolved {
   } else {
     K = parsePositiveInteger(f.K, '--K');
     M = parsePositiveInteger(f.M, '--M');
-    if (K !== M && K !== M + 1) throw new InputError('--K', `the k1 ansatz needs K = M or K = M + 1 (got K = ${K}, M = ${M}); use --from for other shapes`);
-    const k1 = parseSeedList(f.k1, '--k1', Array.from({ length: M + 1 }, (_, i) => i));
+    if (K !== M && K !== M + 1)
+      throw new InputError(
+        '--K',
+        `the k1 ansatz needs K = M or K = M + 1 (got K = ${K}, M = ${M}); use --from for other shapes`,
+      );
+    const k1 = parseSeedList(
+      f.k1,
+      '--k1',
+      Array.from({ length: M + 1 }, (_, i) => i),
+    );
     const bad = k1.find((k) => k > M);
     if (bad !== undefined) throw new InputError('--k1', `must lie in 0..${M}, got ${bad}`);
     source = { kind: 'ansatz', k1 };
   }
   let perturb: Resolved['perturb'] = null;
   if (f.perturb !== undefined) {
-    if (optimizer !== 'gd') throw new InputError('--perturb', 'the perturbation protocol relaxes with gd (App. D); use --optimizer gd');
+    if (optimizer !== 'gd')
+      throw new InputError('--perturb', 'the perturbation protocol relaxes with gd (App. D); use --optimizer gd');
     perturb = {
       sigmas: f.perturb.split(',').map((s) => parsePositiveNumber(s.trim(), '--perturb')),
       d: parsePositiveInteger(f.perturbD, '--perturb-d', Math.max(PERTURBATION_DEFAULTS.d, K + M + 1)),
@@ -77,9 +104,18 @@ function resolveFixedPointFlags(f: Flags): Resolved {
       repetitions: parsePositiveInteger(f.repetitions, '--repetitions', PERTURBATION_DEFAULTS.repetitions),
       seed: parseNonNegativeInteger(f.perturbSeed, '--perturb-seed', PERTURBATION_DEFAULTS.seed),
     };
-    if (perturb.d < K + M + 1) throw new InputError('--perturb-d', `must be at least K + M + 1 = ${K + M + 1} (room for the K = M + 1 embedding), got ${perturb.d}`);
+    if (perturb.d < K + M + 1)
+      throw new InputError(
+        '--perturb-d',
+        `must be at least K + M + 1 = ${K + M + 1} (room for the K = M + 1 embedding), got ${perturb.d}`,
+      );
   } else {
-    for (const [flag, key] of [['--perturb-d', 'perturbD'], ['--t-relax', 'tRelax'], ['--repetitions', 'repetitions'], ['--perturb-seed', 'perturbSeed']] as const) {
+    for (const [flag, key] of [
+      ['--perturb-d', 'perturbD'],
+      ['--t-relax', 'tRelax'],
+      ['--repetitions', 'repetitions'],
+      ['--perturb-seed', 'perturbSeed'],
+    ] as const) {
       rejectFlag(f[key], flag, 'only applies with --perturb');
     }
   }
@@ -94,8 +130,9 @@ function flowFor(r: Resolved, fixed?: Overlaps): Flow {
 function fixedPointFrom(r: Resolved, flow: Flow, overlaps: Overlaps): FamilySolution {
   const x0 = flow.pack(overlaps);
   const stability0 = analyseStability(flow, x0);
-  // At the global minimum the Jacobian is singular (equations.md §7.4): report it, do not solve there.
-  const solved = stability0.verdict === 'global-minimum' ? null : solveFixedPoint(flow, x0, { tolerance: r.newtonTolerance });
+  // At the global minimum the Jacobian is singular (docs/theory.md §7.4): report it, do not solve there.
+  const solved =
+    stability0.verdict === 'global-minimum' ? null : solveFixedPoint(flow, x0, { tolerance: r.newtonTolerance });
   const x = solved?.x ?? x0;
   const rhs = new Float64Array(x.length);
   flow.rhs(x, rhs);
@@ -111,7 +148,19 @@ function fixedPointFrom(r: Resolved, flow: Flow, overlaps: Overlaps): FamilySolu
   };
 }
 
-const PERTURBATION_COLUMNS = ['case', 'k1', 'solution', 'K', 'sigma', 'repetitions', 'loss_gap_mean', 'loss_gap_sd', 'distance_mean', 'distance_sd', 'initial_distance_mean'];
+const PERTURBATION_COLUMNS = [
+  'case',
+  'k1',
+  'solution',
+  'K',
+  'sigma',
+  'repetitions',
+  'loss_gap_mean',
+  'loss_gap_sd',
+  'distance_mean',
+  'distance_sd',
+  'initial_distance_mean',
+];
 
 function runFixedPoints(flags: Flags): void {
   const r = resolveFixedPointFlags(flags);
@@ -122,7 +171,17 @@ function runFixedPoints(flags: Flags): void {
     flow = flowFor(r, r.source.overlaps);
     const solution = fixedPointFrom(r, flow, r.source.overlaps);
     const overlaps = flow.unpack(solution.x);
-    points = [{ solution, overlaps, k1: solution.k1, k1Argmax: countAntiAlignedArgmax(overlaps), labels: [], index: 0, file: 'fixed-point.json' }];
+    points = [
+      {
+        solution,
+        overlaps,
+        k1: solution.k1,
+        k1Argmax: countAntiAlignedArgmax(overlaps),
+        labels: [],
+        index: 0,
+        file: 'fixed-point.json',
+      },
+    ];
   } else {
     flow = flowFor(r);
     points = catalogueFamilies(flow, r.source.k1, { newton: { tolerance: r.newtonTolerance } });
@@ -135,7 +194,27 @@ function runFixedPoints(flags: Flags): void {
   if (r.perturb) {
     const cases = perturbationCases(r, found);
     perturbation = cases.map((c) => c.rows);
-    files.push(['perturbation.csv', csvText(PERTURBATION_COLUMNS, cases.flatMap((c) => c.rows.map((p) => [c.case, c.k1, c.solution, c.K, p.sigma, p.repetitions, p.lossGapMean, p.lossGapSd, p.distanceMean, p.distanceSd, p.initialDistanceMean])))]);
+    files.push([
+      'perturbation.csv',
+      csvText(
+        PERTURBATION_COLUMNS,
+        cases.flatMap((c) =>
+          c.rows.map((p) => [
+            c.case,
+            c.k1,
+            c.solution,
+            c.K,
+            p.sigma,
+            p.repetitions,
+            p.lossGapMean,
+            p.lossGapSd,
+            p.distanceMean,
+            p.distanceSd,
+            p.initialDistanceMean,
+          ]),
+        ),
+      ),
+    ]);
   }
   const config = {
     optimizer: r.optimizer,
@@ -165,11 +244,23 @@ function perturbationCases(r: Resolved, found: { solution: FamilySolution; index
   for (const { solution, index, flow, k1 } of found) {
     if (solution.stability.verdict === 'global-minimum') continue;
     const point = flow.unpack(solution.x);
-    cases.push({ case: `K=${point.K}`, k1, solution: index, K: point.K, rows: perturbationStudy(flow, point, options) });
+    cases.push({
+      case: `K=${point.K}`,
+      k1,
+      solution: index,
+      K: point.K,
+      rows: perturbationStudy(flow, point, options),
+    });
     if (point.K === point.M) {
       const embedded = embedWithZeroUnit(point);
       const wide = makeFlow({ ...r, K: embedded.K }, { name: 'gd', lr: r.lr }, embedded);
-      cases.push({ case: 'K=M+1 embedded', k1, solution: index, K: embedded.K, rows: perturbationStudy(wide, embedded, options) });
+      cases.push({
+        case: 'K=M+1 embedded',
+        k1,
+        solution: index,
+        K: embedded.K,
+        rows: perturbationStudy(wide, embedded, options),
+      });
     }
   }
   return cases;
@@ -178,7 +269,9 @@ function perturbationCases(r: Resolved, found: { solution: FamilySolution; index
 export function registerFixedPoints(program: Command): void {
   program
     .command('fixed-points')
-    .description('Solve the k1 block-ansatz fixed points (or polish a given state) with Newton–LM, classify their stability, write families.csv')
+    .description(
+      'Solve the k1 block-ansatz fixed points (or polish a given state) with Newton–LM, classify their stability, write families.csv',
+    )
     .option('--K <n>', 'student width (K = M or M + 1 for the ansatz; required unless --from)')
     .option('--M <n>', 'teacher width (required unless --from)')
     .option('--optimizer <name>', `flow: ${landscapeFlowNames().join('|')} (default gd)`)
@@ -188,8 +281,14 @@ export function registerFixedPoints(program: Command): void {
     .option('--k1 <list>', 'families to solve: 3, 0..8 or 1,2,5 (default 0..M)')
     .option('--from <file>', 'overlaps JSON to start Newton from instead of the ansatz (an ODE end point, a network)')
     .option('--newton-tol <tol>', `target max|F| (default ${NEWTON_TOLERANCE})`)
-    .option('--perturb <sigmas>', 'also run the App. D weight-space perturbation protocol (gd) at these σ, e.g. 0.01,0.1 → perturbation.csv')
-    .option('--perturb-d <d>', `realisation dimension of the perturbation (default max(${PERTURBATION_DEFAULTS.d}, K + M + 1))`)
+    .option(
+      '--perturb <sigmas>',
+      'also run the App. D weight-space perturbation protocol (gd) at these σ, e.g. 0.01,0.1 → perturbation.csv',
+    )
+    .option(
+      '--perturb-d <d>',
+      `realisation dimension of the perturbation (default max(${PERTURBATION_DEFAULTS.d}, K + M + 1))`,
+    )
     .option('--t-relax <t>', `relaxation time after a perturbation (default ${PERTURBATION_DEFAULTS.tRelax})`)
     .option('--repetitions <n>', `perturbations per σ (default ${PERTURBATION_DEFAULTS.repetitions})`)
     .option('--perturb-seed <s>', `first perturbation seed (default ${PERTURBATION_DEFAULTS.seed})`)

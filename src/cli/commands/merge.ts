@@ -8,13 +8,17 @@ async function runMergeCommand(dirs: string[], f: { out?: string }): Promise<voi
   if (f.out === undefined) throw new InputError('--out', 'is required (the output directory)');
   const result = await mergeStats(dirs, resolve(f.out));
   const global = result.table.find((r) => r.group === 'paper' && r.category === 'global');
-  process.stdout.write(`merge: ${result.records.length} of ${result.expected} runs from shards ${result.shards.join(', ')}; global ${global ? (100 * global.fraction).toFixed(2) : '–'}%\n`);
+  process.stdout.write(
+    `merge: ${result.records.length} of ${result.expected} runs from shards ${result.shards.join(', ')}; global ${global ? (100 * global.fraction).toFixed(2) : '–'}%\n`,
+  );
 }
 
 export function registerMerge(program: Command): void {
   program
     .command('merge')
-    .description('Combine the shard directories of one stats run into one runs.csv, table and histogram; refuses shards with differing configurations')
+    .description(
+      'Combine the shard directories of one stats run into one runs.csv, table and histogram; refuses shards with differing configurations',
+    )
     .argument('<dirs...>', 'stats output directories (one per --shard i/n)')
     .option('--out <dir>', 'output directory (required)')
     .action((dirs: string[], flags: { out?: string }) => runMergeCommand(dirs, flags));

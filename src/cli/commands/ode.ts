@@ -13,7 +13,12 @@ import { type OdeConfig, type OdeRun, runOde } from '../../theory/ode-run.js';
 import { type Overlaps, overlapsToJSON } from '../../model/overlaps.js';
 import { overlapsFromJSON } from '../../theory/overlaps.js';
 import { DEFAULT_ATOL, DEFAULT_MAX_STEPS, DEFAULT_RTOL, SOLVE_METHODS } from '../../theory/solvers/types.js';
-import { DEFAULT_SAVE_TIMES, buildGridSaveTimes, buildSaveTimes, formatSaveTimes } from '../../theory/solvers/save-times.js';
+import {
+  DEFAULT_SAVE_TIMES,
+  buildGridSaveTimes,
+  buildSaveTimes,
+  formatSaveTimes,
+} from '../../theory/solvers/save-times.js';
 import {
   optional,
   parseEnum,
@@ -33,7 +38,7 @@ const ODE_DEFAULTS = {
   seed: 1,
   /** The fixed step of euler and map (dopri5 chooses its initial step automatically unless --dt is given). */
   eulerDt: 0.01,
-  /** "converged" = max|F| < 1e-9 (equations.md §7.9). */
+  /** "converged" = max|F| < 1e-9 (docs/theory.md §7.9). */
   convergenceTol: THRESHOLDS.convergedRhs,
   labelNoise: 0,
   /**
@@ -52,7 +57,7 @@ interface ResolvedOde {
   out: string | null;
 }
 
-/** ngd and ongd evolve on constraint sets (equations.md §4.4–4.5): the initial Q must lie on them. */
+/** ngd and ongd evolve on constraint sets (docs/theory.md §4.4–4.5): the initial Q must lie on them. */
 function checkConstraint(o: Overlaps, constraint: StudentConstraint): void {
   if (constraint === 'none') return;
   const tol = ODE_DEFAULTS.constraintTolerance;
@@ -61,14 +66,18 @@ function checkConstraint(o: Overlaps, constraint: StudentConstraint): void {
       if (constraint === 'sphere' && l !== k) continue;
       const target = k === l ? 1 : 0;
       if (Math.abs(o.Q[k * o.K + l] - target) > tol) {
-        const set = constraint === 'sphere' ? 'the sphere of ngd needs Q_kk = 1' : 'the Stiefel manifold of ongd needs Q = I';
+        const set =
+          constraint === 'sphere' ? 'the sphere of ngd needs Q_kk = 1' : 'the Stiefel manifold of ongd needs Q = I';
         throw new InputError(`--init.Q[${k}][${l}]`, `is ${o.Q[k * o.K + l]}, but ${set} (tolerance ${tol})`);
       }
     }
   }
 }
 
-function resolveInit(f: OdeFlags, constraint: StudentConstraint): { init: OdeConfig['init']; initial: Overlaps; K: number; M: number } {
+function resolveInit(
+  f: OdeFlags,
+  constraint: StudentConstraint,
+): { init: OdeConfig['init']; initial: Overlaps; K: number; M: number } {
   if (f.init !== undefined) {
     rejectFlag(f.initD, '--init-d', 'cannot be combined with --init (the initial overlaps come from the file)');
     rejectFlag(f.seed, '--seed', 'cannot be combined with --init (the initial overlaps come from the file)');
@@ -89,25 +98,48 @@ function resolveInit(f: OdeFlags, constraint: StudentConstraint): { init: OdeCon
 
 /** Parse and validate every flag (and the init file) before anything is written. */
 function resolveOdeFlags(f: OdeFlags): ResolvedOde {
-  const { activation, alpha } = resolveActivationChoice(parseEnum(f.activation, activationNames(), '--activation', 'relu'), optional(f.alpha, (s) => parseNumber(s, '--alpha')), {
-    activation: '--activation',
-    alpha: '--alpha',
-  });
+  const { activation, alpha } = resolveActivationChoice(
+    parseEnum(f.activation, activationNames(), '--activation', 'relu'),
+    optional(f.alpha, (s) => parseNumber(s, '--alpha')),
+    {
+      activation: '--activation',
+      alpha: '--alpha',
+    },
+  );
   const optimizer = parseEnum(f.optimizer, flowNames(), '--optimizer', 'gd');
   const flow = flowDefinition(optimizer);
   const lr = parsePositiveNumber(f.lr, '--lr', ODE_DEFAULTS.lr);
-  if (!flow.trainsReadouts) rejectFlag(f.lrReadout, '--lr-readout', `only applies to flows that train the readouts (${flowNames((d) => d.trainsReadouts).join(', ')})`);
+  if (!flow.trainsReadouts)
+    rejectFlag(
+      f.lrReadout,
+      '--lr-readout',
+      `only applies to flows that train the readouts (${flowNames((d) => d.trainsReadouts).join(', ')})`,
+    );
   const lrReadout = flow.trainsReadouts ? parseNonNegativeNumber(f.lrReadout, '--lr-readout', lr) : null;
-  if (!flow.stochastic) rejectFlag(f.labelNoise, '--label-noise', `only applies to stochastic flows (${flowNames((d) => d.stochastic).join(', ')})`);
-  const labelNoise = flow.stochastic ? parseNonNegativeNumber(f.labelNoise, '--label-noise', ODE_DEFAULTS.labelNoise) : null;
+  if (!flow.stochastic)
+    rejectFlag(
+      f.labelNoise,
+      '--label-noise',
+      `only applies to stochastic flows (${flowNames((d) => d.stochastic).join(', ')})`,
+    );
+  const labelNoise = flow.stochastic
+    ? parseNonNegativeNumber(f.labelNoise, '--label-noise', ODE_DEFAULTS.labelNoise)
+    : null;
   const tMax = parsePositiveNumber(f.tMax, '--t-max', ODE_DEFAULTS.tMax);
 
   const method = parseEnum(f.method, SOLVE_METHODS, '--method', 'dopri5');
   if (method === 'map' && !flow.gradientFlow) {
-    throw new InputError('--method', `map is the exact discrete population-GD map (${flowNames((d) => d.gradientFlow).join(', ')}); ${optimizer} takes random steps: use dopri5 or euler`);
+    throw new InputError(
+      '--method',
+      `map is the exact discrete population-GD map (${flowNames((d) => d.gradientFlow).join(', ')}); ${optimizer} takes random steps: use dopri5 or euler`,
+    );
   }
   const fixedStep = method !== 'dopri5';
-  const dt = fixedStep ? parsePositiveNumber(f.dt, '--dt', ODE_DEFAULTS.eulerDt) : f.dt === undefined ? null : parsePositiveNumber(f.dt, '--dt');
+  const dt = fixedStep
+    ? parsePositiveNumber(f.dt, '--dt', ODE_DEFAULTS.eulerDt)
+    : f.dt === undefined
+      ? null
+      : parsePositiveNumber(f.dt, '--dt');
   if (dt !== null && dt > tMax) throw new InputError('--dt', `must not exceed --t-max (${tMax}), got ${dt}`);
   const rtol = parsePositiveNumber(f.rtol, '--rtol', DEFAULT_RTOL);
   const atol = parseNonNegativeNumber(f.atol, '--atol', DEFAULT_ATOL);
@@ -118,7 +150,8 @@ function resolveOdeFlags(f: OdeFlags): ResolvedOde {
   else buildSaveTimes(saveSpec, tMax, '--save-times');
 
   const format = parseEnum(f.format, ['csv', 'json'] as const, '--format', 'csv');
-  if (format === 'csv' && f.out === undefined) throw new InputError('--out', 'is required with --format csv (the output directory)');
+  if (format === 'csv' && f.out === undefined)
+    throw new InputError('--out', 'is required with --format csv (the output directory)');
   if (format === 'json') rejectFlag(f.out, '--out', 'is not used with --format json (the trajectory goes to stdout)');
 
   const { init, initial, K, M } = resolveInit(f, studentConstraintOf(optimizer));
@@ -166,7 +199,9 @@ function runOdeCommand(flags: OdeFlags): void {
   const run = runOde(resolved.config, resolved.initial);
   const doc = resolvedOde(resolved, run, (performance.now() - started) / 1000);
   if (resolved.format === 'json') {
-    process.stdout.write(`${JSON.stringify({ config: configDocument('ode', doc), trajectory: trajectoryRows([run.trajectory]) })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ config: configDocument('ode', doc), trajectory: trajectoryRows([run.trajectory]) })}\n`,
+    );
     return;
   }
   const out = resolved.out as string;
@@ -188,7 +223,10 @@ export function registerOde(program: Command): void {
     .option('--label-noise <sigma>', `label-noise std σ, sgd only (default ${ODE_DEFAULTS.labelNoise})`)
     .option('--t-max <t>', `integrate on [0, t-max] (default ${ODE_DEFAULTS.tMax})`)
     .option('--init <file>', 'initial overlaps JSON {"Q","R","T"?,"a"?,"v"?}')
-    .option('--init-d <d>', 'random init: overlaps of N(0,1) students (normalised for ngd, orthonormalised for ongd) and an orthonormal teacher in dimension d (default K)')
+    .option(
+      '--init-d <d>',
+      'random init: overlaps of N(0,1) students (normalised for ngd, orthonormalised for ongd) and an orthonormal teacher in dimension d (default K)',
+    )
     .option('--seed <s>', `random init seed (default ${ODE_DEFAULTS.seed})`)
     .option(
       '--method <name>',
@@ -197,7 +235,10 @@ export function registerOde(program: Command): void {
     .option('--dt <h>', `euler and map step (default ${ODE_DEFAULTS.eulerDt}); dopri5 initial step (default automatic)`)
     .option('--rtol <r>', `dopri5 relative tolerance (default ${DEFAULT_RTOL})`)
     .option('--atol <a>', `dopri5 absolute tolerance (default ${DEFAULT_ATOL})`)
-    .option('--convergence-tol <tol>', `stop when max|dx/dt| < tol; later save times repeat the final state; 0 = off (default ${ODE_DEFAULTS.convergenceTol})`)
+    .option(
+      '--convergence-tol <tol>',
+      `stop when max|dx/dt| < tol; later save times repeat the final state; 0 = off (default ${ODE_DEFAULTS.convergenceTol})`,
+    )
     .option('--max-steps <n>', `give up after n attempted steps (default ${DEFAULT_MAX_STEPS})`)
     .option('--save-times <spec>', `log:N | linear:N | t0,t1,... (default ${DEFAULT_SAVE_TIMES})`)
     .option('--format <fmt>', 'csv: write DIR/trajectory.csv and DIR/config.json; json: print to stdout (default csv)')

@@ -11,7 +11,13 @@ export interface RunFlags {
 
 /** The command line that reproduces this run, for summary.md and report.html. */
 function reproducingCommand(name: 'run' | 'check', file: string, flags: RunFlags): string {
-  return ['scm-harness', name, file, ...(flags.out ? ['--out', flags.out] : []), ...(flags.workers ? ['--workers', flags.workers] : [])].join(' ');
+  return [
+    'scm-harness',
+    name,
+    file,
+    ...(flags.out ? ['--out', flags.out] : []),
+    ...(flags.workers ? ['--workers', flags.workers] : []),
+  ].join(' ');
 }
 
 /**
@@ -26,8 +32,12 @@ export async function runScenarioFile(name: 'run' | 'check', file: string, flags
   const files = await writeReport(result, dir, reproducingCommand(name, file, flags));
   const verdicts = allVerdicts(result);
   const holding = verdicts.filter((v) => v.pass).length;
-  process.stdout.write(`${scenario.name}: report written to ${files[files.length - 1]} (summary: ${files[files.length - 2]})\n`);
-  process.stdout.write(`${scenario.name}: ${holding} of ${verdicts.length} tolerances hold, ${result.wallSeconds.toFixed(1)} s\n`);
+  process.stdout.write(
+    `${scenario.name}: report written to ${files[files.length - 1]} (summary: ${files[files.length - 2]})\n`,
+  );
+  process.stdout.write(
+    `${scenario.name}: ${holding} of ${verdicts.length} tolerances hold, ${result.wallSeconds.toFixed(1)} s\n`,
+  );
   return result;
 }
 
@@ -37,13 +47,16 @@ export function scenarioCommand(program: Command, name: 'run' | 'check', descrip
     .command(name)
     .description(description)
     .argument('<scenario>', 'scenario JSON file (see `scm-harness schema`)')
-    .option('--out <dir>', 'report directory (default: the scenario\'s output.dir, else reports/<name>)')
+    .option('--out <dir>', "report directory (default: the scenario's output.dir, else reports/<name>)")
     .option('--workers <n>', 'worker threads for the (run, d) ensembles (default 1)');
 }
 
 export function registerRun(program: Command): void {
-  scenarioCommand(program, 'run', 'Run a scenario (networks at each d, the theory from each seed\'s initial overlaps, comparisons) and write its report')
-    .action(async (file: string, flags: RunFlags) => {
-      await runScenarioFile('run', file, flags);
-    });
+  scenarioCommand(
+    program,
+    'run',
+    "Run a scenario (networks at each d, the theory from each seed's initial overlaps, comparisons) and write its report",
+  ).action(async (file: string, flags: RunFlags) => {
+    await runScenarioFile('run', file, flags);
+  });
 }

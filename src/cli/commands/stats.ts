@@ -9,7 +9,16 @@ import type { StatsResult } from '../../studies/stats/compute.js';
 import { loadStatsScenario, statsScenarioSummary } from '../../studies/stats/scenario.js';
 import { activationNames } from '../../theory/activations/index.js';
 import { landscapeFlowNames } from '../../theory/flows/index.js';
-import { optional, parseEnum, parseNumber, parseNonNegativeInteger, parsePositiveInteger, parsePositiveNumber, parseSeedList, rejectFlag } from '../parse.js';
+import {
+  optional,
+  parseEnum,
+  parseNumber,
+  parseNonNegativeInteger,
+  parsePositiveInteger,
+  parsePositiveNumber,
+  parseSeedList,
+  rejectFlag,
+} from '../parse.js';
 
 type Flags = Record<string, string | undefined>;
 
@@ -48,14 +57,17 @@ function configFromFlags(f: Flags): StatsConfig {
     thresholds,
     solver: { tMax: parsePositiveNumber(f.tMax, '--t-max', STATS_DEFAULTS.tMax) },
     finish: parseEnum(f.finish, FINISH_MODES, '--finish', STATS_DEFAULTS.finish),
-    spectrum: parseEnum(f.spectrum, ['on', 'off'] as const, '--spectrum', STATS_DEFAULTS.spectrum ? 'on' : 'off') === 'on',
+    spectrum:
+      parseEnum(f.spectrum, ['on', 'off'] as const, '--spectrum', STATS_DEFAULTS.spectrum ? 'on' : 'off') === 'on',
   };
   try {
     return resolveStatsConfig(input, 'stats');
   } catch (err) {
     // Map schema paths back to the flags that set them.
-    if (err instanceof InputError && err.where === 'stats.alpha') throw new InputError('--alpha', err.message.replace(/^[^:]*: /, ''));
-    if (err instanceof InputError && err.where === 'stats.initD') throw new InputError('--init-d', err.message.replace(/^[^:]*: /, ''));
+    if (err instanceof InputError && err.where === 'stats.alpha')
+      throw new InputError('--alpha', err.message.replace(/^[^:]*: /, ''));
+    if (err instanceof InputError && err.where === 'stats.initD')
+      throw new InputError('--init-d', err.message.replace(/^[^:]*: /, ''));
     throw err;
   }
 }
@@ -78,7 +90,13 @@ const SCENARIO_EXCLUSIVE: [string, string][] = [
   ['spectrum', '--spectrum'],
 ];
 
-function summaryLine(label: string, table: { group: string; category: string; fraction: number; se: number }[], n: number, computed: number, seconds: number): string {
+function summaryLine(
+  label: string,
+  table: { group: string; category: string; fraction: number; se: number }[],
+  n: number,
+  computed: number,
+  seconds: number,
+): string {
   const pct = (c: string) => {
     const r = table.find((t) => t.group === 'paper' && t.category === c);
     return r ? `${(100 * r.fraction).toFixed(2)} ± ${(100 * r.se).toFixed(2)}%` : '–';
@@ -91,7 +109,8 @@ async function runStatsCommand(f: Flags): Promise<void> {
   const out = resolve(f.out);
   const workers = parsePositiveInteger(f.workers, '--workers', 1);
   if (f.scenario !== undefined) {
-    for (const [key, flag] of SCENARIO_EXCLUSIVE) rejectFlag(f[key], flag, 'is set by the scenario file (only --inits, --rows, --shard, --workers override it)');
+    for (const [key, flag] of SCENARIO_EXCLUSIVE)
+      rejectFlag(f[key], flag, 'is set by the scenario file (only --inits, --rows, --shard, --workers override it)');
     const overrides = {
       inits: optional(f.inits, (s) => parsePositiveInteger(s, '--inits')),
       rows: optional(f.rows, (s) => parseSeedList(s, '--rows')),
@@ -100,12 +119,25 @@ async function runStatsCommand(f: Flags): Promise<void> {
     const scenario = loadStatsScenario(f.scenario, overrides);
     const results: StatsResult[] = [];
     for (const row of scenario.rows) {
-      const result = await runStats(row.config, join(out, row.id), { workers, paper: row.paper, progress: true, label: `stats ${row.id}` });
-      process.stdout.write(summaryLine(row.id, result.table, result.records.length, result.computed, result.wallSeconds));
+      const result = await runStats(row.config, join(out, row.id), {
+        workers,
+        paper: row.paper,
+        progress: true,
+        label: `stats ${row.id}`,
+      });
+      process.stdout.write(
+        summaryLine(row.id, result.table, result.records.length, result.computed, result.wallSeconds),
+      );
       results.push(result);
     }
     // Each row directory has its own config.json; this one records how the whole table was run.
-    writeConfigJson(out, 'stats', { scenario: resolve(f.scenario), name: scenario.name, overrides, workers, rows: scenario.rows.map((r) => r.id) });
+    writeConfigJson(out, 'stats', {
+      scenario: resolve(f.scenario),
+      name: scenario.name,
+      overrides,
+      workers,
+      rows: scenario.rows.map((r) => r.id),
+    });
     writeFileAtomic(join(out, 'summary.md'), statsScenarioSummary(scenario, results));
     return;
   }
@@ -118,7 +150,9 @@ async function runStatsCommand(f: Flags): Promise<void> {
 export function registerStats(program: Command): void {
   program
     .command('stats')
-    .description('Integrate the ODE from many random initialisations in parallel, classify the end states (global / spurious k1 / saddle / not-converged), write runs.csv, table.csv/md and a loss histogram; resumable, shardable')
+    .description(
+      'Integrate the ODE from many random initialisations in parallel, classify the end states (global / spurious k1 / saddle / not-converged), write runs.csv, table.csv/md and a loss histogram; resumable, shardable',
+    )
     .option('--K <n>', 'student width (required unless --scenario)')
     .option('--M <n>', 'teacher width (required unless --scenario)')
     .option('--inits <n>', 'number of random initialisations (required unless --scenario; overrides the scenario)')
@@ -128,15 +162,30 @@ export function registerStats(program: Command): void {
     .option('--lr <eta>', `learning rate (default ${STATS_DEFAULTS.lr})`)
     .option('--init-d <d>', 'dimension of the random initial weights (default K, the Safran–Shamir setting)')
     .option('--seed <s>', `base seed: initialisation i uses seed + i (default ${STATS_DEFAULTS.seed})`)
-    .option('--shard <i/n>', 'run only initialisations i, i+n, i+2n, … (one element of a job array; combine with `merge`)')
+    .option(
+      '--shard <i/n>',
+      'run only initialisations i, i+n, i+2n, … (one element of a job array; combine with `merge`)',
+    )
     .option('--workers <n>', 'worker threads (default 1); results do not depend on it')
     .option('--t-max <t>', `ODE time budget per run (default ${STATS_DEFAULTS.tMax})`)
-    .option('--finish <mode>', `newton: Newton once max|F| < --newton-start-rhs; flow: integrate to max|F| <= --converged-rhs (default ${STATS_DEFAULTS.finish})`)
-    .option('--spectrum <on|off>', `tell saddles from minima among converged non-global states by the Jacobian spectrum (~1 s per distinct fixed point at K = 17; default ${STATS_DEFAULTS.spectrum ? 'on' : 'off'})`)
+    .option(
+      '--finish <mode>',
+      `newton: Newton once max|F| < --newton-start-rhs; flow: integrate to max|F| <= --converged-rhs (default ${STATS_DEFAULTS.finish})`,
+    )
+    .option(
+      '--spectrum <on|off>',
+      `tell saddles from minima among converged non-global states by the Jacobian spectrum (~1 s per distinct fixed point at K = 17; default ${STATS_DEFAULTS.spectrum ? 'on' : 'off'})`,
+    )
     .option('--global-loss <L>', `global if the final loss is below L (default ${STATS_DEFAULTS.globalLoss})`)
     .option('--converged-rhs <f>', `converged if max|F| <= f (default ${STATS_DEFAULTS.convergedRhs})`)
-    .option('--newton-start-rhs <f>', `hand over to Newton below this max|F| (default ${STATS_DEFAULTS.newtonStartRhs})`)
-    .option('--scenario <file>', 'run every row of a stats scenario (scenarios/table1.json …) into DIR/K<K>-M<M>/, plus DIR/summary.md against the paper')
+    .option(
+      '--newton-start-rhs <f>',
+      `hand over to Newton below this max|F| (default ${STATS_DEFAULTS.newtonStartRhs})`,
+    )
+    .option(
+      '--scenario <file>',
+      'run every row of a stats scenario (scenarios/table1.json …) into DIR/K<K>-M<M>/, plus DIR/summary.md against the paper',
+    )
     .option('--rows <Ks>', 'with --scenario: only the rows with these K (e.g. 6..8)')
     .option('--out <dir>', 'output directory (required); re-running with the same directory resumes')
     .action((flags: Flags) => runStatsCommand(flags));

@@ -66,11 +66,15 @@ function trainInputFromFlags(f: TrainFlags): { input: TrainInput; out: string; w
   return { input, out: resolve(f.out), workers };
 }
 
-function progressReporter(config: TrainConfig): ((p: { step: number; totalSteps: number; t: number; activeSeeds: number }) => void) | undefined {
+function progressReporter(
+  config: TrainConfig,
+): ((p: { step: number; totalSteps: number; t: number; activeSeeds: number }) => void) | undefined {
   if (!process.stderr.isTTY) return undefined;
   return (p) => {
     const done = p.step === p.totalSteps;
-    process.stderr.write(`\rtrain ${config.optimizer}: step ${p.step}/${p.totalSteps}  t = ${p.t.toPrecision(4)}  seeds ${p.activeSeeds}/${config.seeds.length}${done ? '\n' : ''}`);
+    process.stderr.write(
+      `\rtrain ${config.optimizer}: step ${p.step}/${p.totalSteps}  t = ${p.t.toPrecision(4)}  seeds ${p.activeSeeds}/${config.seeds.length}${done ? '\n' : ''}`,
+    );
   };
 }
 
@@ -92,7 +96,9 @@ async function runTrainCommand(flags: TrainFlags): Promise<void> {
 export function registerTrain(program: Command): void {
   program
     .command('train')
-    .description('Train real finite-d teacher–student networks (TensorFlow.js, float32) and record their overlaps (float64)')
+    .description(
+      'Train real finite-d teacher–student networks (TensorFlow.js, float32) and record their overlaps (float64)',
+    )
     .option('--optimizer <name>', `preset: ${optimizerNames().join('|')} (default gd)`)
     .option('--gradient <source>', `override the preset's gradient source: ${GRADIENT_SOURCES.join('|')}`)
     .option('--constraint <name>', `override the preset's constraint: ${CONSTRAINTS.join('|')}`)
@@ -104,7 +110,10 @@ export function registerTrain(program: Command): void {
     .option('--d <n>', 'input dimension (required)')
     .option('--lr <eta>', `learning rate η (default ${TRAIN_DEFAULTS.lr})`)
     .option('--lr-readout <eta>', 'readout learning rate η_a when the readouts are trained (default: --lr)')
-    .option('--t-max <t>', `train until t = t-max (default ${TRAIN_DEFAULTS.tMax}); online: t = steps/d, otherwise t = steps·dt`)
+    .option(
+      '--t-max <t>',
+      `train until t = t-max (default ${TRAIN_DEFAULTS.tMax}); online: t = steps/d, otherwise t = steps·dt`,
+    )
     .option('--batch <B>', `online mini-batch size (default ${TRAIN_DEFAULTS.batch}); t still advances 1/d per step`)
     .option('--samples <n>', 'training-set size (required with --gradient empirical)')
     .option('--dt <h>', `time step of population / empirical GD (default ${TRAIN_DEFAULTS.dt})`)
@@ -113,10 +122,19 @@ export function registerTrain(program: Command): void {
     .option('--teacher <init>', `teacher weights: ${TEACHER_INITS.join('|')} (default ${TRAIN_DEFAULTS.teacher})`)
     .option('--init-scale <s>', `student entries N(0, s²) (default ${TRAIN_DEFAULTS.initScale})`)
     .option('--init-weights <file>', 'initial student weights JSON {"W": K×d, "a"?: K}, the same for every seed')
-    .option('--backend <name>', `TensorFlow.js backend: ${BACKEND_NAMES.join('|')} (default ${TRAIN_DEFAULTS.backend}; node needs npm install @tensorflow/tfjs-node)`)
+    .option(
+      '--backend <name>',
+      `TensorFlow.js backend: ${BACKEND_NAMES.join('|')} (default ${TRAIN_DEFAULTS.backend}; node needs npm install @tensorflow/tfjs-node)`,
+    )
     .option('--record <spec>', `log:N | every:k recording grid (default ${TRAIN_DEFAULTS.record})`)
-    .option('--divergence-loss <L>', `a seed whose loss exceeds L is frozen as diverged (default ${TRAIN_DEFAULTS.divergenceLoss})`)
-    .option('--workers <n>', 'spread the seeds over n worker threads, one backend each; results are identical (default 1)')
+    .option(
+      '--divergence-loss <L>',
+      `a seed whose loss exceeds L is frozen as diverged (default ${TRAIN_DEFAULTS.divergenceLoss})`,
+    )
+    .option(
+      '--workers <n>',
+      'spread the seeds over n worker threads, one backend each; results are identical (default 1)',
+    )
     .option('--out <dir>', 'output directory: trajectories.csv, final.csv, init/seed-<s>.json, config.json (required)')
     .action((flags: TrainFlags) => runTrainCommand(flags));
 }

@@ -15,7 +15,7 @@ export const FINISH_MODES = ['newton', 'flow'] as const;
 
 /**
  * Defaults:
- * - globalLoss 1e-5, convergedRhs 1e-9: equations.md §7.9.
+ * - globalLoss 1e-5, convergedRhs 1e-9: docs/theory.md §7.9.
  * - newtonStartRhs 1e-4: hand over from the ODE to Newton once the flow has slowed to max|F| < 1e-4
  *   (issue 5); from there Newton needs 1–2 Jacobians, while the explicit flow would need t ~ 1e4 to
  *   reach 1e-9 (slowest directions ≈ −3e-3 at K = M = 17).
@@ -56,11 +56,19 @@ const positive = () => z.number().positive();
 const positiveInt = () => z.int().min(1);
 
 export const StatsThresholdsSchema = z.strictObject({
-  globalLoss: positive().default(STATS_DEFAULTS.globalLoss).describe('Final loss below this: global (equations.md §7.9).'),
+  globalLoss: positive()
+    .default(STATS_DEFAULTS.globalLoss)
+    .describe('Final loss below this: global (docs/theory.md §7.9).'),
   convergedRhs: positive().default(STATS_DEFAULTS.convergedRhs).describe('max|F| at or below this: converged (§7.9).'),
-  newtonStartRhs: positive().default(STATS_DEFAULTS.newtonStartRhs).describe('Hand over from the flow to Newton below this max|F|.'),
-  newtonMinLoss: positive().default(STATS_DEFAULTS.newtonMinLoss).describe('No Newton while the loss is below this (heading for the singular global minimum).'),
-  newtonMaxJump: positive().default(STATS_DEFAULTS.newtonMaxJump).describe('Reject a Newton root farther than this (max-norm) from the flow state.'),
+  newtonStartRhs: positive()
+    .default(STATS_DEFAULTS.newtonStartRhs)
+    .describe('Hand over from the flow to Newton below this max|F|.'),
+  newtonMinLoss: positive()
+    .default(STATS_DEFAULTS.newtonMinLoss)
+    .describe('No Newton while the loss is below this (heading for the singular global minimum).'),
+  newtonMaxJump: positive()
+    .default(STATS_DEFAULTS.newtonMaxJump)
+    .describe('Reject a Newton root farther than this (max-norm) from the flow state.'),
 });
 
 export const StatsSolverSchema = z.strictObject({
@@ -78,14 +86,23 @@ export const StatsConfigSchema = z.strictObject({
   activation: ModelConfigSchema.shape.activation,
   alpha: ModelConfigSchema.shape.alpha,
   lr: FlowConfigSchema.shape.lr,
-  initD: positiveInt().nullable().default(null).describe('Dimension of the random initial weights (default K, Safran–Shamir).'),
+  initD: positiveInt()
+    .nullable()
+    .default(null)
+    .describe('Dimension of the random initial weights (default K, Safran–Shamir).'),
   seed: z.int().min(0).default(STATS_DEFAULTS.seed).describe('Initialisation i uses seed + i.'),
   inits: positiveInt().describe('Number of random initialisations (before sharding).'),
   shard: z.strictObject({ index: z.int().min(0), count: positiveInt() }).default({ index: 0, count: 1 }),
   thresholds: StatsThresholdsSchema.prefault({}),
   solver: StatsSolverSchema.prefault({}),
-  finish: z.enum(FINISH_MODES).default(STATS_DEFAULTS.finish).describe('newton: Newton once the flow has slowed; flow: integrate until max|F| ≤ convergedRhs.'),
-  spectrum: z.boolean().default(STATS_DEFAULTS.spectrum).describe('Tell saddles from minima by the Jacobian spectrum of converged non-global end states.'),
+  finish: z
+    .enum(FINISH_MODES)
+    .default(STATS_DEFAULTS.finish)
+    .describe('newton: Newton once the flow has slowed; flow: integrate until max|F| ≤ convergedRhs.'),
+  spectrum: z
+    .boolean()
+    .default(STATS_DEFAULTS.spectrum)
+    .describe('Tell saddles from minima by the Jacobian spectrum of converged non-global end states.'),
 });
 
 export type StatsConfigInput = z.input<typeof StatsConfigSchema>;
@@ -99,13 +116,26 @@ export function resolveStatsConfig(input: unknown, where = 'stats'): StatsConfig
     throw new InputError(`${where}.${issue.path.join('.')}`, issue.message);
   }
   const c = parsed.data;
-  if (c.shard.index >= c.shard.count) throw new InputError(`${where}.shard`, `index ${c.shard.index} must be below the count ${c.shard.count}`);
-  const { alpha } = resolveActivationChoice(c.activation, c.alpha, { activation: `${where}.activation`, alpha: `${where}.alpha` });
+  if (c.shard.index >= c.shard.count)
+    throw new InputError(`${where}.shard`, `index ${c.shard.index} must be below the count ${c.shard.count}`);
+  const { alpha } = resolveActivationChoice(c.activation, c.alpha, {
+    activation: `${where}.activation`,
+    alpha: `${where}.alpha`,
+  });
   const flow = flowDefinition(c.optimizer, `${where}.optimizer`);
-  if (!flow.gradientFlow) throw new InputError(`${where}.optimizer`, `${c.optimizer} is not a gradient flow: its fixed points depend on η, so it has no landscape to take statistics of`);
+  if (!flow.gradientFlow)
+    throw new InputError(
+      `${where}.optimizer`,
+      `${c.optimizer} is not a gradient flow: its fixed points depend on η, so it has no landscape to take statistics of`,
+    );
   const initD = c.initD ?? c.K;
-  if (initD < c.M) throw new InputError(`${where}.initD`, `must be at least M = ${c.M} (orthonormal teacher), got ${initD}`);
-  if (flow.constraint === 'stiefel' && initD < c.K) throw new InputError(`${where}.initD`, `must be at least K = ${c.K} for ${c.optimizer} (orthonormal students), got ${initD}`);
+  if (initD < c.M)
+    throw new InputError(`${where}.initD`, `must be at least M = ${c.M} (orthonormal teacher), got ${initD}`);
+  if (flow.constraint === 'stiefel' && initD < c.K)
+    throw new InputError(
+      `${where}.initD`,
+      `must be at least K = ${c.K} for ${c.optimizer} (orthonormal students), got ${initD}`,
+    );
   return { ...c, alpha, initD };
 }
 
@@ -124,10 +154,15 @@ export function statsIdentity(c: StatsConfig): Omit<StatsConfig, 'shard'> & { sh
 
 /** First field (dotted path) where two configurations differ, or null. */
 export function firstDifference(a: unknown, b: unknown, path = ''): string | null {
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return Object.is(a, b) ? null : path || '(root)';
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null)
+    return Object.is(a, b) ? null : path || '(root)';
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
   for (const key of [...keys].sort()) {
-    const d = firstDifference((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], path ? `${path}.${key}` : key);
+    const d = firstDifference(
+      (a as Record<string, unknown>)[key],
+      (b as Record<string, unknown>)[key],
+      path ? `${path}.${key}` : key,
+    );
     if (d !== null) return d;
   }
   return null;

@@ -67,7 +67,10 @@ export class StatsContext {
 
   constructor(readonly config: StatsConfig) {
     const { K, M } = config;
-    this.flow = makeFlow({ K, M, activation: config.activation, alpha: config.alpha }, { name: config.optimizer, lr: config.lr });
+    this.flow = makeFlow(
+      { K, M, activation: config.activation, alpha: config.alpha },
+      { name: config.optimizer, lr: config.lr },
+    );
   }
 }
 
@@ -112,12 +115,35 @@ export function runInitialisation(ctx: StatsContext, seed: number): RunRecord {
   let maxRhs = Number.POSITIVE_INFINITY;
   const end = (finish: RunFinish, state: Float64Array, rhs: number, nUnstable: number | null): RunRecord => {
     const loss = flow.loss(state);
-    const cls = classifyEndState({ overlaps: flow.unpack(state), loss, maxRhs: rhs, ...(nUnstable === null ? {} : { nUnstable }) }, th);
-    return { seed, finalLoss: loss, class: cls.class, k1: cls.k1, steps, wallTime: (performance.now() - started) / 1000, tFinal: t, maxRhs: rhs, finish, newtonIterations, nUnstable };
+    const cls = classifyEndState(
+      { overlaps: flow.unpack(state), loss, maxRhs: rhs, ...(nUnstable === null ? {} : { nUnstable }) },
+      th,
+    );
+    return {
+      seed,
+      finalLoss: loss,
+      class: cls.class,
+      k1: cls.k1,
+      steps,
+      wallTime: (performance.now() - started) / 1000,
+      tFinal: t,
+      maxRhs: rhs,
+      finish,
+      newtonIterations,
+      nUnstable,
+    };
   };
   while (t < c.solver.tMax) {
     const span = Math.min(chunk, c.solver.tMax - t);
-    const r = solve(flow, x, { method: 'dopri5', tMax: span, saveTimes: [], rtol: c.solver.rtol, atol: c.solver.atol, convergenceTol: handOver, maxSteps: Math.max(1, c.solver.maxSteps - steps) });
+    const r = solve(flow, x, {
+      method: 'dopri5',
+      tMax: span,
+      saveTimes: [],
+      rtol: c.solver.rtol,
+      atol: c.solver.atol,
+      convergenceTol: handOver,
+      maxSteps: Math.max(1, c.solver.maxSteps - steps),
+    });
     x = r.xFinal;
     t += r.tFinal;
     steps += r.steps + r.rejected;

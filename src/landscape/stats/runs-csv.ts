@@ -5,21 +5,47 @@ import { END_CLASSES, type EndClass } from '../classify.js';
 import type { RunFinish, RunRecord } from './run.js';
 
 /** runs.csv columns (issue 5: seed, final loss, class, k1, steps, wall time; plus t_final and max|F|). */
-export const RUN_COLUMNS = ['seed', 'final_loss', 'class', 'k1', 'steps', 'wall_time_s', 't_final', 'max_rhs', 'finish', 'newton_iterations', 'n_unstable'] as const;
+export const RUN_COLUMNS = [
+  'seed',
+  'final_loss',
+  'class',
+  'k1',
+  'steps',
+  'wall_time_s',
+  't_final',
+  'max_rhs',
+  'finish',
+  'newton_iterations',
+  'n_unstable',
+] as const;
 const HEADER = RUN_COLUMNS.join(',');
 const FINISHES: readonly RunFinish[] = ['loss', 'newton', 'flow', 't-max', 'diverged', 'max-steps'];
 
 /** One CSV line (no quoting needed: numbers in shortest round-trip form, fixed identifiers). */
 export function runLine(r: RunRecord): string {
-  return [r.seed, r.finalLoss, r.class, r.k1, r.steps, r.wallTime, r.tFinal, r.maxRhs, r.finish, r.newtonIterations, r.nUnstable ?? ''].join(',');
+  return [
+    r.seed,
+    r.finalLoss,
+    r.class,
+    r.k1,
+    r.steps,
+    r.wallTime,
+    r.tFinal,
+    r.maxRhs,
+    r.finish,
+    r.newtonIterations,
+    r.nUnstable ?? '',
+  ].join(',');
 }
 
 function parseRunLine(line: string, where: string): RunRecord {
   const cells = line.split(',');
-  if (cells.length !== RUN_COLUMNS.length) throw new InputError(where, `expected ${RUN_COLUMNS.length} columns, got ${cells.length}`);
+  if (cells.length !== RUN_COLUMNS.length)
+    throw new InputError(where, `expected ${RUN_COLUMNS.length} columns, got ${cells.length}`);
   const num = (i: number) => {
     const v = Number(cells[i]);
-    if (cells[i] === '' || Number.isNaN(v)) throw new InputError(where, `column ${RUN_COLUMNS[i]} is not a number: "${cells[i]}"`);
+    if (cells[i] === '' || Number.isNaN(v))
+      throw new InputError(where, `column ${RUN_COLUMNS[i]} is not a number: "${cells[i]}"`);
     return v;
   };
   const cls = cells[2] as EndClass;
@@ -75,5 +101,8 @@ export function appendRun(path: string, r: RunRecord): void {
 
 /** Rows sorted by seed (the canonical order of merged and finished runs). */
 export function runsCsv(records: RunRecord[]): string {
-  return `${HEADER}\n${[...records].sort((a, b) => a.seed - b.seed).map((r) => `${runLine(r)}\n`).join('')}`;
+  return `${HEADER}\n${[...records]
+    .sort((a, b) => a.seed - b.seed)
+    .map((r) => `${runLine(r)}\n`)
+    .join('')}`;
 }

@@ -29,21 +29,57 @@ export function summariseRuns(records: RunRecord[]): TableRow[] {
   const count = (pred: (r: RunRecord) => boolean) => records.filter(pred).length;
   const local = (r: RunRecord) => r.class === 'spurious' || r.class === 'saddle';
   const rows: TableRow[] = [
-    ...(['global', 'spurious', 'saddle', 'not-converged'] as const).map((c) => row('class', c, count((r) => r.class === c), n)),
+    ...(['global', 'spurious', 'saddle', 'not-converged'] as const).map((c) =>
+      row(
+        'class',
+        c,
+        count((r) => r.class === c),
+        n,
+      ),
+    ),
     row('paper', 'local', count(local), n),
-    row('paper', 'global', count((r) => r.class === 'global'), n),
-    row('paper', 'none', count((r) => r.class === 'not-converged'), n),
+    row(
+      'paper',
+      'global',
+      count((r) => r.class === 'global'),
+      n,
+    ),
+    row(
+      'paper',
+      'none',
+      count((r) => r.class === 'not-converged'),
+      n,
+    ),
   ];
   const k1s = [...new Set(records.filter(local).map((r) => r.k1))].sort((a, b) => a - b);
-  for (const k1 of k1s) rows.push(row('k1', String(k1), count((r) => local(r) && r.k1 === k1), n));
+  for (const k1 of k1s)
+    rows.push(
+      row(
+        'k1',
+        String(k1),
+        count((r) => local(r) && r.k1 === k1),
+        n,
+      ),
+    );
   return rows;
 }
 
 const pct = (x: number) => (Number.isFinite(x) ? (100 * x).toFixed(2) : '–');
 
 /** Markdown of the table; `paper` (percent, Appendix G) adds the published row and z-scores. */
-export function tableMarkdown(title: string, rows: TableRow[], total: number, expected: number | null, paper?: { local: number; global: number; none: number }): string {
-  const lines = [`# ${title}`, '', `${total} runs${expected !== null && expected !== total ? ` of ${expected} expected (incomplete)` : ''}.`, ''];
+export function tableMarkdown(
+  title: string,
+  rows: TableRow[],
+  total: number,
+  expected: number | null,
+  paper?: { local: number; global: number; none: number },
+): string {
+  const lines = [
+    `# ${title}`,
+    '',
+    `${total} runs${expected !== null && expected !== total ? ` of ${expected} expected (incomplete)` : ''}.`,
+    '',
+  ];
   const section = (heading: string, group: TableRow['group'], withPaper: boolean) => {
     const selected = rows.filter((r) => r.group === group);
     if (selected.length === 0) return;
@@ -58,7 +94,12 @@ export function tableMarkdown(title: string, rows: TableRow[], total: number, ex
       }
       return row;
     });
-    lines.push(`## ${heading}`, '', markdownTable(header, cells, ['left', ...header.slice(1).map(() => 'right' as const)]), '');
+    lines.push(
+      `## ${heading}`,
+      '',
+      markdownTable(header, cells, ['left', ...header.slice(1).map(() => 'right' as const)]),
+      '',
+    );
   };
   section('Paper columns (Appendix G)', 'paper', paper !== undefined);
   section('Classes', 'class', false);

@@ -80,7 +80,10 @@ export async function runNetworkTheory(config: NetworkTheoryConfig, ctx: StudyCo
     if (done) finished.add(i);
     const work = fractions.reduce((s, f, j) => s + f * costs[j], 0);
     // Hold below 100% until every job, theory included, has finished.
-    progress?.update(finished.size === jobs.length ? total : Math.min(work, 0.999 * total), `(${finished.size}/${jobs.length} ensembles)`);
+    progress?.update(
+      finished.size === jobs.length ? total : Math.min(work, 0.999 * total),
+      `(${finished.size}/${jobs.length} ensembles)`,
+    );
   });
   progress?.done();
   const runs = config.runs.map((run, runIndex) =>

@@ -42,7 +42,9 @@ export function keyFigures(run: RunResult): KeyFigureRow[] {
     const devs = job.seeds.map((s) => s.deviation.max);
     return {
       run: run.run.id,
-      optimizer: run.run.preset ?? `${run.run.composition.gradient}/${run.run.composition.constraint}/${run.run.composition.layers}`,
+      optimizer:
+        run.run.preset ??
+        `${run.run.composition.gradient}/${run.run.composition.constraint}/${run.run.composition.layers}`,
       d: job.job.d,
       seeds: job.seeds.length,
       diverged: row?.diverged ?? 0,
@@ -73,7 +75,20 @@ export const KEY_FIGURE_HEADER = [
 ];
 
 export function keyFigureCells(r: KeyFigureRow): (string | number)[] {
-  return [r.run, r.optimizer, r.d, r.seeds, r.diverged, fmt(r.maxLoss), fmt(r.maxQ), fmt(r.maxR), r.finalLoss, fmt(r.predicted), r.classesNetwork, r.classesTheory];
+  return [
+    r.run,
+    r.optimizer,
+    r.d,
+    r.seeds,
+    r.diverged,
+    fmt(r.maxLoss),
+    fmt(r.maxQ),
+    fmt(r.maxR),
+    r.finalLoss,
+    fmt(r.predicted),
+    r.classesNetwork,
+    r.classesTheory,
+  ];
 }
 
 export const FIT_HEADER = ['run', 'measure', 'slope ± SE', 'method', 'points'];
@@ -81,7 +96,9 @@ export const FIT_HEADER = ['run', 'measure', 'slope ± SE', 'method', 'points'];
 /** Fits of runs with at least two values of d. */
 export function fitCells(runs: RunResult[]): (string | number)[][] {
   return runs.flatMap((r) =>
-    r.broadening.fits.flatMap((f) => (f.fit ? [[r.run.id, f.label, `${fmt(f.fit.slope)} ± ${fmt(f.fit.slopeSE, 2)}`, f.fit.method, f.fit.n]] : [])),
+    r.broadening.fits.flatMap((f) =>
+      f.fit ? [[r.run.id, f.label, `${fmt(f.fit.slope)} ± ${fmt(f.fit.slopeSE, 2)}`, f.fit.method, f.fit.n]] : [],
+    ),
   );
 }
 

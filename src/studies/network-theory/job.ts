@@ -1,7 +1,14 @@
 import { type TrajectoryDeviation, trajectoryDeviation } from '../../compare/deviation.js';
 import type { Trajectory } from '../../model/trajectory.js';
 import { type EndClass, classifyEndState } from '../../landscape/classify.js';
-import { type BackendInfo, type SeedStatus, type TrainConfig, type TrainInput, resolveTrainConfig, trainEnsemble } from '../../network/index.js';
+import {
+  type BackendInfo,
+  type SeedStatus,
+  type TrainConfig,
+  type TrainInput,
+  resolveTrainConfig,
+  trainEnsemble,
+} from '../../network/index.js';
 import { makeFlow } from '../../theory/config.js';
 import type { Flow } from '../../theory/flow.js';
 import { type Overlaps, identity } from '../../model/overlaps.js';
@@ -69,7 +76,8 @@ const IDENTITY_TEACHER_TOLERANCE = 1e-6;
 /** JSON path of a network configuration field in the scenario, for InputErrors from resolveTrainConfig. */
 function scenarioPath(runIndex: number, dIndex: number): (key: keyof TrainConfig) => string {
   return (key) => {
-    if (key === 'K' || key === 'M' || key === 'activation' || key === 'alpha' || key === 'teacher') return `model.${key}`;
+    if (key === 'K' || key === 'M' || key === 'activation' || key === 'alpha' || key === 'teacher')
+      return `model.${key}`;
     if (key === 'd' || key === 'constraint') return `runs[${runIndex}].d[${dIndex}]`;
     if (key === 'gradient' || key === 'layers') return `runs[${runIndex}].optimizer`;
     return `runs[${runIndex}].${key}`;
@@ -119,10 +127,19 @@ export function jobCost(spec: NetworkTheoryConfig, job: Job): number {
 }
 
 function flowFor(spec: NetworkTheoryConfig, run: ResolvedRun, init: Overlaps): Flow {
-  return makeFlow(spec.model, { name: run.flow, lr: run.lr, lrReadout: run.lrReadout, batch: run.batch, labelNoise: run.labelNoise ?? 0 }, init);
+  return makeFlow(
+    spec.model,
+    { name: run.flow, lr: run.lr, lrReadout: run.lrReadout, batch: run.batch, labelNoise: run.labelNoise ?? 0 },
+    init,
+  );
 }
 
-function classifyEnd(flow: Flow, tr: Trajectory, index: number, thresholds: NetworkTheoryConfig['classification']): EndClassification {
+function classifyEnd(
+  flow: Flow,
+  tr: Trajectory,
+  index: number,
+  thresholds: NetworkTheoryConfig['classification'],
+): EndClassification {
   const x = tr.states[index];
   const loss = tr.loss[index];
   if (!Number.isFinite(loss) || !x.every(Number.isFinite)) return { class: 'not-converged', k1: null, maxRhs: NaN };
@@ -133,7 +150,14 @@ function classifyEnd(flow: Flow, tr: Trajectory, index: number, thresholds: Netw
   return { class: c.class, k1: c.k1, maxRhs };
 }
 
-function theoryRun(spec: NetworkTheoryConfig, run: ResolvedRun, init: Overlaps, times: number[], seed: number, d: number) {
+function theoryRun(
+  spec: NetworkTheoryConfig,
+  run: ResolvedRun,
+  init: Overlaps,
+  times: number[],
+  seed: number,
+  d: number,
+) {
   const flow = flowFor(spec, run, init);
   const tMax = times[times.length - 1];
   const result = solve(flow, flow.pack(init), {
@@ -166,14 +190,24 @@ function isIdentity(T: Float64Array, M: number): boolean {
  * (architecture.md: `fixed` = that seed's initial Overlaps, its finite-d T included), saved at the
  * network's recorded times so the deviations are compared time by time.
  */
-export async function executeJob(spec: NetworkTheoryConfig, job: Job, onProgress?: (fraction: number) => void): Promise<JobResult> {
+export async function executeJob(
+  spec: NetworkTheoryConfig,
+  job: Job,
+  onProgress?: (fraction: number) => void,
+): Promise<JobResult> {
   const run = spec.runs[job.runIndex];
   const config = trainConfigFor(spec, job);
-  const ensemble = await trainEnsemble(config, onProgress ? { onProgress: (p) => onProgress(p.step / p.totalSteps) } : {});
+  const ensemble = await trainEnsemble(
+    config,
+    onProgress ? { onProgress: (p) => onProgress(p.step / p.totalSteps) } : {},
+  );
   const started = performance.now();
   const seeds = ensemble.seeds.map((s): SeedRecord => {
     const times = s.trajectory.times;
-    if (times.length < 2) throw new Error(`run ${run.id}, d ${job.d}, seed ${s.seed}: the network recorded ${times.length} time(s); it diverged at once`);
+    if (times.length < 2)
+      throw new Error(
+        `run ${run.id}, d ${job.d}, seed ${s.seed}: the network recorded ${times.length} time(s); it diverged at once`,
+      );
     const theory = theoryRun(spec, run, s.initial, times, s.seed, job.d);
     let reference: Trajectory | null = null;
     let referenceKind: SeedRecord['referenceKind'] = 'disabled';

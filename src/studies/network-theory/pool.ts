@@ -29,7 +29,12 @@ function reviveResult(result: JobResult): JobResult {
  * in this thread when workers ≤ 1. Every job is deterministic in its seeds, so the results do not depend
  * on the number of workers or the order of completion; they are returned in the order of `jobs`.
  */
-export async function runJobs(spec: NetworkTheoryConfig, jobs: Job[], workers: number, onProgress: JobProgress): Promise<JobResult[]> {
+export async function runJobs(
+  spec: NetworkTheoryConfig,
+  jobs: Job[],
+  workers: number,
+  onProgress: JobProgress,
+): Promise<JobResult[]> {
   const order = jobs.map((job, i) => ({ job, i })).sort((a, b) => jobCost(spec, b.job) - jobCost(spec, a.job));
   const sorted = await runPool(
     order.map((o) => o.job),

@@ -1,7 +1,12 @@
 import { z } from 'zod';
 import { THRESHOLDS, type ModelConfig } from '../../model/config.js';
 import { InputError } from '../../model/errors.js';
-import { CONSTRAINTS, GRADIENT_SOURCES, LAYERS, type OptimizerComposition as Composition } from '../../model/optimizer.js';
+import {
+  CONSTRAINTS,
+  GRADIENT_SOURCES,
+  LAYERS,
+  type OptimizerComposition as Composition,
+} from '../../model/optimizer.js';
 import type { FlowName } from '../../theory/flow.js';
 import { flowDefinition, flowNames, flowOfComposition } from '../../theory/flows/index.js';
 import { DEFAULT_ATOL, DEFAULT_RTOL } from '../../theory/solvers/types.js';
@@ -18,7 +23,10 @@ const positiveInt = () => z.int().min(1);
 export const identifier = () =>
   z
     .string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must start with a letter or digit and contain only letters, digits, ".", "_", "-"')
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
+      'must start with a letter or digit and contain only letters, digits, ".", "_", "-"',
+    )
     .max(64);
 /** Backends a scenario may name (no `auto`: a study must say what it ran on). */
 const BACKENDS = ['wasm', 'cpu', 'node'] as const;
@@ -37,35 +45,52 @@ const SlopeBounds = z
 
 const TolerancesSchema = z
   .strictObject({
-    maxLossDeviation: positive().optional().describe('max over seeds, d and recorded t of |loss_network − loss_theory|'),
+    maxLossDeviation: positive()
+      .optional()
+      .describe('max over seeds, d and recorded t of |loss_network − loss_theory|'),
     maxQDeviation: positive().optional().describe('max over seeds, d, t and entries of |Q_network − Q_theory|'),
     maxRDeviation: positive().optional().describe('max over seeds, d, t and entries of |R_network − R_theory|'),
     maxADeviation: positive().optional().describe('max over seeds, d, t and units of |a_network − a_theory| (gd2l)'),
     maxFinalLossDeviation: positive().optional().describe('per seed, |final loss − d→∞ prediction|'),
-    spreadSlope: SlopeBounds.optional().describe('slope of the spread (rms over seeds) of the final loss around the d→∞ prediction, against d (log–log)'),
-    deviationSlope: SlopeBounds.optional().describe('slope of the mean max_t |ΔQ| (network vs theory) against d (log–log)'),
+    spreadSlope: SlopeBounds.optional().describe(
+      'slope of the spread (rms over seeds) of the final loss around the d→∞ prediction, against d (log–log)',
+    ),
+    deviationSlope: SlopeBounds.optional().describe(
+      'slope of the mean max_t |ΔQ| (network vs theory) against d (log–log)',
+    ),
   })
   .describe('Tolerances checked by `scm-harness check`; each absent tolerance is not checked.');
 
 const RunSchema = z.strictObject({
   id: identifier().describe('Name of the run in tables, plots and violations.'),
-  optimizer: z.union([z.enum(flowNames()).describe('A registered flow (src/theory/flows/) as preset.'), OptimizerComposition]).describe('Preset name or composition.'),
-  lr: positive().describe('Learning rate η (equations.md §3).'),
+  optimizer: z
+    .union([z.enum(flowNames()).describe('A registered flow (src/theory/flows/) as preset.'), OptimizerComposition])
+    .describe('Preset name or composition.'),
+  lr: positive().describe('Learning rate η (docs/theory.md §3).'),
   lrReadout: positive().optional().describe('Readout learning rate η_a (two-layer runs); default η.'),
   batch: positiveInt().default(1).describe('Mini-batch size B of online SGD.'),
   samples: positiveInt().optional().describe('Training-set size n of empirical (full-batch) runs.'),
-  labelNoise: z.number().min(0).optional().describe('Label-noise std σ (online and empirical runs; the sgd theory adds η²σ²J2, equations.md §4.2).'),
+  labelNoise: z
+    .number()
+    .min(0)
+    .optional()
+    .describe('Label-noise std σ (online and empirical runs; the sgd theory adds η²σ²J2, docs/theory.md §4.2).'),
   dt: positive().default(0.05).describe('Time step of population / empirical GD runs (one Euler step of the flow).'),
   d: z.array(positiveInt()).min(1).describe('Input dimensions.'),
   seeds: z
-    .union([z.array(z.int().min(0)).min(1), z.string().regex(/^\d+\.\.\d+$/, 'must be a range "a..b" or an array of seeds')])
+    .union([
+      z.array(z.int().min(0)).min(1),
+      z.string().regex(/^\d+\.\.\d+$/, 'must be a range "a..b" or an array of seeds'),
+    ])
     .describe('Seeds: an array of non-negative integers or a range "a..b" (inclusive).'),
   tMax: positive().describe('Final time t (t = steps/d for online SGD, steps·dt for GD-type runs).'),
   record: z
     .string()
     .regex(/^(log|every):[1-9]\d*$/, 'must be log:N or every:N')
     .default('log:100')
-    .describe('Recording grid of the network (log:N log-spaced steps, every:N steps); the theory is saved at the same times.'),
+    .describe(
+      'Recording grid of the network (log:N log-spaced steps, every:N steps); the theory is saved at the same times.',
+    ),
   backend: z.enum(BACKENDS).default('wasm'),
   initScale: positive().default(1).describe('Student weights are N(0, initScale²) entries.'),
   tolerances: TolerancesSchema.prefault({}),
@@ -77,7 +102,7 @@ const TheorySchema = z
       .enum(['auto', 'dopri5', 'euler', 'map'])
       .default('auto')
       .describe(
-        'auto: map with the run\'s dt for population/empirical runs (the exact discrete population-GD map: what the network\'s steps do to the overlaps, so for population runs only float32 round-off separates them), dopri5 for online SGD. euler: Euler steps of the flow with the run\'s dt (differs from the network by O(dt)); map is not available for online SGD.',
+        "auto: map with the run's dt for population/empirical runs (the exact discrete population-GD map: what the network's steps do to the overlaps, so for population runs only float32 round-off separates them), dopri5 for online SGD. euler: Euler steps of the flow with the run's dt (differs from the network by O(dt)); map is not available for online SGD.",
       ),
     rtol: positive().default(DEFAULT_RTOL),
     atol: positive().default(DEFAULT_ATOL),
@@ -104,16 +129,27 @@ const ComparisonSchema = z
 
 const ClassificationSchema = z
   .strictObject({
-    globalLoss: positive().default(THRESHOLDS.globalLoss).describe('Final loss below this: global minimum (equations.md §7.9).'),
+    globalLoss: positive()
+      .default(THRESHOLDS.globalLoss)
+      .describe('Final loss below this: global minimum (docs/theory.md §7.9).'),
     convergedRhs: positive()
       .default(THRESHOLDS.networkConvergedRhs)
-      .describe('max |F| of the flow at the final overlaps above this: not converged (finite-d runs fluctuate, so looser than §7.9\'s 1e-9 for the ODE).'),
+      .describe(
+        "max |F| of the flow at the final overlaps above this: not converged (finite-d runs fluctuate, so looser than §7.9's 1e-9 for the ODE).",
+      ),
   })
   .prefault({});
 
 /** The scenario keys of the network-vs-theory study, in the order of the scenario file. */
-export const runsSection = z.array(RunSchema).default([]).describe('Network runs; a scenario needs at least one run or a perturbation study.');
-export const theorySections = { theory: TheorySchema, comparison: ComparisonSchema, classification: ClassificationSchema };
+export const runsSection = z
+  .array(RunSchema)
+  .default([])
+  .describe('Network runs; a scenario needs at least one run or a perturbation study.');
+export const theorySections = {
+  theory: TheorySchema,
+  comparison: ComparisonSchema,
+  classification: ClassificationSchema,
+};
 
 export type RunInput = z.output<typeof RunSchema>;
 export type Tolerances = z.output<typeof TolerancesSchema>;
@@ -124,7 +160,7 @@ export interface ResolvedRun extends Omit<RunInput, 'optimizer' | 'seeds' | 'lrR
   /** The preset name when the scenario used one, else null. */
   preset: string | null;
   composition: Composition;
-  /** The mean-field flow of this composition (equations.md §4). */
+  /** The mean-field flow of this composition (docs/theory.md §4). */
   flow: FlowName;
   lrReadout: number;
   seeds: number[];
@@ -175,12 +211,21 @@ function checkSlope(bounds: { min?: number; max?: number } | undefined, where: s
   if (bounds.min !== undefined && bounds.max !== undefined && bounds.min > bounds.max) {
     throw new InputError(`${where}.min`, `min ${bounds.min} is above max ${bounds.max}`);
   }
-  if (run.d.length < 2) throw new InputError(where, `a slope against d needs at least two values of d (runs "${run.id}" has ${run.d.length})`);
+  if (run.d.length < 2)
+    throw new InputError(
+      where,
+      `a slope against d needs at least two values of d (runs "${run.id}" has ${run.d.length})`,
+    );
   if (run.seeds.length < 2) throw new InputError(where, 'a spread across seeds needs at least two seeds');
 }
 
 /** Cross-field rules that a per-field schema cannot express; every error names its JSON path. */
-function resolveRun(run: RunInput, i: number, scenario: { model: ModelConfig; theory: TheorySettings }, ids: Set<string>): ResolvedRun {
+function resolveRun(
+  run: RunInput,
+  i: number,
+  scenario: { model: ModelConfig; theory: TheorySettings },
+  ids: Set<string>,
+): ResolvedRun {
   const at = `runs[${i}]`;
   if (ids.has(run.id)) throw new InputError(`${at}.id`, `duplicate run id "${run.id}"`);
   ids.add(run.id);
@@ -190,22 +235,36 @@ function resolveRun(run: RunInput, i: number, scenario: { model: ModelConfig; th
   // derived but not verified, so online runs have a flow only unconstrained and first-layer.
   const flow = flowOfComposition(composition)?.name ?? null;
   if (!flow) {
-    throw new InputError(`${at}.optimizer`, `no mean-field flow for ${composition.gradient}/${composition.constraint}/${composition.layers}: the theory covers online/none/first and population or empirical with none|sphere|stiefel (first layer) or none (both layers)`);
+    throw new InputError(
+      `${at}.optimizer`,
+      `no mean-field flow for ${composition.gradient}/${composition.constraint}/${composition.layers}: the theory covers online/none/first and population or empirical with none|sphere|stiefel (first layer) or none (both layers)`,
+    );
   }
   const { K, M, teacher } = scenario.model;
   const seenD = new Set<number>();
   run.d.forEach((d, j) => {
     if (seenD.has(d)) throw new InputError(`${at}.d[${j}]`, `d = ${d} is listed twice`);
     seenD.add(d);
-    if (composition.constraint === 'stiefel' && d < K) throw new InputError(`${at}.d[${j}]`, `the stiefel constraint needs K <= d (K = ${K}, d = ${d})`);
-    if (teacher === 'orthonormal' && d < M) throw new InputError(`${at}.d[${j}]`, `an orthonormal teacher needs M <= d (M = ${M}, d = ${d})`);
+    if (composition.constraint === 'stiefel' && d < K)
+      throw new InputError(`${at}.d[${j}]`, `the stiefel constraint needs K <= d (K = ${K}, d = ${d})`);
+    if (teacher === 'orthonormal' && d < M)
+      throw new InputError(`${at}.d[${j}]`, `an orthonormal teacher needs M <= d (M = ${M}, d = ${d})`);
   });
-  if (composition.gradient === 'empirical' && run.samples === undefined) throw new InputError(`${at}.samples`, 'empirical runs need the training-set size');
-  if (composition.gradient !== 'empirical' && run.samples !== undefined) throw new InputError(`${at}.samples`, `only empirical runs use a training set (this run is ${composition.gradient})`);
-  if (composition.gradient !== 'online' && run.batch !== 1) throw new InputError(`${at}.batch`, `only online runs use mini-batches (this run is ${composition.gradient})`);
-  if (composition.gradient === 'population' && run.labelNoise !== undefined) throw new InputError(`${at}.labelNoise`, 'label noise does not change the population gradient');
-  if (composition.layers !== 'both' && run.lrReadout !== undefined) throw new InputError(`${at}.lrReadout`, 'only two-layer runs train the readouts');
-  if (composition.gradient !== 'online' && run.dt > run.tMax) throw new InputError(`${at}.dt`, `dt = ${run.dt} is larger than tMax = ${run.tMax}`);
+  if (composition.gradient === 'empirical' && run.samples === undefined)
+    throw new InputError(`${at}.samples`, 'empirical runs need the training-set size');
+  if (composition.gradient !== 'empirical' && run.samples !== undefined)
+    throw new InputError(
+      `${at}.samples`,
+      `only empirical runs use a training set (this run is ${composition.gradient})`,
+    );
+  if (composition.gradient !== 'online' && run.batch !== 1)
+    throw new InputError(`${at}.batch`, `only online runs use mini-batches (this run is ${composition.gradient})`);
+  if (composition.gradient === 'population' && run.labelNoise !== undefined)
+    throw new InputError(`${at}.labelNoise`, 'label noise does not change the population gradient');
+  if (composition.layers !== 'both' && run.lrReadout !== undefined)
+    throw new InputError(`${at}.lrReadout`, 'only two-layer runs train the readouts');
+  if (composition.gradient !== 'online' && run.dt > run.tMax)
+    throw new InputError(`${at}.dt`, `dt = ${run.dt} is larger than tMax = ${run.tMax}`);
   if (composition.layers !== 'both' && run.tolerances.maxADeviation !== undefined) {
     throw new InputError(`${at}.tolerances.maxADeviation`, 'the readouts are not trained in this run');
   }
@@ -219,7 +278,10 @@ function resolveRun(run: RunInput, i: number, scenario: { model: ModelConfig; th
     theoryMethod: theoryMethodOf(scenario.theory.method, composition),
   };
   if (resolved.theoryMethod === 'map' && composition.gradient === 'online') {
-    throw new InputError('theory.method', `map is the exact discrete population-GD map; run "${run.id}" is online SGD (random steps): use auto, dopri5 or euler`);
+    throw new InputError(
+      'theory.method',
+      `map is the exact discrete population-GD map; run "${run.id}" is online SGD (random steps): use auto, dopri5 or euler`,
+    );
   }
   checkSlope(run.tolerances.spreadSlope, `${at}.tolerances.spreadSlope`, resolved);
   checkSlope(run.tolerances.deviationSlope, `${at}.tolerances.deviationSlope`, resolved);
@@ -227,6 +289,9 @@ function resolveRun(run: RunInput, i: number, scenario: { model: ModelConfig; th
 }
 
 /** Resolve every run of a parsed scenario; run ids go into `ids` (other studies' ids must differ). */
-export function resolveRuns(scenario: { model: ModelConfig; theory: TheorySettings; runs: RunInput[] }, ids: Set<string>): ResolvedRun[] {
+export function resolveRuns(
+  scenario: { model: ModelConfig; theory: TheorySettings; runs: RunInput[] },
+  ids: Set<string>,
+): ResolvedRun[] {
   return scenario.runs.map((run, i) => resolveRun(run, i, scenario, ids));
 }

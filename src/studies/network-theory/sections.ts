@@ -32,11 +32,13 @@ function curvePoints(tr: Trajectory, source: string, seed: number, d: number): L
 
 function lossPlot(r: RunResult): PlotSpec {
   const points = r.jobs.flatMap((job) =>
-    job.seeds.slice(0, SEEDS_PER_D_IN_LOSS_PLOT).flatMap((s) => [
-      ...curvePoints(s.network, 'network', s.seed, job.job.d),
-      ...curvePoints(s.theory, 'theory', s.seed, job.job.d),
-      ...(s.reference ? curvePoints(s.reference, 'reference', s.seed, job.job.d) : []),
-    ]),
+    job.seeds
+      .slice(0, SEEDS_PER_D_IN_LOSS_PLOT)
+      .flatMap((s) => [
+        ...curvePoints(s.network, 'network', s.seed, job.job.d),
+        ...curvePoints(s.theory, 'theory', s.seed, job.job.d),
+        ...(s.reference ? curvePoints(s.reference, 'reference', s.seed, job.job.d) : []),
+      ]),
   );
   const plot = lossCurvesPlot(`${r.run.id}-loss`, `${r.run.id}: loss vs t`, points);
   const shown = Math.min(SEEDS_PER_D_IN_LOSS_PLOT, r.run.seeds.length);
@@ -56,12 +58,41 @@ function heatmaps(r: RunResult): PlotSpec[] {
   const students = order.map((k) => `s${k + 1}`);
   const teachers = Array.from({ length: M }, (_, m) => `t${m + 1}`);
   const where = `seed ${record.seed}, d = ${job.job.d}, t = ${fmt(t)}`;
-  const caption = 'Students ordered by their matched teacher (maximum Σ|R| matching of the network state); negative R on the diagonal marks an anti-aligned unit.';
+  const caption =
+    'Students ordered by their matched teacher (maximum Σ|R| matching of the network state); negative R on the diagonal marks an anti-aligned unit.';
   return [
-    overlapHeatmapPlot(`${r.run.id}-Q-network`, `Q, network (${where})`, caption, permuteSymmetric(netFinal.Q, order), students, students),
-    overlapHeatmapPlot(`${r.run.id}-R-network`, `R, network (${where})`, caption, permuteRows(netFinal.R, M, order), students, teachers),
-    overlapHeatmapPlot(`${r.run.id}-Q-theory`, `Q, theory (${where})`, 'The ODE from the same initial overlaps, same unit order.', permuteSymmetric(thFinal.Q, order), students, students),
-    overlapHeatmapPlot(`${r.run.id}-R-theory`, `R, theory (${where})`, 'The ODE from the same initial overlaps, same unit order.', permuteRows(thFinal.R, M, order), students, teachers),
+    overlapHeatmapPlot(
+      `${r.run.id}-Q-network`,
+      `Q, network (${where})`,
+      caption,
+      permuteSymmetric(netFinal.Q, order),
+      students,
+      students,
+    ),
+    overlapHeatmapPlot(
+      `${r.run.id}-R-network`,
+      `R, network (${where})`,
+      caption,
+      permuteRows(netFinal.R, M, order),
+      students,
+      teachers,
+    ),
+    overlapHeatmapPlot(
+      `${r.run.id}-Q-theory`,
+      `Q, theory (${where})`,
+      'The ODE from the same initial overlaps, same unit order.',
+      permuteSymmetric(thFinal.Q, order),
+      students,
+      students,
+    ),
+    overlapHeatmapPlot(
+      `${r.run.id}-R-theory`,
+      `R, theory (${where})`,
+      'The ODE from the same initial overlaps, same unit order.',
+      permuteRows(thFinal.R, M, order),
+      students,
+      teachers,
+    ),
   ];
 }
 

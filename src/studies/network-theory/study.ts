@@ -5,7 +5,15 @@ import { type NetworkTheoryResult, runNetworkTheory } from './execute.js';
 import { FIT_HEADER, KEY_FIGURE_HEADER, fitCells, keyFigureCells, keyFigures, runsHeadline } from './figures.js';
 import type { NetworkTheoryConfig } from './schema.js';
 import { runSection } from './sections.js';
-import { BROADENING_COLUMNS, COMPARISON_COLUMNS, FIT_COLUMNS, broadeningRows, comparisonRows, fitRows, trajectoriesCsv } from './tables.js';
+import {
+  BROADENING_COLUMNS,
+  COMPARISON_COLUMNS,
+  FIT_COLUMNS,
+  broadeningRows,
+  comparisonRows,
+  fitRows,
+  trajectoriesCsv,
+} from './tables.js';
 
 /**
  * Network vs theory: real finite-d networks of each run at each d and seed, the mean-field theory from
@@ -37,15 +45,27 @@ export const networkTheoryStudy: Study<NetworkTheoryConfig, NetworkTheoryResult>
         ['broadening-fits.csv', csvText(FIT_COLUMNS, fitRows(runs))],
       ],
       overviewTables: [
-        { caption: 'Network vs theory from the same initial overlaps (worst over seeds and recorded times)', header: KEY_FIGURE_HEADER, rows: keyFigureRows },
-        ...(fits.length > 0 ? [{ caption: 'Broadening with d: fitted log–log slopes', header: FIT_HEADER, rows: fits }] : []),
+        {
+          caption: 'Network vs theory from the same initial overlaps (worst over seeds and recorded times)',
+          header: KEY_FIGURE_HEADER,
+          rows: keyFigureRows,
+        },
+        ...(fits.length > 0
+          ? [{ caption: 'Broadening with d: fitted log–log slopes', header: FIT_HEADER, rows: fits }]
+          : []),
       ],
       sections,
       summary: [
         '## Network vs theory (same initial overlaps)',
         'Deviations are maxima over recorded times, seeds and matrix entries; the prediction is the d → ∞ theory of each seed (T = I). End states at t_max: global (loss below classification.globalLoss), spurious with k1 anti-aligned units (max|F| below classification.convergedRhs), or not-converged.',
         markdownTable(KEY_FIGURE_HEADER, keyFigureRows),
-        ...(fits.length > 0 ? ['## Broadening with d (log–log slopes)', 'Online-SGD fluctuations are expected near slope −1/2.', markdownTable(FIT_HEADER, fits)] : []),
+        ...(fits.length > 0
+          ? [
+              '## Broadening with d (log–log slopes)',
+              'Online-SGD fluctuations are expected near slope −1/2.',
+              markdownTable(FIT_HEADER, fits),
+            ]
+          : []),
       ],
     };
   },

@@ -43,7 +43,10 @@ export function trajectoriesCsv(runs: RunResult[]): string {
     ),
   );
   const anyReadouts = tagged.some((t) => t.trajectory.layout.withReadouts);
-  const lifted = tagged.map((t) => ({ ...t, trajectory: anyReadouts ? withReadoutColumns(t.trajectory) : t.trajectory }));
+  const lifted = tagged.map((t) => ({
+    ...t,
+    trajectory: anyReadouts ? withReadoutColumns(t.trajectory) : t.trajectory,
+  }));
   const byTrajectory = new Map(lifted.map((t) => [t.trajectory, t]));
   const keys: KeyColumn[] = [
     { name: 'run', value: (tr) => byTrajectory.get(tr)?.run ?? '' },
@@ -86,7 +89,13 @@ export const COMPARISON_COLUMNS = [
   'max_rhs_theory',
 ];
 
-function comparisonRow(run: string, flow: string, d: number, s: SeedRecord, outcome: { predictedFinalLoss: number; finalQDeviation: number; finalRDeviation: number }): CsvCell[] {
+function comparisonRow(
+  run: string,
+  flow: string,
+  d: number,
+  s: SeedRecord,
+  outcome: { predictedFinalLoss: number; finalQDeviation: number; finalRDeviation: number },
+): CsvCell[] {
   const dev = s.deviation;
   return [
     run,
@@ -161,6 +170,15 @@ export function fitRows(runs: RunResult[]): CsvCell[][] {
   return runs.flatMap((r) =>
     r.broadening.fits
       .filter((f) => f.fit)
-      .map((f) => [r.run.id, f.key, f.label, f.fit?.slope ?? null, f.fit?.slopeSE ?? null, f.fit?.intercept ?? null, f.fit?.method ?? null, f.fit?.n ?? null]),
+      .map((f) => [
+        r.run.id,
+        f.key,
+        f.label,
+        f.fit?.slope ?? null,
+        f.fit?.slopeSE ?? null,
+        f.fit?.intercept ?? null,
+        f.fit?.method ?? null,
+        f.fit?.n ?? null,
+      ]),
   );
 }

@@ -36,13 +36,19 @@ export interface PerturbationResult {
  * (its lowest-loss stable root of the block ansatz — the protocol probes minima, and for some k1 the
  * lowest root is a saddle — else its lowest-loss root), perturb its weights at dimension d with N(0, σ²) noise, relax
  * with the gd flow and record the return distance; then the same for the family embedded into
- * K = M + 1 with a zero unit (equations.md §6: its instability is visible only in weight space).
+ * K = M + 1 with a zero unit (docs/theory.md §6: its instability is visible only in weight space).
  */
 export function runPerturbation({ model, spec }: PerturbationConfig): PerturbationResult {
   const started = performance.now();
   const { K, M, activation, alpha } = model;
   const flow = makeFlow({ K, M, activation, alpha }, { name: 'gd', lr: spec.lr });
-  const options = { sigmas: spec.sigmas, d: spec.d, tRelax: spec.tRelax, repetitions: spec.repetitions, seed: spec.seed };
+  const options = {
+    sigmas: spec.sigmas,
+    d: spec.d,
+    tRelax: spec.tRelax,
+    repetitions: spec.repetitions,
+    seed: spec.seed,
+  };
   const cases: PerturbationCase[] = [];
   const missing: number[] = [];
   for (const k1 of spec.k1) {
@@ -53,22 +59,55 @@ export function runPerturbation({ model, spec }: PerturbationConfig): Perturbati
       continue;
     }
     const point = flow.unpack(family.x);
-    cases.push({ case: 'K=M', k1, K, loss: family.loss, residual: family.residual, stability: family.stability.verdict, rows: perturbationStudy(flow, point, options) });
+    cases.push({
+      case: 'K=M',
+      k1,
+      K,
+      loss: family.loss,
+      residual: family.residual,
+      stability: family.stability.verdict,
+      rows: perturbationStudy(flow, point, options),
+    });
     if (spec.embed) {
       const embedded = embedWithZeroUnit(point);
       const wide = makeFlow({ K: K + 1, M, activation, alpha }, { name: 'gd', lr: spec.lr }, embedded);
-      cases.push({ case: 'K=M+1', k1, K: K + 1, loss: wide.loss(wide.pack(embedded)), residual: null, stability: null, rows: perturbationStudy(wide, embedded, options) });
+      cases.push({
+        case: 'K=M+1',
+        k1,
+        K: K + 1,
+        loss: wide.loss(wide.pack(embedded)),
+        residual: null,
+        stability: null,
+        rows: perturbationStudy(wide, embedded, options),
+      });
     }
   }
-  const points = cases.flatMap((c) => c.rows.map((r) => ({ case: c.case, k1: c.k1, K: c.K, sigma: r.sigma, distanceMean: r.distanceMean, initialDistanceMean: r.initialDistanceMean })));
+  const points = cases.flatMap((c) =>
+    c.rows.map((r) => ({
+      case: c.case,
+      k1: c.k1,
+      K: c.K,
+      sigma: r.sigma,
+      distanceMean: r.distanceMean,
+      initialDistanceMean: r.initialDistanceMean,
+    })),
+  );
   const { verdicts, violations } = checkPerturbation(spec.id, spec.tolerances, points);
   for (const k1 of missing) {
-    violations.push({ metric: `${spec.id}.family`, observed: 'no realisable solution', tolerance: 'a k1 family', where: `k1 ${k1} / K ${K}` });
+    violations.push({
+      metric: `${spec.id}.family`,
+      observed: 'no realisable solution',
+      tolerance: 'a k1 family',
+      where: `k1 ${k1} / K ${K}`,
+    });
   }
   return { id: spec.id, spec, cases, missing, verdicts, violations, wallSeconds: (performance.now() - started) / 1000 };
 }
 
 /** The perturbation study of a scenario, or null when it has none. */
-export function executePerturbation(scenario: { model: ModelConfig; perturbation?: PerturbationSpec }): PerturbationResult | null {
+export function executePerturbation(scenario: {
+  model: ModelConfig;
+  perturbation?: PerturbationSpec;
+}): PerturbationResult | null {
   return scenario.perturbation ? runPerturbation({ model: scenario.model, spec: scenario.perturbation }) : null;
 }

@@ -38,7 +38,18 @@ export const perturbationStudy: Study<PerturbationConfig, PerturbationResult> = 
   headline: (result) => `perturbation study of ${result.cases.length} fixed point(s)`,
 };
 
-export const PERTURBATION_HEADER = ['case', 'k1', 'K', 'fixed-point loss', 'stability', 'σ', 'initial distance', 'distance after relaxing', 'ratio', 'loss change'];
+export const PERTURBATION_HEADER = [
+  'case',
+  'k1',
+  'K',
+  'fixed-point loss',
+  'stability',
+  'σ',
+  'initial distance',
+  'distance after relaxing',
+  'ratio',
+  'loss change',
+];
 
 /** One row per (case, σ) of the perturbation study, formatted for summary.md and report.html. */
 export function perturbationCells(result: PerturbationResult): (string | number)[][] {
@@ -105,7 +116,13 @@ async function perturbationSection(p: PerturbationResult): Promise<ReportSection
       points: c.rows.map((r) => ({ x: r.sigma, value: r.distanceMean })),
     })),
     ...(p.cases.length > 0
-      ? [{ metric: 'right after the perturbation', connect: true, points: p.cases[0].rows.map((r) => ({ x: r.sigma, value: r.initialDistanceMean })) }]
+      ? [
+          {
+            metric: 'right after the perturbation',
+            connect: true,
+            points: p.cases[0].rows.map((r) => ({ x: r.sigma, value: r.initialDistanceMean })),
+          },
+        ]
       : []),
   ];
   const plot = logLogPlot(
@@ -120,7 +137,13 @@ async function perturbationSection(p: PerturbationResult): Promise<ReportSection
     paragraphs: [
       `Each K = M fixed point of the k1 block ansatz is realised as weights at d = ${p.spec.d}, its student weights perturbed by N(0, σ²) noise, and relaxed with gradient flow for t = ${p.spec.tRelax}; the K = M + 1 case embeds the same point with an extra zero unit. ${p.missing.length > 0 ? `No realisable solution for k1 = ${p.missing.join(', ')}.` : ''}`,
     ],
-    tables: [{ caption: 'Perturbation results (mean ± sd over repetitions)', header: PERTURBATION_HEADER, rows: perturbationCells(p) }],
+    tables: [
+      {
+        caption: 'Perturbation results (mean ± sd over repetitions)',
+        header: PERTURBATION_HEADER,
+        rows: perturbationCells(p),
+      },
+    ],
     plots: [await renderPlot(plot)],
   };
 }

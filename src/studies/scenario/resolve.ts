@@ -50,12 +50,16 @@ function inputErrorFromZod(error: z.ZodError): InputError {
 /** Validate a parsed JSON value and fill every default; InputError(JSON path) on the first problem. */
 export function resolveScenario(json: unknown): Scenario {
   if (json !== null && typeof json === 'object' && (json as { kind?: unknown }).kind === 'stats') {
-    throw new InputError('kind', 'this is a stats scenario (landscape statistics over random initialisations): run it with `scm-harness stats --scenario FILE`');
+    throw new InputError(
+      'kind',
+      'this is a stats scenario (landscape statistics over random initialisations): run it with `scm-harness stats --scenario FILE`',
+    );
   }
   const parsed = ScenarioSchema.safeParse(json);
   if (!parsed.success) throw inputErrorFromZod(parsed.error);
   const scenario = { ...parsed.data, model: resolveModelConfig(parsed.data.model, (field) => `model.${field}`) };
-  if (scenario.runs.length === 0 && !scenario.perturbation) throw new InputError('runs', 'give at least one network run (or a perturbation study)');
+  if (scenario.runs.length === 0 && !scenario.perturbation)
+    throw new InputError('runs', 'give at least one network run (or a perturbation study)');
   // Names shared by the studies' tables and violations: run ids first, then the perturbation study's id.
   const ids = new Set<string>();
   const runs = resolveRuns(scenario, ids);

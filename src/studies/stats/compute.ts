@@ -38,7 +38,12 @@ export interface StatsResult {
 }
 
 /** The result of a set of recorded runs (a finished run, or merged shards). */
-export function statsResult(config: StatsConfig, records: RunRecord[], expected: number, extra: Partial<StatsResult> = {}): StatsResult {
+export function statsResult(
+  config: StatsConfig,
+  records: RunRecord[],
+  expected: number,
+  extra: Partial<StatsResult> = {},
+): StatsResult {
   return { config, records, table: summariseRuns(records), expected, computed: 0, wallSeconds: 0, ...extra };
 }
 
@@ -49,10 +54,18 @@ export function statsResult(config: StatsConfig, records: RunRecord[], expected:
 export function bindOutputDirectory(dir: string, config: StatsConfig): void {
   const previous = readConfigJson(dir, '--out');
   if (previous) {
-    if (previous.command !== 'stats') throw new InputError('--out', `${dir} holds output of \`${previous.command}\`, not of stats`);
+    if (previous.command !== 'stats')
+      throw new InputError('--out', `${dir} holds output of \`${previous.command}\`, not of stats`);
     const before = previous.resolved as unknown as StatsConfig;
-    const diff = firstDifference({ ...statsIdentity(before), shard: before.shard }, { ...statsIdentity(config), shard: config.shard });
-    if (diff !== null) throw new InputError('--out', `${dir} holds a stats run with a different configuration (${diff}); use a new directory`);
+    const diff = firstDifference(
+      { ...statsIdentity(before), shard: before.shard },
+      { ...statsIdentity(config), shard: config.shard },
+    );
+    if (diff !== null)
+      throw new InputError(
+        '--out',
+        `${dir} holds a stats run with a different configuration (${diff}); use a new directory`,
+      );
     return;
   }
   writeConfigJson(dir, 'stats', config);

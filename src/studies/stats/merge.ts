@@ -18,11 +18,16 @@ interface Shard {
 function readShard(dir: string): Shard {
   const runsPath = join(dir, 'runs.csv');
   const doc = readConfigJson(dir, dir);
-  if (!doc || !existsSync(runsPath)) throw new InputError(dir, 'is not a stats output directory (config.json and runs.csv expected)');
+  if (!doc || !existsSync(runsPath))
+    throw new InputError(dir, 'is not a stats output directory (config.json and runs.csv expected)');
   if (doc.command !== 'stats') throw new InputError(join(dir, 'config.json'), 'is not the config.json of a stats run');
   const text = readFileSync(runsPath, 'utf8');
   // A shard that is still running (or was killed) may end in an unterminated line: use complete lines.
-  return { dir, config: doc.resolved as unknown as StatsConfig, records: parseRuns(text.slice(0, text.lastIndexOf('\n') + 1), runsPath) };
+  return {
+    dir,
+    config: doc.resolved as unknown as StatsConfig,
+    records: parseRuns(text.slice(0, text.lastIndexOf('\n') + 1), runsPath),
+  };
 }
 
 export interface MergeResult {
@@ -40,7 +45,8 @@ export interface MergeResult {
 export async function mergeStats(dirs: string[], out: string): Promise<MergeResult> {
   if (dirs.length === 0) throw new InputError('DIR', 'give at least one stats output directory to merge');
   const outDir = resolve(out);
-  if (dirs.some((d) => resolve(d) === outDir)) throw new InputError('--out', 'must differ from the directories being merged');
+  if (dirs.some((d) => resolve(d) === outDir))
+    throw new InputError('--out', 'must differ from the directories being merged');
   const shards = dirs.map(readShard);
   const reference = statsIdentity(shards[0].config);
   const indices = new Set<number>();
@@ -48,7 +54,8 @@ export async function mergeStats(dirs: string[], out: string): Promise<MergeResu
   for (const shard of shards) {
     const diff = firstDifference(reference, statsIdentity(shard.config));
     if (diff !== null) throw new InputError(shard.dir, `configuration differs from ${shards[0].dir} in ${diff}`);
-    if (indices.has(shard.config.shard.index)) throw new InputError(shard.dir, `shard ${shard.config.shard.index}/${shard.config.shard.count} is given twice`);
+    if (indices.has(shard.config.shard.index))
+      throw new InputError(shard.dir, `shard ${shard.config.shard.index}/${shard.config.shard.count} is given twice`);
     indices.add(shard.config.shard.index);
     for (const r of shard.records) {
       const other = seen.get(r.seed);
@@ -62,6 +69,12 @@ export async function mergeStats(dirs: string[], out: string): Promise<MergeResu
   const shardList = [...indices].sort((a, b) => a - b);
   const result = statsResult(config, records, expected);
   await writeStatsReport(outDir, result);
-  writeConfigJson(outDir, 'merge', { ...reference, shards: shardList, sources: dirs.map((d) => resolve(d)), runs: records.length, expected });
+  writeConfigJson(outDir, 'merge', {
+    ...reference,
+    shards: shardList,
+    sources: dirs.map((d) => resolve(d)),
+    runs: records.length,
+    expected,
+  });
   return { records, table: result.table, shards: shardList, expected };
 }

@@ -36,7 +36,9 @@ export function statsTitle(c: StatsConfig): string {
  * the block ansatz's prediction (families.ts ansatzLevels; K = M or M + 1).
  */
 function levels(c: StatsConfig, records: RunRecord[]): LossLevel[] {
-  const k1s = [...new Set(records.filter((r) => r.class === 'spurious' || r.class === 'saddle').map((r) => r.k1))].sort((a, b) => a - b);
+  const k1s = [...new Set(records.filter((r) => r.class === 'spurious' || r.class === 'saddle').map((r) => r.k1))].sort(
+    (a, b) => a - b,
+  );
   const predicted = ansatzLevels(new StatsContext(c).flow, k1s);
   return [{ label: 'global', loss: 0 }, ...predicted.map((l) => ({ label: `k1=${l.k1}`, loss: l.loss }))];
 }
@@ -46,7 +48,12 @@ function levels(c: StatsConfig, records: RunRecord[]): LossLevel[] {
  * histogram.svg / histogram.html — the final-loss histogram with the ansatz levels as dashed rules,
  * drawn by the report module's plot builder (src/report/plots.ts) on a page in the report style.
  */
-export async function statsReport(result: StatsResult, passed: boolean, subtitle: string, prov: Provenance): Promise<StudyReport> {
+export async function statsReport(
+  result: StatsResult,
+  passed: boolean,
+  subtitle: string,
+  prov: Provenance,
+): Promise<StudyReport> {
   const { config: c, records, table: rows, expected, paper } = result;
   const heading = statsTitle(c);
   const plot = await renderPlot(
@@ -63,7 +70,13 @@ export async function statsReport(result: StatsResult, passed: boolean, subtitle
   const sections = [
     {
       heading: 'End states',
-      tables: [{ caption: 'Fractions with binomial standard errors √(p(1−p)/n)', header: ['group', 'category', 'count', '%', '± SE (%)'], rows: rows.map((r) => [r.group, r.category, r.count, (100 * r.fraction).toFixed(2), (100 * r.se).toFixed(2)]) }],
+      tables: [
+        {
+          caption: 'Fractions with binomial standard errors √(p(1−p)/n)',
+          header: ['group', 'category', 'count', '%', '± SE (%)'],
+          rows: rows.map((r) => [r.group, r.category, r.count, (100 * r.fraction).toFixed(2), (100 * r.se).toFixed(2)]),
+        },
+      ],
       plots: [plot],
     },
     { heading: 'Configuration', paragraphs: [JSON.stringify(c)], plots: [] },
@@ -74,7 +87,12 @@ export async function statsReport(result: StatsResult, passed: boolean, subtitle
     passed,
     command: prov.command,
     sections,
-    footer: [`${prov.package} ${prov.version}`, `commit ${prov.gitCommit ?? 'unknown'}`, `node ${prov.node}`, prov.createdAt],
+    footer: [
+      `${prov.package} ${prov.version}`,
+      `commit ${prov.gitCommit ?? 'unknown'}`,
+      `node ${prov.node}`,
+      prov.createdAt,
+    ],
   });
   return {
     files: [

@@ -18,11 +18,15 @@ const PercentSchema = z.number().min(0).max(100);
 
 export const StatsScenarioSchema = z.strictObject({
   $schema: z.string().optional(),
-  kind: z.literal('stats').describe('Marks a stats scenario (scenarios/ also holds network-vs-theory scenarios, src/scenario/schema.ts).'),
+  kind: z
+    .literal('stats')
+    .describe('Marks a stats scenario (scenarios/ also holds network-vs-theory scenarios, src/scenario/schema.ts).'),
   name: z.string().min(1),
   description: z.string().default(''),
   source: z.string().describe('Where the published numbers come from (paper table).'),
-  base: StatsConfigSchema.omit({ K: true, M: true, shard: true }).describe('Shared stats configuration (src/landscape/stats-config.ts).'),
+  base: StatsConfigSchema.omit({ K: true, M: true, shard: true }).describe(
+    'Shared stats configuration (src/landscape/stats-config.ts).',
+  ),
   rows: z
     .array(
       z.strictObject({
@@ -52,7 +56,10 @@ export interface StatsScenario {
  * Read a stats scenario and resolve each row into a StatsConfig, with the CLI overrides applied
  * (`--inits` to run a published table small, `--rows` to pick rows by K, `--shard` for job arrays).
  */
-export function loadStatsScenario(path: string, overrides: { inits?: number; rows?: number[]; shard?: { index: number; count: number } }): StatsScenario {
+export function loadStatsScenario(
+  path: string,
+  overrides: { inits?: number; rows?: number[]; shard?: { index: number; count: number } },
+): StatsScenario {
   const json = readJsonFile(path, '--scenario');
   const parsed = StatsScenarioSchema.safeParse(json);
   if (!parsed.success) {
@@ -61,7 +68,8 @@ export function loadStatsScenario(path: string, overrides: { inits?: number; row
   }
   const s = parsed.data;
   const selected = overrides.rows === undefined ? s.rows : s.rows.filter((r) => overrides.rows?.includes(r.K));
-  if (selected.length === 0) throw new InputError('--rows', `matches no row of ${path} (its K values: ${s.rows.map((r) => r.K).join(', ')})`);
+  if (selected.length === 0)
+    throw new InputError('--rows', `matches no row of ${path} (its K values: ${s.rows.map((r) => r.K).join(', ')})`);
   const rows = selected.map((row, i) => {
     const input = {
       ...s.base,
@@ -80,13 +88,32 @@ export function loadStatsScenario(path: string, overrides: { inits?: number; row
 export function statsScenarioSummary(scenario: StatsScenario, results: StatsResult[]): string {
   const tableRows = scenario.rows.map((row, i) => {
     const result = results[i];
-    const pct = (c: string) => (100 * (result.table.find((t) => t.group === 'paper' && t.category === c)?.fraction ?? Number.NaN)).toFixed(2);
+    const pct = (c: string) =>
+      (100 * (result.table.find((t) => t.group === 'paper' && t.category === c)?.fraction ?? Number.NaN)).toFixed(2);
     const agrees = paperAgrees(result.table, result.records.length, row.paper);
     const paper = `${row.paper.local} / ${row.paper.global} / ${row.paper.none}`;
-    return [row.config.K, row.config.M, result.records.length, pct('local'), pct('global'), pct('none'), paper, agrees ? 'yes' : 'no'];
+    return [
+      row.config.K,
+      row.config.M,
+      result.records.length,
+      pct('local'),
+      pct('global'),
+      pct('none'),
+      paper,
+      agrees ? 'yes' : 'no',
+    ];
   });
   const header = ['K', 'M', 'runs', 'local %', 'global %', 'none %', 'paper local / global / none', 'within 3 SE'];
-  const table = markdownTable(header, tableRows, ['right', 'right', 'right', 'right', 'right', 'right', 'left', 'left']);
+  const table = markdownTable(header, tableRows, [
+    'right',
+    'right',
+    'right',
+    'right',
+    'right',
+    'right',
+    'left',
+    'left',
+  ]);
   const lines = [`# ${scenario.name}`, '', scenario.description, '', `Source: ${scenario.source}`, '', table];
   return `${lines.join('\n')}\n`;
 }

@@ -7,10 +7,17 @@ import { paperAgrees, statsReport } from './report.js';
 function verdicts(result: StatsResult): Verdict[] {
   const { records, expected, paper, table } = result;
   const n = records.length;
-  const out: Verdict[] = [{ metric: 'stats.runs', tolerance: `${expected} initialisations`, observed: String(n), pass: n === expected }];
+  const out: Verdict[] = [
+    { metric: 'stats.runs', tolerance: `${expected} initialisations`, observed: String(n), pass: n === expected },
+  ];
   if (paper) {
     const pass = paperAgrees(table, n, paper);
-    out.push({ metric: 'stats.paper', tolerance: '3 binomial SE of Appendix G', observed: pass ? 'within' : 'outside', pass });
+    out.push({
+      metric: 'stats.paper',
+      tolerance: '3 binomial SE of Appendix G',
+      observed: pass ? 'within' : 'outside',
+      pass,
+    });
   }
   return out;
 }
@@ -30,11 +37,22 @@ export const statsStudy: Study<StatsStudyConfig, StatsResult> = {
   title: 'Landscape statistics',
   configOf: () => null,
   run: (config, ctx) => computeStats(config, ctx),
-  report: (result, ctx) => statsReport(result, verdicts(result).every((v) => v.pass), headline(result), ctx.provenance),
+  report: (result, ctx) =>
+    statsReport(
+      result,
+      verdicts(result).every((v) => v.pass),
+      headline(result),
+      ctx.provenance,
+    ),
   verdicts,
   violations: (result): Violation[] =>
     verdicts(result)
       .filter((v) => !v.pass)
-      .map((v) => ({ metric: v.metric, observed: v.observed, tolerance: v.tolerance, where: `K ${result.config.K} / M ${result.config.M}` })),
+      .map((v) => ({
+        metric: v.metric,
+        observed: v.observed,
+        tolerance: v.tolerance,
+        where: `K ${result.config.K} / M ${result.config.M}`,
+      })),
   headline,
 };

@@ -1,5 +1,5 @@
 /**
- * One activation g and the Gaussian integrals the theory needs (equations.md §1).
+ * One activation g and the Gaussian integrals the theory needs (docs/theory.md §1).
  * All covariance arguments follow the fixed argument order of §1; every method is
  * float64 and allocation-free on its hot path.
  */
@@ -83,7 +83,7 @@ export interface ActivationParameter {
   readonly maxExclusive: boolean;
 }
 
-/** Clip a correlation to [−1, 1] (equations.md §7.1): round-off pushes ρ past 1 at the global minimum. */
+/** Clip a correlation to [−1, 1] (docs/theory.md §7.1): round-off pushes ρ past 1 at the global minimum. */
 export function clipCorrelation(r: number): number {
   return r > 1 ? 1 : r < -1 ? -1 : r;
 }

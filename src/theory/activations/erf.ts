@@ -44,7 +44,7 @@ export function erfScalar(x: number): number {
   return x < 0 ? -r : r;
 }
 
-/** Saad–Solla g(x) = erf(x/√2) (equations.md §1.2). */
+/** Saad–Solla g(x) = erf(x/√2) (docs/theory.md §1.2). */
 export const erf: Activation = {
   name: 'erf',
   g: (x) => erfScalar(x / Math.SQRT2),

@@ -60,7 +60,10 @@ export function resolveActivationParameters(
   const own = new Set(definition.parameters.map((p) => p.name));
   for (const [key, value] of Object.entries(given)) {
     if (value !== undefined && value !== null && !own.has(key)) {
-      throw new InputError(where(key), `does not apply to activation ${name} (it has ${own.size ? [...own].join(', ') : 'no parameters'})`);
+      throw new InputError(
+        where(key),
+        `does not apply to activation ${name} (it has ${own.size ? [...own].join(', ') : 'no parameters'})`,
+      );
     }
   }
   const params: Record<string, number> = {};

@@ -3,7 +3,7 @@ import { reluD2, reluI2, reluI3, reluJ2 } from './relu.js';
 import { reluI4 } from '../integrals/relu-i4.js';
 
 /**
- * Leaky ReLU g(x) = αx + (1−α) relu(x) (equations.md §1.3). Cross terms reduce with
+ * Leaky ReLU g(x) = αx + (1−α) relu(x) (docs/theory.md §1.3). Cross terms reduce with
  * E[u relu(v)] = c12/2 and E[θ(u) v w] = c23/2, so every integral is a linear term plus (1−α)² × ReLU.
  */
 export function leakyRelu(alpha: number): Activation {

@@ -3,7 +3,7 @@ import { reluI4 } from '../integrals/relu-i4.js';
 
 const TWO_PI = 2 * Math.PI;
 
-/** E[relu(u) relu(v)]: arc-cosine kernel (equations.md §1.1). */
+/** E[relu(u) relu(v)]: arc-cosine kernel (docs/theory.md §1.1). */
 export function reluI2(c11: number, c12: number, c22: number): number {
   const prod = c11 * c22;
   if (prod <= 0) return 0;

@@ -49,7 +49,12 @@ export function flowDefinition(name: string, where = 'flow'): FlowDefinition {
 export function flowOfComposition(c: OptimizerComposition): FlowDefinition | null {
   const online = c.gradient === 'online';
   for (const d of REGISTRY.values()) {
-    if ((d.network.gradient === 'online') === online && d.network.constraint === c.constraint && d.network.layers === c.layers) return d;
+    if (
+      (d.network.gradient === 'online') === online &&
+      d.network.constraint === c.constraint &&
+      d.network.layers === c.layers
+    )
+      return d;
   }
   return null;
 }

@@ -25,7 +25,8 @@ function secondOrderTerm(flow: Flow): (dx: Float64Array) => void {
 
 export const sgd: FlowDefinition = {
   name: 'sgd',
-  description: 'online SGD in the d → ∞ limit at fixed η: the gradient flow plus the η²/B noise term (docs/theory.md §4.2)',
+  description:
+    'online SGD in the d → ∞ limit at fixed η: the gradient flow plus the η²/B noise term (docs/theory.md §4.2)',
   constraint: 'none',
   trainsReadouts: false,
   gradientFlow: false,

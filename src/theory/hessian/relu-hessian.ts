@@ -11,7 +11,7 @@ import { type WeightPoint, stackedRows } from './weights.js';
  *
  *   L(V) = ½ Σ_{α,β} c_α c_β κ(u_α, u_β),   κ(u, w) = E[relu(u·x) relu(w·x)] = (|u||w|/2π)(sin θ + (π−θ) cos θ),
  *
- * U = [V; V*] (rows u_γ), c = (a, −v). The ½ is kept (equations.md §0), which is also Arjevani–Field's
+ * U = [V; V*] (rows u_γ), c = (a, −v). The ½ is kept (docs/theory.md §0), which is also Arjevani–Field's
  * normalisation, so the spectra here are directly theirs. Parameters are the K·d entries of V (unit
  * k's row at offsets k·d .. k·d+d−1) and, for the two-layer variant (gd2l, `readouts: true`), the K
  * readouts a after them (offsets K·d + k).
@@ -47,7 +47,7 @@ function fieldOf(p: WeightPoint): Field {
   return { n, U, omega, c };
 }
 
-/** L(V) = ½E[(f − f*)²] through the existing closed form (loss.ts lossFromField, equations.md §2) on Ω = UUᵀ. */
+/** L(V) = ½E[(f − f*)²] through the existing closed form (loss.ts lossFromField, docs/theory.md §2) on Ω = UUᵀ. */
 export function reluWeightLoss(p: WeightPoint): number {
   const { n, omega, c } = fieldOf(p);
   return lossFromField(relu, omega, c, n);
@@ -59,7 +59,11 @@ export function reluWeightLoss(p: WeightPoint): number {
  * ∇_{v_k}L = a_k Σ_γ S_kγ u_γ with S = stein.ts steinCoefficients(Ω) — the same coefficients the flow
  * uses, valid for singular Ω (d = K). ∂L/∂a_k = Σ_β c_β I2(k, β) (loss.ts readoutGradient, §4.3).
  */
-export function reluWeightGradient(p: WeightPoint, options: HessianOptions = {}, out = new Float64Array(parameterCount(p, options))): Float64Array {
+export function reluWeightGradient(
+  p: WeightPoint,
+  options: HessianOptions = {},
+  out = new Float64Array(parameterCount(p, options)),
+): Float64Array {
   const { K, d } = p;
   const { n, U, omega, c } = fieldOf(p);
   const S = new Float64Array(K * n);
@@ -153,14 +157,23 @@ export function reluContacts(p: WeightPoint, tolerance = CONTACT_ANGLE): Contact
   const geo = new Geometry(U, n, p.d);
   const out: Contact[] = [];
   for (let i = 0; i < n; i++) {
-    if (geo.norm[i] === 0) out.push({ kind: i < K ? 'zero-student' : 'zero-teacher', i, j: i, label: `${fieldName(K, i)} = 0`, angle: Number.NaN });
+    if (geo.norm[i] === 0)
+      out.push({
+        kind: i < K ? 'zero-student' : 'zero-teacher',
+        i,
+        j: i,
+        label: `${fieldName(K, i)} = 0`,
+        angle: Number.NaN,
+      });
   }
   for (let i = 0; i < n; i++) {
     for (let j = i + 1; j < n; j++) {
       if (geo.norm[i] === 0 || geo.norm[j] === 0) continue;
       const { theta } = geo.angle(i, j);
-      if (theta <= tolerance) out.push({ kind: 'parallel', i, j, label: `${fieldName(K, i)} ∥ ${fieldName(K, j)}`, angle: theta });
-      else if (theta >= Math.PI - tolerance) out.push({ kind: 'antiparallel', i, j, label: `${fieldName(K, i)} ∥ −${fieldName(K, j)}`, angle: theta });
+      if (theta <= tolerance)
+        out.push({ kind: 'parallel', i, j, label: `${fieldName(K, i)} ∥ ${fieldName(K, j)}`, angle: theta });
+      else if (theta >= Math.PI - tolerance)
+        out.push({ kind: 'antiparallel', i, j, label: `${fieldName(K, i)} ∥ −${fieldName(K, j)}`, angle: theta });
     }
   }
   return out;
@@ -198,7 +211,8 @@ export function reluHessian(p: WeightPoint, options: HessianOptions = {}): ReluH
   const geo = new Geometry(U, n, d);
   const { unit, norm, perp } = geo;
   for (let k = 0; k < K; k++) {
-    if (norm[k] === 0) throw new InputError(`student ${k}`, 'zero weight vector: the loss is not differentiable there (no Hessian)');
+    if (norm[k] === 0)
+      throw new InputError(`student ${k}`, 'zero weight vector: the loss is not differentiable there (no Hessian)');
   }
   const wPerp = new Float64Array(d);
   for (let k = 0; k < K; k++) {
@@ -263,7 +277,8 @@ export function reluHessian(p: WeightPoint, options: HessianOptions = {}): ReluH
   if (options.readouts) readoutBlocks(p, { n, U, omega, c }, geo, H, P);
   // The rank-one sums of the diagonal blocks are symmetric only up to rounding: mirror the upper triangle.
   for (let k = 0; k < K; k++) {
-    for (let i = 0; i < d; i++) for (let j = i + 1; j < d; j++) H[(k * d + j) * P + k * d + i] = H[(k * d + i) * P + k * d + j];
+    for (let i = 0; i < d; i++)
+      for (let j = i + 1; j < d; j++) H[(k * d + j) * P + k * d + i] = H[(k * d + i) * P + k * d + j];
   }
   return { size: P, H, contacts: reluContacts(p) };
 }
@@ -319,7 +334,11 @@ export const FD_HESSIAN_STEP = 1e-5;
  * Central-difference Hessian of the exact gradient (2P gradient evaluations, each O(n²d)), symmetrised
  * as (H + Hᵀ)/2. Divides by the representable difference (x+h) − (x−h), as jacobian.ts does.
  */
-export function finiteDifferenceHessian(p: WeightPoint, options: HessianOptions = {}, step = FD_HESSIAN_STEP): Float64Array {
+export function finiteDifferenceHessian(
+  p: WeightPoint,
+  options: HessianOptions = {},
+  step = FD_HESSIAN_STEP,
+): Float64Array {
   const { K, d } = p;
   const P = parameterCount(p, options);
   const H = new Float64Array(P * P);

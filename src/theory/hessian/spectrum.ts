@@ -50,8 +50,13 @@ function realEigenvalues(rows: number[][]): number[] {
  *   the 2 eigenvalues of the trivial-representation block, multiplicity 1 each.
  * `trivial` and `standard` return the two small matrices (column j = image of basis vector j).
  */
-export function globalMinimumSpectrum(K: number): { groups: { value: number; multiplicity: number; sector: string }[]; trivial: number[][]; standard: number[][] } {
-  if (!(Number.isInteger(K) && K >= 3)) throw new InputError('K', `the global-minimum spectrum is derived for K = d >= 3, got ${K}`);
+export function globalMinimumSpectrum(K: number): {
+  groups: { value: number; multiplicity: number; sector: string }[];
+  trivial: number[][];
+  standard: number[][];
+} {
+  if (!(Number.isInteger(K) && K >= 3))
+    throw new InputError('K', `the global-minimum spectrum is derived for K = d >= 3, got ${K}`);
   const q = 0.25;
   const r = 1 / (2 * Math.PI);
   // Trivial block, basis (I, J − I).
@@ -122,9 +127,17 @@ export function predictedOverlapJacobian(
 ): { tangent: number[]; normal: number[]; b: number[]; dropped: { hessian: number[]; b: number[] } } {
   const byMagnitude = (x: number[]) => x.map((v, i) => [Math.abs(v), i] as const).sort((u, w) => u[0] - w[0]);
   const zH = (rankGap * (rankGap - 1)) / 2;
-  const dropH = new Set(byMagnitude(hessianEigenvalues).slice(0, zH).map(([, i]) => i));
+  const dropH = new Set(
+    byMagnitude(hessianEigenvalues)
+      .slice(0, zH)
+      .map(([, i]) => i),
+  );
   const bAll = symmetricEigenvalues(B, K);
-  const dropB = new Set(byMagnitude(bAll).slice(0, rankGap).map(([, i]) => i));
+  const dropB = new Set(
+    byMagnitude(bAll)
+      .slice(0, rankGap)
+      .map(([, i]) => i),
+  );
   const b = bAll.filter((_, i) => !dropB.has(i));
   const normal: number[] = [];
   for (let i = 0; i < b.length; i++) for (let j = i; j < b.length; j++) normal.push(-lr * (b[i] + b[j]));

@@ -7,7 +7,7 @@ import { symmetricEigen } from '../linalg/eigen.js';
  * A point of the weight-space landscape in the normalisation V = W/√d (docs/hessian.md): student rows
  * V (K×d), teacher rows V* (M×d), both row-major, readouts a (K) and v (M). Then the field covariance
  * is Ω = UUᵀ with U = [V; V*] (no 1/d): Q = VVᵀ, R = VV*ᵀ, T = V*V*ᵀ are exactly the overlaps of
- * equations.md §0, and L(V) = ½E[(Σ_k a_k relu(v_k·x) − Σ_m v_m relu(v*_m·x))²] with x ~ N(0, I_d).
+ * docs/theory.md §0, and L(V) = ½E[(Σ_k a_k relu(v_k·x) − Σ_m v_m relu(v*_m·x))²] with x ~ N(0, I_d).
  */
 export interface WeightPoint {
   K: number;
@@ -19,7 +19,7 @@ export interface WeightPoint {
   v: Float64Array;
 }
 
-/** U = [V; V*] (n×d, row-major, n = K + M): rows u_γ in the field order of equations.md §0. */
+/** U = [V; V*] (n×d, row-major, n = K + M): rows u_γ in the field order of docs/theory.md §0. */
 export function stackedRows(p: WeightPoint, out = new Float64Array((p.K + p.M) * p.d)): Float64Array {
   out.set(p.V.subarray(0, p.K * p.d), 0);
   out.set(p.Vstar.subarray(0, p.M * p.d), p.K * p.d);
@@ -67,14 +67,23 @@ export function realiseAtDimension(o: Overlaps, d?: number): Realisation {
   const keep = values.flatMap((l, i) => (l > REALISE_RANK_TOLERANCE * Math.max(lambdaMax, 0) ? [i] : []));
   const rank = keep.length;
   const dim = d ?? rank;
-  if (!(Number.isInteger(dim) && dim >= rank)) throw new InputError('d', `must be an integer >= rank(Ω) = ${rank}, got ${dim}`);
+  if (!(Number.isInteger(dim) && dim >= rank))
+    throw new InputError('d', `must be an integer >= rank(Ω) = ${rank}, got ${dim}`);
   const U = new Float64Array(n * dim);
   keep.forEach((col, c) => {
     const s = Math.sqrt(values[col]);
     for (let i = 0; i < n; i++) U[i * dim + c] = vectors.get(i, col) * s;
   });
   const dropped = values.filter((_, i) => !keep.includes(i));
-  const point: WeightPoint = { K, M, d: dim, V: U.slice(0, K * dim), Vstar: U.slice(K * dim), a: o.a.slice(), v: o.v.slice() };
+  const point: WeightPoint = {
+    K,
+    M,
+    d: dim,
+    V: U.slice(0, K * dim),
+    Vstar: U.slice(K * dim),
+    a: o.a.slice(),
+    v: o.v.slice(),
+  };
   return { point, rank, droppedMax: dropped.length ? Math.max(...dropped) : 0, minEigenvalue: Math.min(...values) };
 }
 
@@ -93,5 +102,13 @@ export function padDimension(p: WeightPoint, d: number): WeightPoint {
 export function identityGlobalMinimum(K: number): WeightPoint {
   const I = new Float64Array(K * K);
   for (let i = 0; i < K; i++) I[i * K + i] = 1;
-  return { K, M: K, d: K, V: I.slice(), Vstar: I.slice(), a: new Float64Array(K).fill(1), v: new Float64Array(K).fill(1) };
+  return {
+    K,
+    M: K,
+    d: K,
+    V: I.slice(),
+    Vstar: I.slice(),
+    a: new Float64Array(K).fill(1),
+    v: new Float64Array(K).fill(1),
+  };
 }

@@ -2,7 +2,7 @@ import { clipCorrelation, orthant2 } from '../activations/activation.js';
 
 /**
  * Orthant probabilities P(x_i > 0 ∀i) for x ~ N(0, C) with n ≤ 4 variables: the base case of the
- * θ-moment recursion (equations.md §1.1 "General algorithm"). n = 2 is P2, n = 3 is Sheppard's formula,
+ * θ-moment recursion (docs/theory.md §1.1 "General algorithm"). n = 2 is P2, n = 3 is Sheppard's formula,
  * n = 4 is Plackett's 1-D integral (§1.1 "P4", steps 1–5).
  */
 
@@ -116,13 +116,28 @@ export function orthant4(C: Float64Array, stride = 4): number {
   const s0 = Math.abs(r01) + Math.abs(r23);
   const s1 = Math.abs(r02) + Math.abs(r13);
   const s2 = Math.abs(r03) + Math.abs(r12);
-  let A = r01, B = r23, x02 = r02, x03 = r03, x12 = r12, x13 = r13;
+  let A = r01,
+    B = r23,
+    x02 = r02,
+    x03 = r03,
+    x12 = r12,
+    x13 = r13;
   if (s1 > s0 && s1 >= s2) {
     // Order (0, 2, 1, 3).
-    A = r02; B = r13; x02 = r01; x03 = r03; x12 = r12; x13 = r23;
+    A = r02;
+    B = r13;
+    x02 = r01;
+    x03 = r03;
+    x12 = r12;
+    x13 = r23;
   } else if (s2 > s0 && s2 > s1) {
     // Order (0, 3, 1, 2).
-    A = r03; B = r12; x02 = r01; x03 = r02; x12 = r13; x13 = r23;
+    A = r03;
+    B = r12;
+    x02 = r01;
+    x03 = r02;
+    x12 = r13;
+    x13 = r23;
   }
   // Step 3: with the cross correlations zeroed the pairs are independent.
   const base = orthant2(A) * orthant2(B);

@@ -1,7 +1,7 @@
 import { thetaMoment } from './theta-moment.js';
 
 /**
- * I4 = E[g′(u) g′(v) g(w) g(z)] for leaky ReLU g(x) = αx + (1−α) relu(x) (α = 0: ReLU), equations.md
+ * I4 = E[g′(u) g′(v) g(w) g(z)] for leaky ReLU g(x) = αx + (1−α) relu(x) (α = 0: ReLU), docs/theory.md
  * §1.1, §1.3, §1.4. Scratch buffers are module-level so the SGD sum (§4.2) does not allocate.
  */
 

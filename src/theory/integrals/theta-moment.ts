@@ -3,7 +3,7 @@ import { orthantProbability } from './orthant.js';
 
 /**
  * θ-moments E[Π_i θ(x_i)^{t_i} x_i^{p_i}] of a centred Gaussian with up to four variables, by the Stein
- * recursion of equations.md §1.1 "General algorithm". Every ReLU / leaky-ReLU integral reduces to these.
+ * recursion of docs/theory.md §1.1 "General algorithm". Every ReLU / leaky-ReLU integral reduces to these.
  */
 
 /** Largest number of variables: the base case needs orthant probabilities, implemented for n ≤ 4. */
@@ -119,10 +119,18 @@ const inputOrthant = new Float64Array(1);
  * `knownOrthant`, when not NaN, is P(x_i > 0 ∀ i < n) of the regularised C, used instead of recomputing it
  * (the SGD sum meets each 4-field orthant probability several times, §7.7).
  */
-export function thetaMoment(C: Float64Array, n: number, t: ArrayLike<number>, p: ArrayLike<number>, knownOrthant = Number.NaN): number {
-  if (n > MAX_THETA_VARIABLES) throw new RangeError(`thetaMoment supports at most ${MAX_THETA_VARIABLES} variables, got ${n}`);
+export function thetaMoment(
+  C: Float64Array,
+  n: number,
+  t: ArrayLike<number>,
+  p: ArrayLike<number>,
+  knownOrthant = Number.NaN,
+): number {
+  if (n > MAX_THETA_VARIABLES)
+    throw new RangeError(`thetaMoment supports at most ${MAX_THETA_VARIABLES} variables, got ${n}`);
   for (let i = 0; i < n; i++) {
-    if (!(Number.isInteger(p[i]) && p[i] >= 0)) throw new RangeError(`thetaMoment power p[${i}] must be a non-negative integer, got ${p[i]}`);
+    if (!(Number.isInteger(p[i]) && p[i] >= 0))
+      throw new RangeError(`thetaMoment power p[${i}] must be a non-negative integer, got ${p[i]}`);
     input.t[i] = t[i] !== 0 ? 1 : 0;
     input.p[i] = p[i];
     for (let j = 0; j < n; j++) input.C[i * S + j] = C[i * n + j];

@@ -98,7 +98,14 @@ const EPS = Number.EPSILON;
 // ---------------------------------------------------------------------------------------------------
 
 /** Householder reduction of A[lo:n, lo:n] to upper Hessenberg form (A ← PᵀAP, Z ← ZP). */
-export function hessenbergReduce(A: Float64Array, ld: number, n: number, lo: number, Z: Float64Array, work: Float64Array): void {
+export function hessenbergReduce(
+  A: Float64Array,
+  ld: number,
+  n: number,
+  lo: number,
+  Z: Float64Array,
+  work: Float64Array,
+): void {
   for (let c = lo; c < n - 2; c++) {
     let alpha = 0;
     for (let i = c + 1; i < n; i++) alpha += A[i * ld + c] ** 2;
@@ -148,7 +155,14 @@ export function hessenbergReduce(A: Float64Array, ld: number, n: number, lo: num
  * dlahqr also shifts exceptionally every 10 iterations). Returns false if an eigenvalue (1×1 or 2×2
  * block) needed more than maxIterations iterations.
  */
-export function francisSchur(H: Float64Array, ld: number, nn: number, lo: number, Z: Float64Array, maxIterations = 200): boolean {
+export function francisSchur(
+  H: Float64Array,
+  ld: number,
+  nn: number,
+  lo: number,
+  Z: Float64Array,
+  maxIterations = 200,
+): boolean {
   const at = (i: number, j: number) => H[i * ld + j];
   let norm = 0;
   for (let i = lo; i < nn; i++) for (let j = Math.max(i - 1, lo); j < nn; j++) norm += Math.abs(at(i, j));
@@ -254,7 +268,11 @@ export function francisSchur(H: Float64Array, ld: number, nn: number, lo: number
         q /= s;
         r /= s;
         if (m === l) break;
-        if (Math.abs(at(m, m - 1)) * (Math.abs(q) + Math.abs(r)) < EPS * (Math.abs(p) * (Math.abs(at(m - 1, m - 1)) + Math.abs(z) + Math.abs(at(m + 1, m + 1))))) break;
+        if (
+          Math.abs(at(m, m - 1)) * (Math.abs(q) + Math.abs(r)) <
+          EPS * (Math.abs(p) * (Math.abs(at(m - 1, m - 1)) + Math.abs(z) + Math.abs(at(m + 1, m + 1))))
+        )
+          break;
         m--;
       }
       for (let i = m + 2; i <= n; i++) {
@@ -413,7 +431,16 @@ class SwapWork {
  * would not be block triangular to 10ε‖D‖ — only for nearly equal eigenvalues, whose order is
  * immaterial here.
  */
-function swapBlocks(T: Float64Array, ld: number, n: number, Z: Float64Array, j: number, n1: number, n2: number, work: SwapWork): boolean {
+function swapBlocks(
+  T: Float64Array,
+  ld: number,
+  n: number,
+  Z: Float64Array,
+  j: number,
+  n1: number,
+  n2: number,
+  work: SwapWork,
+): boolean {
   const nd = n1 + n2;
   if (n1 === 1 && n2 === 1) {
     const t11 = T[j * ld + j];
@@ -579,7 +606,15 @@ function swapBlocks(T: Float64Array, ld: number, n: number, Z: Float64Array, j: 
  * adjacent-block bubble sort, each exchange an orthogonal swap (swapBlocks). Keys within 8ε‖T‖ are
  * not exchanged (no ping-pong between numerically equal eigenvalues).
  */
-export function sortSchur(T: Float64Array, ld: number, n: number, lo: number, Z: Float64Array, which: Which, work = new SwapWork()): void {
+export function sortSchur(
+  T: Float64Array,
+  ld: number,
+  n: number,
+  lo: number,
+  Z: Float64Array,
+  which: Which,
+  work = new SwapWork(),
+): void {
   let tnorm = 0;
   for (let i = lo; i < n; i++) tnorm = Math.max(tnorm, Math.abs(T[i * ld + i]));
   const guardTol = 8 * EPS * Math.max(tnorm, Number.MIN_VALUE);
@@ -613,7 +648,14 @@ export function sortSchur(T: Float64Array, ld: number, n: number, lo: number, Z:
  * on rows 0 .. j + size − 1, by back substitution (LAPACK dtrevc's scheme, with tiny divisors replaced
  * by ε‖T‖). For a real eigenvalue yi = 0; for a complex pair the eigenvalue with +im.
  */
-export function schurEigenvector(T: Float64Array, ld: number, n: number, j: number, yr: Float64Array, yi: Float64Array): void {
+export function schurEigenvector(
+  T: Float64Array,
+  ld: number,
+  n: number,
+  j: number,
+  yr: Float64Array,
+  yi: Float64Array,
+): void {
   yr.fill(0, 0, n);
   yi.fill(0, 0, n);
   const size = blockSize(T, ld, n, j);
@@ -621,7 +663,8 @@ export function schurEigenvector(T: Float64Array, ld: number, n: number, j: numb
   blockEigenvalue(T, ld, n, j, ev);
   const [lr, li] = ev;
   let tnorm = 0;
-  for (let i = 0; i < j + size; i++) tnorm = Math.max(tnorm, Math.abs(T[i * ld + i]) + (i > 0 ? Math.abs(T[i * ld + i - 1]) : 0));
+  for (let i = 0; i < j + size; i++)
+    tnorm = Math.max(tnorm, Math.abs(T[i * ld + i]) + (i > 0 ? Math.abs(T[i * ld + i - 1]) : 0));
   const smin = Math.max(EPS * tnorm, Number.MIN_VALUE);
   const last = j + size - 1;
   if (size === 1) {
@@ -921,7 +964,8 @@ export class KrylovSchur {
     for (;;) {
       if (this.k < m) this.expand();
       // Schur form of the projected matrix; the locked leading block is already triangular.
-      if (!this.schur(200) && !this.schur(20000)) throw new Error('KrylovSchur: QR iteration on the projected matrix did not converge');
+      if (!this.schur(200) && !this.schur(20000))
+        throw new Error('KrylovSchur: QR iteration on the projected matrix did not converge');
       sortSchur(S, m, m, this.nlock, Z, this.which, this.swap);
       // Residual row in the Schur basis: btᵀ = bᵀ Z, b = row m of B.
       for (let j = 0; j < m; j++) {
@@ -976,7 +1020,10 @@ export class KrylovSchur {
       this.lastConverged = allConverged;
       if (done || stalled) {
         return {
-          pairs: this.ritzPairs(wanted.map((i) => blocks[i]), p),
+          pairs: this.ritzPairs(
+            wanted.map((i) => blocks[i]),
+            p,
+          ),
           status: allConverged ? 'converged' : stalled ? 'stalled' : 'max-products',
           products: this.products,
           restarts: this.restarts,
@@ -1001,7 +1048,7 @@ export class KrylovSchur {
     const { m, B } = this;
     const p = this.wantedEnd;
     if (!this.lastConverged || p === 0 || p >= Math.min(m, this.n) - 1) return;
-    for (let j = this.nlock; j < p; ) {
+    for (let j = this.nlock; j < p;) {
       const size = blockSize(this.S, m, p, j);
       this.lockResidual[j] = this.ritzResidual(j, m);
       j += size;
@@ -1025,10 +1072,17 @@ export class KrylovSchur {
 
   private blocks(m: number): { start: number; size: number; re: number; im: number; key: number; residual: number }[] {
     const out: { start: number; size: number; re: number; im: number; key: number; residual: number }[] = [];
-    for (let j = 0; j < m; ) {
+    for (let j = 0; j < m;) {
       const size = blockSize(this.S, m, m, j);
       blockEigenvalue(this.S, m, m, j, this.ev);
-      out.push({ start: j, size, re: this.ev[0], im: this.ev[1], key: this.key(this.ev[0], this.ev[1]), residual: Number.NaN });
+      out.push({
+        start: j,
+        size,
+        re: this.ev[0],
+        im: this.ev[1],
+        key: this.key(this.ev[0], this.ev[1]),
+        residual: Number.NaN,
+      });
       j += size;
     }
     return out;
@@ -1072,7 +1126,10 @@ export class KrylovSchur {
   }
 
   /** Ritz pairs of the given blocks (all within the first p columns), from the truncated basis. */
-  private ritzPairs(blocks: { start: number; size: number; re: number; im: number; residual: number }[], p: number): RitzPair[] {
+  private ritzPairs(
+    blocks: { start: number; size: number; re: number; im: number; residual: number }[],
+    p: number,
+  ): RitzPair[] {
     const { n, m, S, V } = this;
     const threshold = this.tol * this.normEstimate;
     const sorted = [...blocks].sort((a, b) => this.key(b.re, b.im) - this.key(a.re, a.im) || a.start - b.start);
@@ -1102,7 +1159,12 @@ export class KrylovSchur {
 }
 
 /** One-shot convenience: the nev eigenvalues of op (size n) that are best by `which`. */
-export function krylovSchur(op: MatVec, n: number, nev: number, options: KrylovSchurOptions & { maxProducts?: number } = {}): KrylovSchurResult {
+export function krylovSchur(
+  op: MatVec,
+  n: number,
+  nev: number,
+  options: KrylovSchurOptions & { maxProducts?: number } = {},
+): KrylovSchurResult {
   const solver = new KrylovSchur(op, n, { ...options, maxNev: Math.max(nev, options.maxNev ?? 0) });
   return solver.solve(nev, options.maxProducts);
 }

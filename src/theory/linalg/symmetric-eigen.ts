@@ -80,7 +80,7 @@ const RANK_TOLERANCE = 1e-12;
 /**
  * out = A^{-1/2} = V diag(λ^{-1/2}) Vᵀ for a symmetric positive definite K×K matrix A (row-major; only
  * read, through ½(A + Aᵀ)). Returns false (out untouched) unless every eigenvalue is finite and above
- * RANK_TOLERANCE × the largest: the polar retraction W ← (WWᵀ/d)^{-1/2} W needs rank K (equations.md §4.5).
+ * RANK_TOLERANCE × the largest: the polar retraction W ← (WWᵀ/d)^{-1/2} W needs rank K (docs/theory.md §4.5).
  */
 export function inverseSqrtSymmetric(A: Float64Array, out: Float64Array, work: SymmetricWorkspace): boolean {
   const { K, matrix, values, vectors } = work;

@@ -65,7 +65,9 @@ export class PIController implements StepController {
 
   decide(h: number, error: number): boolean {
     if (!(error <= 1)) {
-      const shrink = Number.isFinite(error) ? Math.max(this.minFactor, this.safety * error ** -this.alpha) : this.minFactor;
+      const shrink = Number.isFinite(error)
+        ? Math.max(this.minFactor, this.safety * error ** -this.alpha)
+        : this.minFactor;
       this.nextStep = h * shrink;
       this.lastRejected = true;
       return false;

@@ -3,17 +3,40 @@ import { type OdeSystem, type Stepper } from './types.js';
 // Dormand–Prince 5(4) tableau (Dormand & Prince 1980; Hairer, Nørsett & Wanner, Solving ODEs I, Table II.5.2).
 // The node column c is not needed: every flow here is autonomous.
 const A21 = 1 / 5;
-const A31 = 3 / 40, A32 = 9 / 40;
-const A41 = 44 / 45, A42 = -56 / 15, A43 = 32 / 9;
-const A51 = 19372 / 6561, A52 = -25360 / 2187, A53 = 64448 / 6561, A54 = -212 / 729;
-const A61 = 9017 / 3168, A62 = -355 / 33, A63 = 46732 / 5247, A64 = 49 / 176, A65 = -5103 / 18656;
+const A31 = 3 / 40,
+  A32 = 9 / 40;
+const A41 = 44 / 45,
+  A42 = -56 / 15,
+  A43 = 32 / 9;
+const A51 = 19372 / 6561,
+  A52 = -25360 / 2187,
+  A53 = 64448 / 6561,
+  A54 = -212 / 729;
+const A61 = 9017 / 3168,
+  A62 = -355 / 33,
+  A63 = 46732 / 5247,
+  A64 = 49 / 176,
+  A65 = -5103 / 18656;
 // 5th-order weights (= row 7: the FSAL stage k7 = F(x_{n+1})).
-const B1 = 35 / 384, B3 = 500 / 1113, B4 = 125 / 192, B5 = -2187 / 6784, B6 = 11 / 84;
+const B1 = 35 / 384,
+  B3 = 500 / 1113,
+  B4 = 125 / 192,
+  B5 = -2187 / 6784,
+  B6 = 11 / 84;
 // Error weights b − b̂ (5th minus embedded 4th order).
-const E1 = 71 / 57600, E3 = -71 / 16695, E4 = 71 / 1920, E5 = -17253 / 339200, E6 = 22 / 525, E7 = -1 / 40;
+const E1 = 71 / 57600,
+  E3 = -71 / 16695,
+  E4 = 71 / 1920,
+  E5 = -17253 / 339200,
+  E6 = 22 / 525,
+  E7 = -1 / 40;
 // Continuous extension of order 4 (Hairer's dopri5.f, CONTD5 coefficients d_i).
-const D1 = -12715105075 / 11282082432, D3 = 87487479700 / 32700410799, D4 = -10690763975 / 1880347072;
-const D5 = 701980252875 / 199316789632, D6 = -1453857185 / 822651844, D7 = 69997945 / 29380423;
+const D1 = -12715105075 / 11282082432,
+  D3 = 87487479700 / 32700410799,
+  D4 = -10690763975 / 1880347072;
+const D5 = 701980252875 / 199316789632,
+  D6 = -1453857185 / 822651844,
+  D7 = 69997945 / 29380423;
 
 /**
  * Dormand–Prince 5(4) with FSAL (the last stage of an accepted step is the first of the next, so an
@@ -65,7 +88,8 @@ export class Dopri5Stepper implements Stepper {
     system.rhs(stage, k4);
     for (let i = 0; i < n; i++) stage[i] = x[i] + h * (A51 * k1[i] + A52 * k2[i] + A53 * k3[i] + A54 * k4[i]);
     system.rhs(stage, k5);
-    for (let i = 0; i < n; i++) stage[i] = x[i] + h * (A61 * k1[i] + A62 * k2[i] + A63 * k3[i] + A64 * k4[i] + A65 * k5[i]);
+    for (let i = 0; i < n; i++)
+      stage[i] = x[i] + h * (A61 * k1[i] + A62 * k2[i] + A63 * k3[i] + A64 * k4[i] + A65 * k5[i]);
     system.rhs(stage, k6);
     for (let i = 0; i < n; i++) xNew[i] = x[i] + h * (B1 * k1[i] + B3 * k3[i] + B4 * k4[i] + B5 * k5[i] + B6 * k6[i]);
     system.rhs(xNew, k7);
@@ -120,7 +144,14 @@ function scaledRms(v: Float64Array, x: Float64Array, rtol: number, atol: number)
  * select_initial_step): h0 = 0.01·|x0|/|f0| in the weighted norm, one explicit Euler probe to estimate
  * the second derivative, h1 = (0.01/max(|f0|, |f'|))^(1/5); return min(100·h0, h1, hMax).
  */
-export function initialStepDopri5(system: OdeSystem, x0: Float64Array, f0: Float64Array, rtol: number, atol: number, hMax: number): number {
+export function initialStepDopri5(
+  system: OdeSystem,
+  x0: Float64Array,
+  f0: Float64Array,
+  rtol: number,
+  atol: number,
+  hMax: number,
+): number {
   const n = x0.length;
   const d0 = scaledRms(x0, x0, rtol, atol);
   const d1 = scaledRms(f0, x0, rtol, atol);

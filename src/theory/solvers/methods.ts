@@ -4,7 +4,14 @@ import { ConstantStepController, PIController } from './controller.js';
 import { Dopri5Stepper } from './dopri5.js';
 import { EulerStepper } from './euler.js';
 import { MapStepper } from './map.js';
-import { DEFAULT_ATOL, DEFAULT_RTOL, type OdeSystem, type SolveOptions, type StepController, type Stepper } from './types.js';
+import {
+  DEFAULT_ATOL,
+  DEFAULT_RTOL,
+  type OdeSystem,
+  type SolveOptions,
+  type StepController,
+  type Stepper,
+} from './types.js';
 
 /**
  * The solver registry (scipy's solve_ivp `method=`): each method is a stepper plus its step-size
@@ -19,7 +26,10 @@ export interface SolverMethod {
 export const SOLVER_METHODS: Readonly<Record<SolveOptions['method'], SolverMethod>> = {
   euler: {
     fixedStep: true,
-    make: (system, o) => ({ stepper: new EulerStepper(system), controller: new ConstantStepController(o.dt as number) }),
+    make: (system, o) => ({
+      stepper: new EulerStepper(system),
+      controller: new ConstantStepController(o.dt as number),
+    }),
   },
   dopri5: {
     fixedStep: false,

@@ -8,7 +8,8 @@ import { InputError } from '../../model/errors.js';
  * - `linear:N` N equally spaced times from 0 to tMax (both included).
  * - `0,1,5,10` an explicit, strictly increasing list of times in [0, tMax].
  */
-export type SaveTimesSpec = { kind: 'log'; count: number } | { kind: 'linear'; count: number } | { kind: 'list'; times: number[] };
+export type SaveTimesSpec =
+  { kind: 'log'; count: number } | { kind: 'linear'; count: number } | { kind: 'list'; times: number[] };
 
 export const DEFAULT_SAVE_TIMES = 'log:200';
 /** First positive log-spaced time, as a fraction of min(1, tMax). */
@@ -36,12 +37,16 @@ export function parseSaveTimes(text: string, where = '--save-times'): SaveTimesS
   const times = s.split(',').map((item) => {
     const t = parseDecimal(item);
     if (!Number.isFinite(t) || t < 0) {
-      throw new InputError(where, `"${item.trim()}" is not a non-negative number (expected log:N, linear:N or a list like 0,1,5,10)`);
+      throw new InputError(
+        where,
+        `"${item.trim()}" is not a non-negative number (expected log:N, linear:N or a list like 0,1,5,10)`,
+      );
     }
     return t;
   });
   for (let i = 1; i < times.length; i++) {
-    if (!(times[i] > times[i - 1])) throw new InputError(where, `times must be strictly increasing (${times[i - 1]} then ${times[i]})`);
+    if (!(times[i] > times[i - 1]))
+      throw new InputError(where, `times must be strictly increasing (${times[i - 1]} then ${times[i]})`);
   }
   return { kind: 'list', times };
 }
@@ -60,7 +65,9 @@ export function buildSaveTimes(spec: SaveTimesSpec, tMax: number, where = '--sav
       return spec.times.slice();
     }
     case 'linear':
-      return Array.from({ length: spec.count }, (_, i) => (i === spec.count - 1 ? tMax : (tMax * i) / (spec.count - 1)));
+      return Array.from({ length: spec.count }, (_, i) =>
+        i === spec.count - 1 ? tMax : (tMax * i) / (spec.count - 1),
+      );
     case 'log': {
       const positive = spec.count - 1;
       const t0 = LOG_START_FRACTION * Math.min(1, tMax);
@@ -96,13 +103,24 @@ export function onStepGrid(t: number, dt: number): number | null {
  * rounded to the nearest step and duplicates dropped (as the network's --record log:N does), so short
  * runs can get fewer than N times. The returned times are n·dt, exactly as the step loop computes them.
  */
-export function buildGridSaveTimes(spec: SaveTimesSpec, tMax: number, dt: number, where = '--save-times', dtWhere = '--dt'): number[] {
+export function buildGridSaveTimes(
+  spec: SaveTimesSpec,
+  tMax: number,
+  dt: number,
+  where = '--save-times',
+  dtWhere = '--dt',
+): number[] {
   const total = onStepGrid(tMax, dt);
-  if (total === null || total < 1) throw new InputError(dtWhere, `t-max (${tMax}) must be a whole number of steps of ${dt} for the map method`);
+  if (total === null || total < 1)
+    throw new InputError(dtWhere, `t-max (${tMax}) must be a whole number of steps of ${dt} for the map method`);
   const steps = buildSaveTimes(spec, tMax, where).map((t) => {
     const n = onStepGrid(t, dt);
     if (n !== null) return n;
-    if (spec.kind === 'list') throw new InputError(where, `time ${t} is not a multiple of the step ${dt}: the map method has states only at t = n·dt`);
+    if (spec.kind === 'list')
+      throw new InputError(
+        where,
+        `time ${t} is not a multiple of the step ${dt}: the map method has states only at t = n·dt`,
+      );
     return Math.min(total, Math.round(t / dt));
   });
   return [...new Set(steps)].map((n) => (n === total ? tMax : n * dt));

@@ -23,15 +23,24 @@ export * from './save-times.js';
 const END_STRETCH = 1e-9;
 
 function checkOptions(system: OdeSystem, x0: Float64Array, o: SolveOptions): void {
-  if (x0.length !== system.layout.dim) throw new RangeError(`x0 has length ${x0.length}, the system has dimension ${system.layout.dim}`);
+  if (x0.length !== system.layout.dim)
+    throw new RangeError(`x0 has length ${x0.length}, the system has dimension ${system.layout.dim}`);
   if (!allFinite(x0)) throw new RangeError('x0 must be finite');
   if (!(Number.isFinite(o.tMax) && o.tMax > 0)) throw new RangeError(`tMax must be positive and finite, got ${o.tMax}`);
-  if (o.dt !== undefined && !(Number.isFinite(o.dt) && o.dt > 0)) throw new RangeError(`dt must be positive and finite, got ${o.dt}`);
-  if (SOLVER_METHODS[o.method].fixedStep && o.dt === undefined) throw new RangeError(`the ${o.method} method needs a step dt`);
-  for (const [name, v] of [['rtol', o.rtol], ['atol', o.atol], ['convergenceTol', o.convergenceTol]] as const) {
-    if (v !== undefined && !(Number.isFinite(v) && v >= 0)) throw new RangeError(`${name} must be finite and >= 0, got ${v}`);
+  if (o.dt !== undefined && !(Number.isFinite(o.dt) && o.dt > 0))
+    throw new RangeError(`dt must be positive and finite, got ${o.dt}`);
+  if (SOLVER_METHODS[o.method].fixedStep && o.dt === undefined)
+    throw new RangeError(`the ${o.method} method needs a step dt`);
+  for (const [name, v] of [
+    ['rtol', o.rtol],
+    ['atol', o.atol],
+    ['convergenceTol', o.convergenceTol],
+  ] as const) {
+    if (v !== undefined && !(Number.isFinite(v) && v >= 0))
+      throw new RangeError(`${name} must be finite and >= 0, got ${v}`);
   }
-  if ((o.rtol ?? DEFAULT_RTOL) === 0 && (o.atol ?? DEFAULT_ATOL) === 0) throw new RangeError('rtol and atol cannot both be 0');
+  if ((o.rtol ?? DEFAULT_RTOL) === 0 && (o.atol ?? DEFAULT_ATOL) === 0)
+    throw new RangeError('rtol and atol cannot both be 0');
   const ts = o.saveTimes;
   for (let i = 0; i < ts.length; i++) {
     if (!(ts[i] >= 0 && ts[i] <= o.tMax) || (i > 0 && !(ts[i] > ts[i - 1]))) {
@@ -43,9 +52,13 @@ function checkOptions(system: OdeSystem, x0: Float64Array, o: SolveOptions): voi
 
 /** The map has states only at t = n·dt: tMax and the save times must be on that grid (buildGridSaveTimes makes such times). */
 function checkStepGrid(system: OdeSystem, o: SolveOptions): void {
-  if (!(system instanceof Flow)) throw new RangeError('the map method needs a Flow (the population-GD map is defined by its name, activation and rates)');
+  if (!(system instanceof Flow))
+    throw new RangeError(
+      'the map method needs a Flow (the population-GD map is defined by its name, activation and rates)',
+    );
   const dt = o.dt as number;
-  if (onStepGrid(o.tMax, dt) === null) throw new RangeError(`map: tMax = ${o.tMax} is not a whole number of steps of ${dt}`);
+  if (onStepGrid(o.tMax, dt) === null)
+    throw new RangeError(`map: tMax = ${o.tMax} is not a whole number of steps of ${dt}`);
   const off = o.saveTimes.find((t) => onStepGrid(t, dt) === null);
   if (off !== undefined) throw new RangeError(`map: save time ${off} is not on the step grid n·${dt}`);
 }
@@ -162,7 +175,11 @@ export function solveMany(system: OdeSystem, x0s: readonly Float64Array[], optio
 }
 
 /** A theory Trajectory (src/data/trajectory.ts) from a solve of `flow`; seed and d record the initialisation. */
-export function trajectoryFromSolve(flow: Flow, result: SolveResult, init: { seed?: number; d?: number } = {}): Trajectory {
+export function trajectoryFromSolve(
+  flow: Flow,
+  result: SolveResult,
+  init: { seed?: number; d?: number } = {},
+): Trajectory {
   return {
     source: 'theory',
     layout: flow.layout,

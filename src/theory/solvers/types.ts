@@ -32,7 +32,7 @@ export interface SolveOptions {
   /** Sorted, strictly increasing times in [0, tMax] at which the state is recorded (see save-times.ts). */
   saveTimes: number[];
   /**
-   * Stop when max_i |F_i(x)| < convergenceTol (equations.md §7.9); 0 (the default here) = never. For map,
+   * Stop when max_i |F_i(x)| < convergenceTol (docs/theory.md §7.9); 0 (the default here) = never. For map,
    * F is the map's displacement per unit time (Φ(x) − x)/dt (solvers/map.ts).
    */
   convergenceTol?: number;
@@ -100,7 +100,7 @@ export interface Stepper {
   start(x: Float64Array): void;
   /**
    * Try one step of size h from x into xNew. Returns the weighted RMS error estimate (accept if ≤ 1;
-   * 0 for methods without one), or Infinity if any stage or xNew is non-finite (equations.md §7.5:
+   * 0 for methods without one), or Infinity if any stage or xNew is non-finite (docs/theory.md §7.5:
    * a non-finite stage is a rejected step, not a failed run).
    */
   attempt(x: Float64Array, h: number, xNew: Float64Array): number;
