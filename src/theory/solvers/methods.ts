@@ -1,4 +1,4 @@
-import { Flow } from '../flow.js';
+import { type Flow } from '../flow.js';
 import { PopulationGdMap } from '../gd-map.js';
 import { ConstantStepController, PIController } from './controller.js';
 import { Dopri5Stepper } from './dopri5.js';
