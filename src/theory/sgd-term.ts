@@ -1,6 +1,8 @@
 import type { Activation } from './activations/activation.js';
-import { orthant4 } from './integrals/orthant.js';
+import { erfSecondMoment } from './integrals/erf-sgd.js';
+import { orthant4Fast } from './integrals/orthant.js';
 import { reluI4WithOrthant } from './integrals/relu-i4.js';
+import { reluSecondMoment } from './integrals/relu-sgd.js';
 import { THETA_MOMENT_REGULARISATION } from './integrals/theta-moment.js';
 
 /** 4×4 covariance of one index quadruple (k, l, α, β), reused across calls (no allocation per RHS). */
@@ -34,7 +36,7 @@ function cachedOrthant(k: number, l: number, alpha: number, beta: number): numbe
   if (Number.isNaN(p4)) {
     C4reg.set(C4);
     for (let i = 0; i < 4; i++) C4reg[i * 5] *= 1 + THETA_MOMENT_REGULARISATION;
-    p4 = orthant4(C4reg);
+    p4 = orthant4Fast(C4reg);
     orthantCache[rank] = p4;
   }
   return p4;
@@ -45,13 +47,24 @@ function cachedOrthant(k: number, l: number, alpha: number, beta: number): numbe
  * to `out` (K×K row-major, symmetric). `omega` is the n×n field covariance Ω (n = K+M, §0) and `c` the
  * signed coefficients (a, −v).
  *
- * Work: I4(k,l,α,β) = I4(k,l,β,α) and S_kl = S_lk, so only k ≤ l and α ≤ β are evaluated. Coincident
- * indices (k = l, α = β, α ∈ {k, l}) go to I4 as they are: ReLU-type I4 merges identical fields (§1.4) and
- * erf's closed form is regular (§1.2). For ReLU-type g the cost is one Plackett quadrature per generic
- * quadruple (§7.7); P4 is symmetric in its four fields and one 4-field set occurs in up to six (k,l,α,β),
- * so each set's P4 is computed once per call (about half the quadratures at K = M = 8).
+ * ReLU and erf have dedicated sums that share the work between quadruples (integrals/relu-sgd.ts,
+ * integrals/erf-sgd.ts). Leaky ReLU (α > 0) and any other activation take the generic sum below.
  */
 export function sgdSecondMoment(act: Activation, omega: Float64Array, c: Float64Array, K: number, n: number, out: Float64Array): void {
+  const reluType = act.name === 'relu' || act.name === 'leaky-relu';
+  if (reluType && (act.alpha ?? 0) === 0) reluSecondMoment(omega, c, K, n, out);
+  else if (act.name === 'erf') erfSecondMoment(omega, c, K, n, out);
+  else genericSecondMoment(act, omega, c, K, n, out);
+}
+
+/**
+ * The sum quadruple by quadruple through I4. I4(k,l,α,β) = I4(k,l,β,α) and S_kl = S_lk, so only k ≤ l and
+ * α ≤ β are evaluated. Coincident indices (k = l, α = β, α ∈ {k, l}) go to I4 as they are: ReLU-type I4
+ * merges identical fields (§1.4). For ReLU-type g the cost is one P4 per generic quadruple (§7.7); P4 is
+ * symmetric in its four fields and one 4-field set occurs in up to six (k,l,α,β), so each set's P4 is
+ * computed once per call.
+ */
+function genericSecondMoment(act: Activation, omega: Float64Array, c: Float64Array, K: number, n: number, out: Float64Array): void {
   const reluType = act.name === 'relu' || act.name === 'leaky-relu';
   const slope = act.alpha ?? 0;
   if (reluType) {
