@@ -205,6 +205,13 @@ const STAR_ERROR_CONSTANT = 0.1;
  * the rule the §1.1 regularisation was calibrated with.
  */
 const STAR_MAX_NODES = 24;
+/**
+ * orthant4Fast uses orthant4 below this det R as well. Down to it the 48-node two-pair rule is accurate to
+ * ~2e-16 (checked against 400 star nodes on random 4×4 covariances of every rank), so the two agree; below
+ * it that rule errs by up to ~1e-10 at det R ~ 1e-5, and keeping it there keeps P4 the value the §1.1
+ * regularisation bounds were established with.
+ */
+export const STAR_MIN_DETERMINANT = 1e-3;
 
 /** Folded rules for M = 1..STAR_MAX_NODES, packed: rule M starts at M(M−1)/2; σ_q = s_q² and weights on [0, 1]. */
 const STAR_SIGMA = new Float64Array((STAR_MAX_NODES * (STAR_MAX_NODES + 1)) / 2);
@@ -314,8 +321,9 @@ const minorScratch = new Float64Array(4);
 
 /**
  * P(x0..x3 > 0) for the 4×4 covariance C (row stride `stride`), by the star path above when that needs
- * at most STAR_MAX_NODES folded nodes, else by orthant4. Same input convention as orthant4 (C should
- * carry the §1.1 regularisation when it may be singular); agrees with it to ~1e-14.
+ * at most STAR_MAX_NODES folded nodes and det R ≥ STAR_MIN_DETERMINANT, else by orthant4. Same input
+ * convention as orthant4 (C should carry the §1.1 regularisation when it may be singular); agrees with it
+ * to ~1e-14.
  */
 export function orthant4Fast(C: Float64Array, stride = 4): number {
   const r01 = correlation(C, stride, 0, 1);
@@ -327,7 +335,7 @@ export function orthant4Fast(C: Float64Array, stride = 4): number {
   const det = correlationMinors(r01, r02, r03, r12, r13, r23, minorScratch);
   let centre = 0;
   for (let i = 1; i < 4; i++) if (minorScratch[i] < minorScratch[centre]) centre = i;
-  const M = det > 0 ? starNodeCount(1 - det / minorScratch[centre]) : 0;
+  const M = det >= STAR_MIN_DETERMINANT ? starNodeCount(1 - det / minorScratch[centre]) : 0;
   if (M === 0) return orthant4(C, stride);
   const base = 0.0625 + (Math.asin(r01) + Math.asin(r02) + Math.asin(r03) + Math.asin(r12) + Math.asin(r13) + Math.asin(r23)) * INV_EIGHT_PI;
   const corr = starCorrelations;
