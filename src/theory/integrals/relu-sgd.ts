@@ -145,17 +145,22 @@ function det3(i: number, j: number, k: number, n: number): number {
   return 1 - a * a - b * b - c * c + 2 * a * b * c;
 }
 
+/** Field indices of one quadruple for the recursion paths below (no array literal per call). */
+const quad = new Int32Array(4);
+
 /** I4(k, l, α, β) of the generic recursion, exactly as the per-quadruple sum evaluated it (C4 from Ω in slot order). */
 function recursionI4(omega: Float64Array, n: number, k: number, l: number, alpha: number, beta: number, p4: number): number {
-  const q = [k, l, alpha, beta];
-  for (let s = 0; s < 4; s++) for (let t = 0; t < 4; t++) C4[s * 4 + t] = omega[q[s] * n + q[t]];
+  quad[0] = k;
+  quad[1] = l;
+  quad[2] = alpha;
+  quad[3] = beta;
+  for (let s = 0; s < 4; s++) for (let t = 0; t < 4; t++) C4[s * 4 + t] = omega[quad[s] * n + quad[t]];
   return reluI4WithOrthant(C4, 0, p4);
 }
 
-/** P4 of the sorted 4-set by orthant4 on its regularised covariance: the value the per-quadruple sum cached. */
-function recursionOrthant(omega: Float64Array, n: number, i0: number, i1: number, i2: number, i3: number): number {
-  const q = [i0, i1, i2, i3];
-  for (let s = 0; s < 4; s++) for (let t = 0; t < 4; t++) C4reg[s * 4 + t] = omega[q[s] * n + q[t]];
+/** P4 of the sorted 4-set in setFields by orthant4 on its regularised covariance: the value the per-quadruple sum cached. */
+function recursionOrthant(omega: Float64Array, n: number): number {
+  for (let s = 0; s < 4; s++) for (let t = 0; t < 4; t++) C4reg[s * 4 + t] = omega[setFields[s] * n + setFields[t]];
   for (let s = 0; s < 4; s++) C4reg[s * 5] *= 1 + THETA_MOMENT_REGULARISATION;
   return orthant4(C4reg);
 }
@@ -314,7 +319,7 @@ export function reluSecondMoment(omega: Float64Array, c: Float64Array, K: number
           setFields[2] = i2;
           setFields[3] = i3;
           if ((special[i0] | special[i1] | special[i2] | special[i3]) === 0 && fourFieldSet(c, K, n)) continue;
-          recursionSet(omega, c, K, n, i0, i1, i2, i3);
+          recursionSet(omega, c, K, n);
         }
       }
     }
@@ -413,26 +418,17 @@ export function reluSecondMoment(omega: Float64Array, c: Float64Array, K: number
   }
 }
 
-/** Every role of the sorted 4-set {i0..i3} by the generic recursion, with the P4 the per-quadruple sum cached. */
-function recursionSet(omega: Float64Array, c: Float64Array, K: number, n: number, i0: number, i1: number, i2: number, i3: number): void {
-  const q = [i0, i1, i2, i3];
-  const students = i3 < K ? 4 : i2 < K ? 3 : 2;
+/** Every role of the sorted 4-set in setFields by the generic recursion, with the P4 the per-quadruple sum cached. */
+function recursionSet(omega: Float64Array, c: Float64Array, K: number, n: number): void {
+  const roles = setFields[3] < K ? 6 : setFields[2] < K ? 3 : 1;
   let p4 = Number.NaN;
-  for (let a = 0; a < students; a++) {
-    for (let b = a + 1; b < students; b++) {
-      // The relu pair is the complement of {a, b}, in increasing order.
-      let w = -1;
-      let z = -1;
-      for (let s = 0; s < 4; s++) {
-        if (s === a || s === b) continue;
-        if (w < 0) w = s;
-        else z = s;
-      }
-      const cw = c[q[w]];
-      const cz = c[q[z]];
-      if (cw === 0 || cz === 0) continue;
-      if (Number.isNaN(p4)) p4 = recursionOrthant(omega, n, i0, i1, i2, i3);
-      acc[q[a] * K + q[b]] += 2 * cw * cz * recursionI4(omega, n, q[a], q[b], q[w], q[z], p4);
-    }
+  for (let r = 0; r < roles; r++) {
+    const u = setFields[ROLE_SLOTS[4 * r]];
+    const v = setFields[ROLE_SLOTS[4 * r + 1]];
+    const w = setFields[ROLE_SLOTS[4 * r + 2]];
+    const z = setFields[ROLE_SLOTS[4 * r + 3]];
+    if (c[w] === 0 || c[z] === 0) continue;
+    if (Number.isNaN(p4)) p4 = recursionOrthant(omega, n);
+    acc[u * K + v] += 2 * c[w] * c[z] * recursionI4(omega, n, u, v, w, z, p4);
   }
 }
