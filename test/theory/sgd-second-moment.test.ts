@@ -56,6 +56,15 @@ function state(kind: Kind, K: number, eps: number, seed: number, d = 3 * K): Ove
   return fromWeights(W, Wstar, K, M, d, kind === 'mixed');
 }
 
+/** Random weights with K ≠ M (d = 3(K + M)); `zeroStudent`: student 1 is w = 0 (Q_11 = 0, §7.2). */
+function unequal(K: number, M: number, seed: number, zeroStudent = false): Overlaps {
+  const d = 3 * (K + M);
+  const s = new NormalSampler(seed);
+  const W = s.fill(new Float64Array(K * d));
+  if (zeroStudent) W.fill(0, d, 2 * d);
+  return fromWeights(W, s.fill(new Float64Array(M * d)), K, M, d);
+}
+
 /** Gradient-flow states of a random d = K start (students partly converged, some near-degenerate pairs). */
 function evolved(K: number, seed: number, t: number): Overlaps {
   const o = randomOverlaps(K, K, K, seed);
@@ -114,6 +123,10 @@ function cases(): [string, Overlaps][] {
     list.push([`K=${K} rank-deficient d=3`, state('rank', K, 0, 5, 3)]);
     list.push([`K=${K} rank-deficient d=${K}`, state('rank', K, 0, 6, K)]);
   }
+  list.push(['K=4 M=7', unequal(4, 7, 11)]);
+  list.push(['K=6 M=2', unequal(6, 2, 12)]);
+  list.push(['K=2 M=1', unequal(2, 1, 13)]);
+  list.push(['K=5 M=5, student 1 is zero', unequal(5, 5, 14, true)]);
   list.push(['K=8 gradient flow t=30', evolved(8, 1, 30)]);
   list.push(['K=8 gradient flow t=100', evolved(8, 2, 100)]);
   list.push(['K=17 random d=K', randomOverlaps(17, 17, 17, 1)]);
