@@ -60,9 +60,10 @@ export function sgdSecondMoment(act: Activation, omega: Float64Array, c: Float64
 /**
  * The sum quadruple by quadruple through I4. I4(k,l,α,β) = I4(k,l,β,α) and S_kl = S_lk, so only k ≤ l and
  * α ≤ β are evaluated. Coincident indices (k = l, α = β, α ∈ {k, l}) go to I4 as they are: ReLU-type I4
- * merges identical fields (§1.4). For ReLU-type g the cost is one P4 per generic quadruple (§7.7); P4 is
+ * merges identical fields (§1.4). For leaky ReLU every generic quadruple needs P4 (§1.3, §7.7); P4 is
  * symmetric in its four fields and one 4-field set occurs in up to six (k,l,α,β), so each set's P4 is
- * computed once per call.
+ * computed once per call (orthant4Fast: the star path where it is accurate, else the 48-node rule). The
+ * remaining cost is the θ-moment recursion of the 16 leaky branches per quadruple.
  */
 function genericSecondMoment(act: Activation, omega: Float64Array, c: Float64Array, K: number, n: number, out: Float64Array): void {
   const reluType = act.name === 'relu' || act.name === 'leaky-relu';

@@ -41,9 +41,10 @@ import { THETA_MOMENT_REGULARISATION } from './theta-moment.js';
 /**
  * Field sets (pairs, triples, 4-sets) whose correlation matrix has a determinant below this (1e-3) go
  * through the generic recursion. The determinant is the product of the eigenvalues, so above it
- * λ_min ≥ 1e-3/64 and the closed forms agree with the recursion to ~1e-13 relative per term (measured
- * worst 3e-13 with 1e-4, 3e-10 with 1e-6, on near-parallel / antiparallel / teacher-aligned states); it is
- * also where orthant4Fast stops trusting the star path over the 48-node rule (orthant.ts).
+ * λ_min ≥ 1e-3/64 and the closed forms agree with the recursion to ~1e-13 relative per term (on the
+ * near-parallel / antiparallel / teacher-aligned states of the tests the worst disagreement in S was 1e-13
+ * with a floor of 1e-4 and 3e-10 with 1e-6). It is also where orthant4Fast stops preferring the star path
+ * to the 48-node rule (orthant.ts).
  */
 const CONDITION_FLOOR = STAR_MIN_DETERMINANT;
 const TWO_PI = 2 * Math.PI;
@@ -58,7 +59,7 @@ const HALF_INV_SQRT_TWO_PI = 0.5 * INV_SQRT_TWO_PI;
 let size = 0;
 /** Regularised covariance C (n×n): Ω with C_ii = Ω_ii(1 + 1e-10) (§1.1 "Regularisation"). */
 let Cr = new Float64Array(0);
-/** Correlations r_ij of C (clipped, §7.1), asin(r_ij), and 1 − r_ij² (pair conditioning). */
+/** Correlations r_ij of C (clipped, §7.1) and asin(r_ij); the diagonal holds 1 and π/2. */
 let rho = new Float64Array(0);
 let asinRho = new Float64Array(0);
 /** √(C_ii C_jj − C_ij²) and the bivariate density at the origin 1/(2π √(C_ii C_jj − C_ij²)). */
