@@ -205,13 +205,6 @@ const STAR_ERROR_CONSTANT = 0.1;
  * the rule the §1.1 regularisation was calibrated with.
  */
 const STAR_MAX_NODES = 24;
-/**
- * orthant4Fast uses orthant4 below this det R as well. Down to it the 48-node two-pair rule is accurate to
- * ~2e-16 (checked against 400 star nodes on random 4×4 covariances of every rank), so the two agree; below
- * it that rule errs by up to ~1e-10 at det R ~ 1e-5, and keeping it there keeps P4 the value the §1.1
- * regularisation bounds were established with.
- */
-export const STAR_MIN_DETERMINANT = 1e-3;
 
 /** Folded rules for M = 1..STAR_MAX_NODES, packed: rule M starts at M(M−1)/2; σ_q = s_q² and weights on [0, 1]. */
 const STAR_SIGMA = new Float64Array((STAR_MAX_NODES * (STAR_MAX_NODES + 1)) / 2);
@@ -299,7 +292,6 @@ export function starIntegral(r: Float64Array, M: number): number {
 }
 
 const INV_FOUR_PI_SQUARED = 1 / (4 * Math.PI * Math.PI);
-const INV_EIGHT_PI = 1 / (8 * Math.PI);
 
 /**
  * Principal 3×3 minors m_c = det R_(−c) (c = 0..3, written to `minors`) of the 4×4 correlation matrix with
@@ -317,38 +309,6 @@ export function correlationMinors(r01: number, r02: number, r03: number, r12: nu
   return minors[0] - r01 * c01 + r02 * c02 - r03 * c03;
 }
 
-const minorScratch = new Float64Array(4);
-
-/**
- * P(x0..x3 > 0) for the 4×4 covariance C (row stride `stride`), by the star path above when that needs
- * at most STAR_MAX_NODES folded nodes and det R ≥ STAR_MIN_DETERMINANT, else by orthant4. Same input
- * convention as orthant4 (C should carry the §1.1 regularisation when it may be singular); agrees with it
- * to ~1e-14.
- */
-export function orthant4Fast(C: Float64Array, stride = 4): number {
-  const r01 = correlation(C, stride, 0, 1);
-  const r02 = correlation(C, stride, 0, 2);
-  const r03 = correlation(C, stride, 0, 3);
-  const r12 = correlation(C, stride, 1, 2);
-  const r13 = correlation(C, stride, 1, 3);
-  const r23 = correlation(C, stride, 2, 3);
-  const det = correlationMinors(r01, r02, r03, r12, r13, r23, minorScratch);
-  let centre = 0;
-  for (let i = 1; i < 4; i++) if (minorScratch[i] < minorScratch[centre]) centre = i;
-  const M = det >= STAR_MIN_DETERMINANT ? starNodeCount(1 - det / minorScratch[centre]) : 0;
-  if (M === 0) return orthant4(C, stride);
-  const base = 0.0625 + (Math.asin(r01) + Math.asin(r02) + Math.asin(r03) + Math.asin(r12) + Math.asin(r13) + Math.asin(r23)) * INV_EIGHT_PI;
-  const corr = starCorrelations;
-  corr[0] = r01;
-  corr[1] = r02;
-  corr[2] = r03;
-  corr[3] = r12;
-  corr[4] = r13;
-  corr[5] = r23;
-  starArguments(centre, corr, starScratch);
-  return base + starIntegral(starScratch, M);
-}
-
 /**
  * For each centre c, the positions in (r01, r02, r03, r12, r13, r23) of starIntegral's arguments
  * (r_c1, r_c2, r_c3, r_12, r_13, r_23), the others numbered in increasing order.
@@ -359,6 +319,3 @@ const STAR_PERMUTATION = Int32Array.of(0, 1, 2, 3, 4, 5, 0, 3, 4, 1, 2, 5, 1, 3,
 export function starArguments(centre: number, corr: Float64Array, out: Float64Array): void {
   for (let i = 0; i < 6; i++) out[i] = corr[STAR_PERMUTATION[centre * 6 + i]];
 }
-
-const starCorrelations = new Float64Array(6);
-const starScratch = new Float64Array(6);

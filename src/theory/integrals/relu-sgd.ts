@@ -1,7 +1,7 @@
 import { VARIANCE_FLOOR, clipCorrelation } from '../activations/activation.js';
-import { STAR_MIN_DETERMINANT, correlationMinors, orthant4, starArguments, starIntegral, starNodeCount } from './orthant.js';
+import { correlationMinors, orthant4, starArguments, starIntegral, starNodeCount } from './orthant.js';
 import { reluI4WithOrthant } from './relu-i4.js';
-import { THETA_MOMENT_REGULARISATION } from './theta-moment.js';
+import { THETA_MOMENT_REGULARISATION, thetaMoment } from './theta-moment.js';
 
 /*
  * S_kl = Σ_{α,β} c_α c_β E[θ(λ_k) θ(λ_l) relu(h_α) relu(h_β)] for ReLU (equations.md §4.2), organised by
@@ -39,14 +39,15 @@ import { THETA_MOMENT_REGULARISATION } from './theta-moment.js';
  */
 
 /**
- * Field sets (pairs, triples, 4-sets) whose correlation matrix has a determinant below this (1e-3) go
- * through the generic recursion. The determinant is the product of the eigenvalues, so above it
- * λ_min ≥ 1e-3/64 and the closed forms agree with the recursion to ~1e-13 relative per term (on the
- * near-parallel / antiparallel / teacher-aligned states of the tests the worst disagreement in S was 1e-13
- * with a floor of 1e-4 and 3e-10 with 1e-6). It is also where orthant4Fast stops preferring the star path
- * to the 48-node rule (orthant.ts).
+ * Field sets (pairs, triples, 4-sets) whose correlation matrix has a determinant below this go through the
+ * generic recursion. The determinant is the product of the eigenvalues, so above it λ_min ≥ 1e-3/64 and
+ * the closed forms agree with the recursion to ~1e-13 relative per term (on the near-parallel /
+ * antiparallel / teacher-aligned states of the tests the worst disagreement in S was 1e-13 with a floor
+ * of 1e-4 and 3e-10 with 1e-6). P4 agrees there too: down to det R = 1e-3 the 48-node two-pair rule of
+ * orthant4 is accurate to ~2e-16 (checked against 400 star nodes on random 4×4 covariances of every rank),
+ * while below it that rule errs by up to ~1e-10 (det R ~ 1e-5), which the recursion path keeps.
  */
-const CONDITION_FLOOR = STAR_MIN_DETERMINANT;
+const CONDITION_FLOOR = 1e-3;
 const TWO_PI = 2 * Math.PI;
 const INV_TWO_PI = 1 / TWO_PI;
 const INV_FOUR_PI = 1 / (4 * Math.PI);
@@ -79,6 +80,7 @@ const C4reg = new Float64Array(16);
 const minors = new Float64Array(4);
 
 function grow(n: number, K: number): void {
+  callStamp = (callStamp + 1) >>> 0 || 1;
   if (n > size) {
     size = n;
     Cr = new Float64Array(n * n);
@@ -90,6 +92,9 @@ function grow(n: number, K: number): void {
     invVar = new Float64Array(n);
     G = new Float64Array(n * n * n);
     special = new Uint8Array(n);
+    const sets = (n * (n - 1) * (n - 2) * (n - 3)) / 24;
+    p4Cache = new Float64Array(sets);
+    p4Stamp = new Uint32Array(sets);
   }
   if (acc.length < K * K) acc = new Float64Array(K * K);
 }
@@ -301,14 +306,21 @@ function role(c: Float64Array, K: number, n: number, r: number, withP4: boolean)
 }
 
 /**
- * S (K×K, row-major, symmetric) for ReLU: the same value as Σ_{α≤β} (2 − δ_αβ) c_α c_β I4(k,l,α,β) over
- * k ≤ l with reluI4 (relu-i4.ts) per quadruple and the 4-set P4 shared, which is what sgd-term.ts
- * computed before; see the header for the organisation. `omega` is Ω (n×n), `c` the signed coefficients.
+ * S (K×K, row-major, symmetric) for ReLU (slope 0) or leaky ReLU (slope α, §1.3): the same value as
+ * Σ_{α≤β} (2 − δ_αβ) c_α c_β I4(k,l,α,β) over k ≤ l with reluI4 (relu-i4.ts) per quadruple and the 4-set
+ * P4 shared, which is what sgd-term.ts computed before; see the headers for the organisation. `omega` is
+ * Ω (n×n), `c` the signed coefficients.
  */
-export function reluSecondMoment(omega: Float64Array, c: Float64Array, K: number, n: number, out: Float64Array): void {
+export function reluSecondMoment(slope: number, omega: Float64Array, c: Float64Array, K: number, n: number, out: Float64Array): void {
   grow(n, K);
   prepare(omega, n);
   acc.fill(0, 0, K * K);
+  if (slope !== 0 && leakyRowsGeneric(c, K, n)) {
+    // Every entry takes the per-quadruple sum (e.g. students converged onto teachers): skip the ReLU part.
+    for (let k = 0; k < K; k++) for (let l = k; l < K; l++) acc[k * K + l] = genericEntry(slope, omega, c, n, k, l);
+    writeSymmetric(K, out);
+    return;
+  }
 
   // Four distinct fields: sets {i0 < i1 < i2 < i3} with at least two students (i0, i1 < K).
   for (let i0 = 0; i0 < K; i0++) {
@@ -411,6 +423,12 @@ export function reluSecondMoment(omega: Float64Array, c: Float64Array, K: number
     acc[k * K + k] += s;
   }
 
+  if (slope !== 0) leakyCombination(slope, omega, c, K, n);
+  writeSymmetric(K, out);
+}
+
+/** out = acc (upper triangle) mirrored. */
+function writeSymmetric(K: number, out: Float64Array): void {
   for (let k = 0; k < K; k++) {
     for (let l = k; l < K; l++) {
       out[k * K + l] = acc[k * K + l];
@@ -432,4 +450,200 @@ function recursionSet(omega: Float64Array, c: Float64Array, K: number, n: number
     if (Number.isNaN(p4)) p4 = recursionOrthant(omega, n);
     acc[u * K + v] += 2 * c[w] * c[z] * recursionI4(omega, n, u, v, w, z, p4);
   }
+}
+
+/*
+ * Leaky ReLU, g = a·x + b·relu(x), g′ = a + b·θ (a = slope, b = 1 − a; equations.md §1.3). Expanding the
+ * sixteen branches of every I4 and summing over (α, β) first, with L = Σ_γ c_γ h_γ (one Gaussian
+ * variable) and E = Σ_γ c_γ relu(h_γ):
+ *
+ *   S_kl = E[(a + bθ_k)(a + bθ_l)(aL + bE)²] = a²T(∅) + ab(T(k) + T(l)) + b²T(kl)   (k ≠ l),
+ *   S_kk = a²T(∅) + (2ab + b²)T(k),     T(Θ) = a² E[Θ L²] + 2ab E[Θ L E] + b² E[Θ E²].
+ *
+ * E[θ_k θ_l E²] and E[θ_k E²] are the ReLU S_kl and S_kk (acc, computed first); the others are elementary,
+ * by Stein on L with v_j = Cov(L, h_j) = Σ_γ c_γ C_γj, V = Var L:
+ *   E[L²] = V,  E[θ_k L²] = V/2,  E[θ_k θ_l L²] = V P2_kl + p_kl(0,0)[v_k(v_l − v_k C_kl/C_kk) + v_l(v_k − v_l C_kl/C_ll)],
+ *   E[L E] = Σ_γ c_γ v_γ/2,  E[θ_k L E] = Σ_γ c_γ [v_k √det_kγ/(2π C_kk) + v_γ P2_kγ],
+ *   E[θ_k θ_l L E] = Σ_γ c_γ [v_k φ_k B_k(l,γ) + v_l φ_l B_l(k,γ) + v_γ P3(k,l,γ)],
+ *   E[E²] = Σ_{α,β} c_α c_β E[relu_α relu_β].
+ * The coincident terms (γ ∈ {k, l}) are the same formulas with G_a(a,·) = 0, asin r_aa = π/2, det_aa = 0,
+ * which is what merging identical fields (§1.4) gives; L carries the regularised variances, as every
+ * merged field of the per-quadruple sum does (§1.1). An entry whose pairs (k,γ), (l,γ) or triples
+ * (k,l,γ) fall below CONDITION_FLOOR, or that meets a special field, is summed quadruple by quadruple
+ * through reluI4 as before (genericEntry).
+ */
+
+/** v_j = Cov(L, h_j) on the regularised covariance, and E[θ_k L E] per student. */
+let covL = new Float64Array(0);
+let thetaLE = new Float64Array(0);
+/** 1: row k of S takes genericEntry (leakyRowsGeneric). */
+let rowGeneric = new Uint8Array(0);
+const I2_TERMS = Int32Array.of(1, 1);
+const BOTH_THETA = Int32Array.of(1, 1);
+const C2 = new Float64Array(4);
+
+/**
+ * Fill rowGeneric (1: student k is special or meets a pair (k, γ), c_γ ≠ 0, below CONDITION_FLOOR) and
+ * report whether every row is generic, including when a special field sits inside L or E (c_γ ≠ 0): the
+ * per-quadruple sum merges it with its duplicate, the decomposition would not.
+ */
+function leakyRowsGeneric(c: Float64Array, K: number, n: number): boolean {
+  if (rowGeneric.length < n) rowGeneric = new Uint8Array(n);
+  let all = true;
+  let specialInSums = false;
+  for (let g = 0; g < n; g++) if (special[g] !== 0 && c[g] !== 0) specialInSums = true;
+  for (let k = 0; k < K; k++) {
+    let generic = specialInSums || special[k] !== 0;
+    for (let g = 0; g < n && !generic; g++) {
+      const r = rho[k * n + g];
+      if (g !== k && c[g] !== 0 && !(1 - r * r >= CONDITION_FLOOR)) generic = true;
+    }
+    rowGeneric[k] = generic ? 1 : 0;
+    all &&= generic;
+  }
+  return all;
+}
+
+/** Turn the ReLU sums in acc into the leaky S (header above); rowGeneric is set by leakyRowsGeneric. */
+function leakyCombination(slope: number, omega: Float64Array, c: Float64Array, K: number, n: number): void {
+  if (covL.length < n) {
+    covL = new Float64Array(n);
+    thetaLE = new Float64Array(n);
+  }
+  const a = slope;
+  const b = 1 - slope;
+  let V = 0;
+  let LE = 0;
+  for (let j = 0; j < n; j++) {
+    let v = 0;
+    for (let g = 0; g < n; g++) if (c[g] !== 0) v += c[g] * Cr[g * n + j];
+    covL[j] = v;
+    V += c[j] * v;
+    LE += 0.5 * c[j] * v;
+  }
+  // E[E²]: α = β gives E[relu²] = C_αα/2; a pair below the floor takes the recursion, as its I4 terms did.
+  let EE = 0;
+  for (let al = 0; al < n; al++) {
+    const ca = c[al];
+    if (ca === 0) continue;
+    EE += ca * ca * 0.5 * Cr[al * n + al];
+    for (let be = al + 1; be < n; be++) {
+      const cb = c[be];
+      if (cb === 0) continue;
+      const r = rho[al * n + be];
+      let i2: number;
+      if (1 - r * r >= CONDITION_FLOOR) {
+        i2 = Cr[al * n + be] * (0.25 + asinRho[al * n + be] * INV_TWO_PI) + sqrtDet[al * n + be] * INV_TWO_PI;
+      } else {
+        C2[0] = omega[al * n + al];
+        C2[1] = C2[2] = omega[al * n + be];
+        C2[3] = omega[be * n + be];
+        i2 = thetaMoment(C2, 2, BOTH_THETA, I2_TERMS);
+      }
+      EE += 2 * ca * cb * i2;
+    }
+  }
+  for (let k = 0; k < K; k++) {
+    if (rowGeneric[k] !== 0) continue;
+    let w = 0;
+    const vk = covL[k];
+    for (let g = 0; g < n; g++) {
+      const cg = c[g];
+      if (cg === 0) continue;
+      w += cg * (vk * sqrtDet[k * n + g] * invVar[k] * INV_TWO_PI + covL[g] * (0.25 + asinRho[k * n + g] * INV_TWO_PI));
+    }
+    thetaLE[k] = w;
+  }
+  const a2 = a * a;
+  const ab2 = 2 * a * b;
+  const b2 = b * b;
+  const tEmpty = a2 * V + ab2 * LE + b2 * EE;
+  for (let k = 0; k < K; k++) {
+    if (rowGeneric[k] !== 0) continue;
+    // T(k) with E[θ_k E²] = acc_kk; S_kk overwrites it once every T(k) has been read (below).
+    thetaLE[k] = a2 * 0.5 * V + ab2 * thetaLE[k] + b2 * acc[k * K + k];
+  }
+  for (let k = 0; k < K; k++) {
+    for (let l = k + 1; l < K; l++) {
+      const r = rho[k * n + l];
+      if (rowGeneric[k] !== 0 || rowGeneric[l] !== 0 || !(1 - r * r >= CONDITION_FLOOR)) {
+        acc[k * K + l] = genericEntry(slope, omega, c, n, k, l);
+        continue;
+      }
+      const vk = covL[k];
+      const vl = covL[l];
+      const ckl = Cr[k * n + l];
+      const p2 = 0.25 + asinRho[k * n + l] * INV_TWO_PI;
+      const thetaThetaLL = V * p2 + density[k * n + l] * (vk * (vl - vk * ckl * invVar[k]) + vl * (vk - vl * ckl * invVar[l]));
+      let thetaThetaLE = 0;
+      let ok = true;
+      for (let g = 0; g < n; g++) {
+        const cg = c[g];
+        if (cg === 0) continue;
+        if (g !== k && g !== l && !(det3(k, l, g, n) >= CONDITION_FLOOR)) {
+          ok = false;
+          break;
+        }
+        const p3 = 0.125 + (asinRho[k * n + l] + asinRho[k * n + g] + asinRho[l * n + g]) * INV_FOUR_PI;
+        thetaThetaLE += cg * (vk * phi[k] * condThetaRelu(k, l, g, n) + vl * phi[l] * condThetaRelu(l, k, g, n) + covL[g] * p3);
+      }
+      if (!ok) {
+        acc[k * K + l] = genericEntry(slope, omega, c, n, k, l);
+        continue;
+      }
+      const tkl = a2 * thetaThetaLL + ab2 * thetaThetaLE + b2 * acc[k * K + l];
+      acc[k * K + l] = a2 * tEmpty + a * b * (thetaLE[k] + thetaLE[l]) + b2 * tkl;
+    }
+  }
+  for (let k = 0; k < K; k++) {
+    acc[k * K + k] = rowGeneric[k] !== 0 ? genericEntry(slope, omega, c, n, k, k) : a2 * tEmpty + (ab2 + b2) * thetaLE[k];
+  }
+}
+
+/** P4 by 4-set rank for genericEntry, valid when its stamp equals the current call's. */
+let p4Cache = new Float64Array(0);
+let p4Stamp = new Uint32Array(0);
+let callStamp = 0;
+
+/**
+ * S_kl quadruple by quadruple through reluI4 (α ≤ β, in the order and with the P4 of the per-quadruple
+ * sum: orthant4 of each index-distinct 4-set in increasing field order).
+ */
+function genericEntry(slope: number, omega: Float64Array, c: Float64Array, n: number, k: number, l: number): number {
+  let s = 0;
+  for (let al = 0; al < n; al++) {
+    const ca = c[al];
+    if (ca === 0) continue;
+    for (let be = al; be < n; be++) {
+      const cb = c[be];
+      if (cb === 0) continue;
+      let p4 = Number.NaN;
+      if (k !== l && al !== be && al !== k && al !== l && be !== k && be !== l) {
+        // Sort the four indices into setFields (k < l and α < β: merge two sorted pairs).
+        setFields[0] = Math.min(k, al);
+        setFields[3] = Math.max(l, be);
+        const m1 = Math.max(k, al);
+        const m2 = Math.min(l, be);
+        setFields[1] = Math.min(m1, m2);
+        setFields[2] = Math.max(m1, m2);
+        // One P4 per 4-set and call, shared by the entries it occurs in (combinatorial rank as the key).
+        const rank =
+          setFields[0] + (setFields[1] * (setFields[1] - 1)) / 2 + (setFields[2] * (setFields[2] - 1) * (setFields[2] - 2)) / 6 + (setFields[3] * (setFields[3] - 1) * (setFields[3] - 2) * (setFields[3] - 3)) / 24;
+        if (p4Stamp[rank] === callStamp) {
+          p4 = p4Cache[rank];
+        } else {
+          p4 = recursionOrthant(omega, n);
+          p4Cache[rank] = p4;
+          p4Stamp[rank] = callStamp;
+        }
+      }
+      quad[0] = k;
+      quad[1] = l;
+      quad[2] = al;
+      quad[3] = be;
+      for (let s1 = 0; s1 < 4; s1++) for (let t = 0; t < 4; t++) C4[s1 * 4 + t] = omega[quad[s1] * n + quad[t]];
+      s += (al === be ? ca * ca : 2 * ca * cb) * reluI4WithOrthant(C4, slope, p4);
+    }
+  }
+  return s;
 }
