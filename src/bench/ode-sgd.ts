@@ -16,7 +16,8 @@ import { markdownTable } from '../io/markdown.js';
  */
 
 const WIDTHS = [3, 8, 17];
-const ACTIVATIONS: ActivationName[] = ['relu', 'erf'];
+/** Leaky ReLU at the default slope α = 0.1 (activationByName). */
+const ACTIVATIONS: ActivationName[] = ['relu', 'leaky-relu', 'erf'];
 /** η of the SGD rows and trajectories: at K = M = 17 the ReLU SGD ODE diverges for η ≳ 0.5 (the η² term, §4.2). */
 const LR = 0.2;
 const TRAJECTORY_K = 17;
@@ -32,12 +33,14 @@ type Rate = (rhs: (x: Float64Array, dx: Float64Array) => void, x: Float64Array) 
 const BEFORE_NOTE = [
   'Before issue #11 (per-quadruple θ-moment recursion with a 48-node two-pair P4 per 4-field set; erf closed',
   'form per quadruple), measured once on 2026-12-01 in one process alternating with the current code on the',
-  'same states, load average 0.4–0.8: sgd right-hand side relu 0.082 / 6.31 / 149 ms at K = 3 / 8 / 17',
-  '(now 20× / 30× / 31× faster); erf 494 evaluations/s at K = 17 (now 2.6×); leaky ReLU α = 0.1, which',
-  'still takes the per-quadruple sum (with the faster P4), 381 ms at K = 17 (now 1.2×). The t = 100',
-  'trajectory below (seed 1) took 182 s (1160 evaluations, load average 2–4). The optimised S matches that',
-  'implementation to ≤ 2e-13 relative on random, gradient-flow, near-parallel, near-antiparallel and',
-  'rank-deficient states at K = 3, 8, 17 (test/theory/sgd-second-moment.test.ts).',
+  'same states (load average 0.4–2.8): sgd right-hand side relu 0.084 / 6.5 / 151 ms at K = 3 / 8 / 17 (now',
+  '20× / 30× / 31× faster), leaky relu α = 0.1 0.22 / 16.6 / 400 ms (now 45× / 74× / 60×), erf 493',
+  'evaluations/s at K = 17 (now 2.6×). The t = 100 trajectory below (seed 1) took 182 s (1160 evaluations,',
+  'load average 2–4). The optimised S matches that implementation to ≤ 2.1e-13 relative on random,',
+  'gradient-flow, near-parallel, near-antiparallel, teacher-aligned and rank-deficient states at K = 3, 8, 17',
+  '(test/theory/sgd-second-moment.test.ts). States whose field sets are nearly singular (det of the',
+  'correlation matrix < 1e-3, e.g. students converged onto teachers) take the old per-quadruple path for those',
+  'sets, at the old speed.',
 ].join('\n');
 
 /**

@@ -478,8 +478,9 @@ let covL = new Float64Array(0);
 let thetaLE = new Float64Array(0);
 /** 1: row k of S takes genericEntry (leakyRowsGeneric). */
 let rowGeneric = new Uint8Array(0);
-const I2_TERMS = Int32Array.of(1, 1);
-const BOTH_THETA = Int32Array.of(1, 1);
+/** θ flags and powers of E[relu_α relu_β] for thetaMoment, and its 2×2 covariance. */
+const PAIR_THETAS = Int32Array.of(1, 1);
+const PAIR_POWERS = Int32Array.of(1, 1);
 const C2 = new Float64Array(4);
 
 /**
@@ -538,7 +539,7 @@ function leakyCombination(slope: number, omega: Float64Array, c: Float64Array, K
         C2[0] = omega[al * n + al];
         C2[1] = C2[2] = omega[al * n + be];
         C2[3] = omega[be * n + be];
-        i2 = thetaMoment(C2, 2, BOTH_THETA, I2_TERMS);
+        i2 = thetaMoment(C2, 2, PAIR_THETAS, PAIR_POWERS);
       }
       EE += 2 * ca * cb * i2;
     }
@@ -560,7 +561,7 @@ function leakyCombination(slope: number, omega: Float64Array, c: Float64Array, K
   const tEmpty = a2 * V + ab2 * LE + b2 * EE;
   for (let k = 0; k < K; k++) {
     if (rowGeneric[k] !== 0) continue;
-    // T(k) with E[θ_k E²] = acc_kk; S_kk overwrites it once every T(k) has been read (below).
+    // T(k), reading E[θ_k E²] = acc_kk before the last loop below replaces acc_kk by S_kk.
     thetaLE[k] = a2 * 0.5 * V + ab2 * thetaLE[k] + b2 * acc[k * K + k];
   }
   for (let k = 0; k < K; k++) {
