@@ -201,8 +201,8 @@ const STAR_TOLERANCE = 1e-14;
 /** A in |error| ≤ A·ρ^(−2M): four times the largest value measured (0.025, see above). */
 const STAR_ERROR_CONSTANT = 0.1;
 /**
- * Most folded nodes the star path may use; beyond (σ* < 1.1, a nearly singular 4×4 R) orthant4 is used,
- * the rule the §1.1 regularisation was calibrated with.
+ * Most folded nodes the star path may use; beyond (σ* < 1.1, a nearly singular 4×4 R) starNodeCount
+ * returns 0 and the caller uses orthant4, the rule the §1.1 regularisation was calibrated with.
  */
 const STAR_MAX_NODES = 24;
 
