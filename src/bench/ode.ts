@@ -1,5 +1,6 @@
 import { cpus, loadavg } from 'node:os';
 import type { Benchmark } from './index.js';
+import { sgdSection } from './ode-sgd.js';
 import { activationByName } from '../theory/activations/index.js';
 import type { Activation } from '../theory/activations/activation.js';
 import { Flow } from '../theory/flow.js';
@@ -154,6 +155,7 @@ function report(): string {
     '|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|',
     ...trajectories.map((t) => t.row),
     '',
+    sgdSection(rate),
   ].join('\n');
 }
 

@@ -52,10 +52,10 @@ export interface Activation {
    */
   I4(C: Float64Array): number;
   /**
-   * How I4 is evaluated, which decides how the SGD second moment (§4.2) shares work: `orthant` for
-   * ReLU-type g (Stein steps plus a 4-variate orthant probability, §1.1, §1.3), `closed` otherwise.
+   * S_kl = Σ_{α,β} c_α c_β I4(k, l, α, β) (§4.2) written to `out` (K×K), with the work shared between
+   * index quadruples. Optional: without it the SGD flow sums I4 over the quadruples (theory/sgd-term.ts).
    */
-  readonly i4Kind: 'orthant' | 'closed';
+  sgdSecondMoment?(omega: Float64Array, c: Float64Array, K: number, n: number, out: Float64Array): void;
   /** g and g′ on the network's device. */
   readonly device: DeviceForm;
 }

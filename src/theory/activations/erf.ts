@@ -1,3 +1,4 @@
+import { erfSecondMoment } from '../integrals/erf-sgd.js';
 import type { Activation, ActivationDefinition } from './activation.js';
 import { erfI4 } from '../integrals/erf-i4.js';
 
@@ -61,7 +62,7 @@ export const erf: Activation = {
     return (-TWO_OVER_PI * c13) / ((1 + c11) * Math.sqrt(lambda3));
   },
   I4: erfI4,
-  i4Kind: 'closed',
+  sgdSecondMoment: erfSecondMoment,
   device: {
     g: (ops, lambda) => ops.erf(ops.mul(lambda, Math.SQRT1_2)),
     dg: (ops, lambda) => ops.mul(ops.exp(ops.mul(ops.square(lambda), -0.5)), SQRT_TWO_OVER_PI),

@@ -1,3 +1,4 @@
+import { reluSecondMoment } from '../integrals/relu-sgd.js';
 import { type Activation, type ActivationDefinition, VARIANCE_FLOOR, clipCorrelation, orthant2 } from './activation.js';
 import { reluI4 } from '../integrals/relu-i4.js';
 
@@ -36,7 +37,7 @@ export const relu: Activation = {
   J2: reluJ2,
   D2: reluD2,
   I4: (C) => reluI4(C, 0),
-  i4Kind: 'orthant',
+  sgdSecondMoment: (omega, c, K, n, out) => reluSecondMoment(0, omega, c, K, n, out),
   // θ(λ) = step(g): relu(λ) > 0 exactly when λ > 0 (θ(0) = 0), so g′ reuses g.
   device: { g: (ops, lambda) => ops.relu(lambda), dg: (ops, _lambda, g) => ops.step(g) },
 };
