@@ -2,8 +2,12 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../../model/errors.js';
 import { writeFileAtomic } from '../../io/atomic.js';
-import { configJson } from '../../io/config-file.js';
+import { configDocument, configJson } from '../../io/config-file.js';
+import { createProgress } from '../../runtime/progress.js';
 import { readJsonFile } from '../../io/read-json.js';
+import { withOutputDirectory } from '../../io/output-dir.js';
+import { checkCost } from '../../runtime/cost.js';
+import { estimateFixedPoints } from '../cost.js';
 import { countAntiAligned } from '../../landscape/classify.js';
 import { type FamilySolution, solveFamily } from '../../landscape/families.js';
 import { NEWTON_TOLERANCE, solveFixedPoint } from '../../landscape/newton.js';
@@ -33,6 +37,7 @@ interface Resolved {
   newtonTolerance: number;
   perturb: { sigmas: number[]; d: number; tRelax: number; repetitions: number; seed: number } | null;
   out: string;
+  format: 'text' | 'json';
 }
 
 /** Validate every flag (and read --from) before anything is computed or written. */
@@ -46,6 +51,7 @@ function resolveFixedPointFlags(f: Flags): Resolved {
   const lr = parsePositiveNumber(f.lr, '--lr', 1);
   const newtonTolerance = parsePositiveNumber(f.newtonTol, '--newton-tol', NEWTON_TOLERANCE);
   if (f.out === undefined) throw new InputError('--out', 'is required (the output directory)');
+  const format = parseEnum(f.format, ['text', 'json'] as const, '--format', 'text');
   let source: Resolved['source'];
   let K: number;
   let M: number;
@@ -82,7 +88,7 @@ function resolveFixedPointFlags(f: Flags): Resolved {
       rejectFlag(f[key], flag, 'only applies with --perturb');
     }
   }
-  return { optimizer, activation, alpha, lr, K, M, source, newtonTolerance, perturb, out: resolve(f.out) };
+  return { optimizer, activation, alpha, lr, K, M, source, newtonTolerance, perturb, out: resolve(f.out), format };
 }
 
 function flowFor(r: Resolved, fixed?: Overlaps): Flow {
@@ -112,8 +118,14 @@ function fixedPointFrom(r: Resolved, flow: Flow, overlaps: Overlaps): FamilySolu
 
 const PERTURBATION_COLUMNS = ['case', 'k1', 'solution', 'K', 'sigma', 'repetitions', 'loss_gap_mean', 'loss_gap_sd', 'distance_mean', 'distance_sd', 'initial_distance_mean'];
 
-function runFixedPoints(flags: Flags): void {
+async function runFixedPoints(flags: Flags): Promise<void> {
   const r = resolveFixedPointFlags(flags);
+  const estimate = estimateFixedPoints({ K: r.K, M: r.M, families: r.source.kind === 'ansatz' ? r.source.k1.length : null, perturb: r.perturb });
+  checkCost(estimate, flags.force !== undefined, '--K');
+  await withOutputDirectory(r.out, '--out', () => computeFixedPoints(r));
+}
+
+function computeFixedPoints(r: Resolved): void {
   const started = performance.now();
   const found: { solution: FamilySolution; index: number; flow: Flow }[] = [];
   if (r.source.kind === 'file') {
@@ -121,8 +133,15 @@ function runFixedPoints(flags: Flags): void {
     found.push({ solution: fixedPointFrom(r, flow, r.source.overlaps), index: 0, flow });
   } else {
     const flow = flowFor(r);
-    for (const k1 of r.source.k1) {
-      solveFamily(flow, k1, { newton: { tolerance: r.newtonTolerance } }).forEach((solution, index) => found.push({ solution, index, flow }));
+    // Each family costs one n×n spectrum (~4 s at K = M = 20, minutes beyond K = 30): show progress.
+    const progress = createProgress('fixed-points', r.source.k1.length, { unit: 'families' });
+    try {
+      r.source.k1.forEach((k1, i) => {
+        solveFamily(flow, k1, { newton: { tolerance: r.newtonTolerance } }).forEach((solution, index) => found.push({ solution, index, flow }));
+        progress.update(i + 1, `(k1 = ${k1})`);
+      });
+    } finally {
+      progress.done();
     }
   }
   const files: [string, string][] = [];
@@ -154,6 +173,15 @@ function runFixedPoints(flags: Flags): void {
   };
   files.push(['config.json', configJson('fixed-points', config)]);
   for (const [name, text] of files) writeFileAtomic(join(r.out, name), text);
+  if (r.format === 'json') {
+    const fixedPoints = rows.map((row) => Object.fromEntries(familyCells(row).map((cell, i) => [FAMILY_COLUMNS[i], cell])));
+    process.stdout.write(`${JSON.stringify({ ...configDocument('fixed-points', config), out: r.out, fixedPoints, perturbation: perturbation.flat() })}\n`);
+    return;
+  }
+  const verdicts = new Map<string, number>();
+  for (const row of rows) verdicts.set(row.stability.verdict, (verdicts.get(row.stability.verdict) ?? 0) + 1);
+  const counts = [...verdicts].map(([verdict, n]) => `${n} ${verdict}`).join(', ');
+  process.stdout.write(`fixed-points: ${rows.length} fixed point${rows.length === 1 ? '' : 's'} at K = ${r.K}, M = ${r.M}${counts ? ` (${counts})` : ''} in ${r.out} (${config.wallSeconds.toFixed(1)} s)\n`);
 }
 
 /**
@@ -194,6 +222,8 @@ export function registerFixedPoints(program: Command): void {
     .option('--t-relax <t>', `relaxation time after a perturbation (default ${PERTURBATION_DEFAULTS.tRelax})`)
     .option('--repetitions <n>', `perturbations per σ (default ${PERTURBATION_DEFAULTS.repetitions})`)
     .option('--perturb-seed <s>', `first perturbation seed (default ${PERTURBATION_DEFAULTS.seed})`)
+    .option('--format <fmt>', 'text: one summary line on stdout; json: the summary (config and every fixed point\'s families.csv row) as JSON (default text)')
+    .option('--force', 'run even when the estimated time or memory exceeds the limit (1 h, 8 GiB; src/runtime/cost.ts)')
     .option('--out <dir>', 'output directory (required)')
     .action((flags: Flags) => runFixedPoints(flags));
 }

@@ -2,11 +2,15 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../../model/errors.js';
 import { writeFileAtomic } from '../../io/atomic.js';
-import { writeConfigJson } from '../../io/config-file.js';
+import { configDocument, writeConfigJson } from '../../io/config-file.js';
 import { FINISH_MODES, STATS_DEFAULTS, type StatsConfig, resolveStatsConfig } from '../../landscape/stats/config.js';
+import { countRecordedRuns } from '../../landscape/stats/runs-csv.js';
 import { paperAgrees } from '../../studies/stats/report.js';
-import { runStats } from '../../studies/stats/runner.js';
+import { type StatsRunResult, runStats } from '../../studies/stats/runner.js';
 import { loadStatsScenario } from '../../studies/stats/scenario.js';
+import { withOutputDirectory } from '../../io/output-dir.js';
+import { checkCost } from '../../runtime/cost.js';
+import { estimateStatsRun } from '../cost.js';
 import { markdownTable } from '../../io/markdown.js';
 import { createProgress } from '../../runtime/progress.js';
 import { activationNames } from '../../theory/activations/index.js';
@@ -92,6 +96,7 @@ async function runStatsCommand(f: Flags): Promise<void> {
   if (f.out === undefined) throw new InputError('--out', 'is required (the output directory)');
   const out = resolve(f.out);
   const workers = parsePositiveInteger(f.workers, '--workers', 1);
+  const format = parseEnum(f.format, ['text', 'json'] as const, '--format', 'text');
   if (f.scenario !== undefined) {
     for (const [key, flag] of SCENARIO_EXCLUSIVE) rejectFlag(f[key], flag, 'is set by the scenario file (only --inits, --rows, --shard, --workers override it)');
     const overrides = {
@@ -100,29 +105,50 @@ async function runStatsCommand(f: Flags): Promise<void> {
       shard: parseShard(f.shard),
     };
     const scenario = loadStatsScenario(f.scenario, overrides);
-    const tableRows: (string | number)[][] = [];
-    for (const row of scenario.rows) {
-      const progress = createProgress(`stats ${row.id}`, row.config.inits);
-      const result = await runStats(row.config, join(out, row.id), { workers, paper: row.paper, onRecord: (_, done) => progress.update(done) });
-      progress.done();
-      process.stdout.write(summaryLine(row.id, result.table, result.records.length, result.computed, result.wallSeconds));
-      const pct = (c: string) => (100 * (result.table.find((t) => t.group === 'paper' && t.category === c)?.fraction ?? Number.NaN)).toFixed(2);
-      tableRows.push([row.config.K, row.config.M, result.records.length, pct('local'), pct('global'), pct('none'), `${row.paper.local} / ${row.paper.global} / ${row.paper.none}`, paperAgrees(result.table, result.records.length, row.paper) ? 'yes' : 'no']);
-    }
-    const header = ['K', 'M', 'runs', 'local %', 'global %', 'none %', 'paper local / global / none', 'within 3 SE'];
-    const table = markdownTable(header, tableRows, ['right', 'right', 'right', 'right', 'right', 'right', 'left', 'left']);
-    const lines = [`# ${scenario.name}`, '', scenario.description, '', `Source: ${scenario.source}`, '', table];
-    // Each row directory has its own config.json; this one records how the whole table was run.
-    writeConfigJson(out, 'stats', { scenario: resolve(f.scenario), name: scenario.name, overrides, workers, rows: scenario.rows.map((r) => r.id) });
-    writeFileAtomic(join(out, 'summary.md'), `${lines.join('\n')}\n`);
+    for (const row of scenario.rows) checkCost(estimateStatsRun(row.config, workers), f.force !== undefined, `${row.id}`);
+    const summaries: Record<string, unknown>[] = [];
+    await withOutputDirectory(out, '--out', async () => {
+      const tableRows: (string | number)[][] = [];
+      for (const row of scenario.rows) {
+        // Each row directory is locked too: a plain `stats --out DIR/<row>` must not write it meanwhile.
+        const result = await withOutputDirectory(join(out, row.id), '--out', (rowDir) => {
+          const progress = createProgress(`stats ${row.id}`, shardSize(row.config), { unit: 'runs', initial: countRecordedRuns(join(rowDir, 'runs.csv')) });
+          return runStats(row.config, rowDir, { workers, paper: row.paper, onRecord: (_, done) => progress.update(done) }).finally(() => progress.done());
+        });
+        if (format === 'text') process.stdout.write(summaryLine(row.id, result.table, result.records.length, result.computed, result.wallSeconds));
+        summaries.push({ id: row.id, out: join(out, row.id), ...jsonSummary(row.config, result), paper: row.paper, withinThreeSE: paperAgrees(result.table, result.records.length, row.paper) });
+        const pct = (c: string) => (100 * (result.table.find((t) => t.group === 'paper' && t.category === c)?.fraction ?? Number.NaN)).toFixed(2);
+        tableRows.push([row.config.K, row.config.M, result.records.length, pct('local'), pct('global'), pct('none'), `${row.paper.local} / ${row.paper.global} / ${row.paper.none}`, paperAgrees(result.table, result.records.length, row.paper) ? 'yes' : 'no']);
+      }
+      const header = ['K', 'M', 'runs', 'local %', 'global %', 'none %', 'paper local / global / none', 'within 3 SE'];
+      const table = markdownTable(header, tableRows, ['right', 'right', 'right', 'right', 'right', 'right', 'left', 'left']);
+      const lines = [`# ${scenario.name}`, '', scenario.description, '', `Source: ${scenario.source}`, '', table];
+      // Each row directory has its own config.json; this one records how the whole table was run.
+      writeConfigJson(out, 'stats', { scenario: resolve(f.scenario as string), name: scenario.name, overrides, workers, rows: scenario.rows.map((r) => r.id) });
+      writeFileAtomic(join(out, 'summary.md'), `${lines.join('\n')}\n`);
+    });
+    if (format === 'json') process.stdout.write(`${JSON.stringify({ command: 'stats', scenario: resolve(f.scenario), name: scenario.name, out, rows: summaries })}\n`);
     return;
   }
   rejectFlag(f.rows, '--rows', 'only applies with --scenario');
   const config = configFromFlags(f);
-  const progress = createProgress('stats', Math.ceil((config.inits - config.shard.index) / config.shard.count));
-  const result = await runStats(config, out, { workers, onRecord: (_, done) => progress.update(done) });
-  progress.done();
-  process.stdout.write(summaryLine('stats', result.table, result.records.length, result.computed, result.wallSeconds));
+  checkCost(estimateStatsRun(config, workers), f.force !== undefined, '--K');
+  const result = await withOutputDirectory(out, '--out', (dir) => {
+    const progress = createProgress('stats', shardSize(config), { unit: 'runs', initial: countRecordedRuns(join(dir, 'runs.csv')) });
+    return runStats(config, dir, { workers, onRecord: (_, done) => progress.update(done) }).finally(() => progress.done());
+  });
+  if (format === 'json') process.stdout.write(`${JSON.stringify({ ...configDocument('stats', config), out, ...jsonSummary(config, result) })}\n`);
+  else process.stdout.write(summaryLine('stats', result.table, result.records.length, result.computed, result.wallSeconds));
+}
+
+/** The result of one stats directory for --format json: counts, wall time and the whole table. */
+function jsonSummary(config: StatsConfig, result: StatsRunResult): Record<string, unknown> {
+  return { runs: result.records.length, expected: shardSize(config), computed: result.computed, wallSeconds: result.wallSeconds, table: result.table };
+}
+
+/** Initialisations of this shard: i, i + n, i + 2n, … below inits. */
+function shardSize(config: StatsConfig): number {
+  return Math.ceil((config.inits - config.shard.index) / config.shard.count);
 }
 
 export function registerStats(program: Command): void {
@@ -148,6 +174,8 @@ export function registerStats(program: Command): void {
     .option('--newton-start-rhs <f>', `hand over to Newton below this max|F| (default ${STATS_DEFAULTS.newtonStartRhs})`)
     .option('--scenario <file>', 'run every row of a stats scenario (scenarios/table1.json …) into DIR/K<K>-M<M>/, plus DIR/summary.md against the paper')
     .option('--rows <Ks>', 'with --scenario: only the rows with these K (e.g. 6..8)')
+    .option('--format <fmt>', 'text: one summary line per directory on stdout; json: the summary (config, counts, table) as JSON (default text)')
+    .option('--force', 'run even when the estimated time or memory of one initialisation exceeds the limit (1 h, 8 GiB; src/runtime/cost.ts)')
     .option('--out <dir>', 'output directory (required); re-running with the same directory resumes')
     .action((flags: Flags) => runStatsCommand(flags));
 }
