@@ -18,6 +18,11 @@ export interface ProgressOptions {
   unit?: string;
   /** Work already done before this process started (a resumed run): shown, but not counted in the rate. */
   initial?: number;
+  /**
+   * Off a terminal: 'always' prints a closing line at 100% (default); 'after-periodic' only when a periodic
+   * line was printed before, so a short run stays silent (for commands that print their own summary).
+   */
+  finalLine?: 'always' | 'after-periodic';
   /** Clock in ms (tests). */
   now?: () => number;
 }
@@ -94,24 +99,29 @@ export class ProgressMeter {
     return Number.isFinite(eta) ? formatDuration(eta) : '–';
   }
 
-  /** The plain-line form: `stats: 12/400 runs (3%), 3.1 runs/s, ETA 2 min 05 s, 4 s elapsed`. */
+  /**
+   * The plain-line form: `stats: 12/400 runs (3%) LABEL, 3.1 runs/s, ETA 2 min 05 s, 4.0 s`, or without a
+   * unit `quickstart: 25% LABEL, ETA 1 min 30 s, 30.0 s` (the last figure is the elapsed time).
+   */
   line(title: string, label: string): string {
-    const head = [this.count(), `${this.count() ? '(' : ''}${this.percent()}%${this.count() ? ')' : ''}`].filter(Boolean).join(' ');
-    const parts = [head, this.rateText(), this.value >= this.total ? '' : `ETA ${this.etaText()}`, `${formatDuration(this.elapsedSeconds())} elapsed`].filter(Boolean);
-    return `${title}: ${parts.join(', ')}${label ? ` ${label}` : ''}`;
+    const count = this.count();
+    const head = count ? `${count} (${this.percent()}%)` : `${this.percent()}%`;
+    const t = this.elapsedSeconds();
+    const elapsed = t < 60 ? `${t.toFixed(1)} s` : formatDuration(t);
+    const parts = [this.rateText(), this.value >= this.total ? '' : `ETA ${this.etaText()}`, elapsed].filter(Boolean);
+    return `${title}: ${head}${label ? ` ${label}` : ''}, ${parts.join(', ')}`;
   }
 }
 
 /**
  * A progress bar (cli-progress) on a terminal: count, percentage, rate, ETA and elapsed time. On a pipe or in
- * CI, plain lines with the same numbers at most every `intervalSeconds`, and a closing line only if a line
- * was printed before (a short run stays silent), so logs stay short and readable. Writes to stderr: stdout is
- * kept for the command's result.
+ * CI, plain lines with the same numbers at most every `intervalSeconds`, and a closing line at 100% (see
+ * `finalLine`), so logs stay short and readable. Writes to stderr: stdout is kept for the command's result.
  */
 export function createProgress(title: string, total: number, options: ProgressOptions = {}): Progress {
   const stream = options.stream ?? process.stderr;
   const meter = new ProgressMeter(total, options.unit, options.initial ?? 0, options.now ?? Date.now);
-  return stream.isTTY ? barProgress(title, meter, stream) : lineProgress(title, meter, stream, options.intervalSeconds ?? lineInterval(), options.now ?? Date.now);
+  return stream.isTTY ? barProgress(title, meter, stream) : lineProgress(title, meter, stream, options.intervalSeconds ?? lineInterval(), options.now ?? Date.now, options.finalLine ?? 'always');
 }
 
 /** Seconds between plain progress lines: SCM_HARNESS_PROGRESS_SECONDS (e.g. 60 for long batch jobs, 0 for every update), else 10. */
@@ -149,7 +159,7 @@ function barProgress(title: string, meter: ProgressMeter, stream: NodeJS.WriteSt
   };
 }
 
-function lineProgress(title: string, meter: ProgressMeter, stream: NodeJS.WriteStream, intervalSeconds: number, now: () => number): Progress {
+function lineProgress(title: string, meter: ProgressMeter, stream: NodeJS.WriteStream, intervalSeconds: number, now: () => number, finalLine: 'always' | 'after-periodic'): Progress {
   let last = now();
   let printed = false;
   let finished = false;
@@ -157,19 +167,26 @@ function lineProgress(title: string, meter: ProgressMeter, stream: NodeJS.WriteS
     printed = true;
     stream.write(`${meter.line(title, label)}\n`);
   };
+  const finish = (label: string) => {
+    if (finished) return;
+    finished = true;
+    if (finalLine === 'always' || printed) print(label);
+  };
   return {
     update(done, label = '') {
       meter.value = Math.min(done, meter.total);
+      if (meter.value >= meter.total) {
+        finish(label);
+        return;
+      }
       const t = now();
-      if (meter.value < meter.total && t - last >= intervalSeconds * 1000) {
+      if (t - last >= intervalSeconds * 1000) {
         last = t;
         print(label);
       }
     },
     done() {
-      if (finished) return;
-      finished = true;
-      if (printed) print('done');
+      finish('done');
     },
   };
 }

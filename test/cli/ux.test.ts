@@ -136,8 +136,8 @@ describe('train: summary line, divergence hint, SGD default learning rate, progr
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stderr.trimEnd().split('\n');
     expect(lines.length).toBeGreaterThan(3);
-    expect(lines[0]).toMatch(/^train sgd: \d+\/4000 steps \(\d+%\), .* steps\/s, ETA .*, \d+ s elapsed \(t = [\d.e+-]+(, \d\/4 seeds active)?\)$/);
-    expect(lines.at(-1)).toMatch(/^train sgd: 4000\/4000 steps \(100%\), .* done$/);
+    expect(lines[0]).toMatch(/^train sgd: \d+\/4000 steps \(\d+%\) \(t = [\d.e+-]+(, \d\/4 seeds active)?\), .* steps\/s, ETA .*, \d+\.\d s$/);
+    expect(lines.at(-1)).toMatch(/^train sgd: 4000\/4000 steps \(100%\) \(t = 20\.0, 4\/4 seeds active\), [\d.]+ steps\/s, \d+\.\d s$/);
     expect(r.stdout).toMatch(/^train sgd: 4 seeds: /);
   });
 });

@@ -23,22 +23,32 @@ describe('progress off a terminal: periodic plain lines with n/total, rate and E
     expect(out.text).toBe(''); // before the first interval
     c.advance(5);
     p.update(20); // 20 runs in 10 s: 2 runs/s, 380 left → 190 s
-    expect(out.text).toBe('stats: 20/400 runs (5%), 2.00 runs/s, ETA 3 min 10 s, 10 s elapsed\n');
+    expect(out.text).toBe('stats: 20/400 runs (5%), 2.00 runs/s, ETA 3 min 10 s, 10.0 s\n');
     c.advance(1);
     p.update(22);
     expect(out.text.split('\n')).toHaveLength(2); // still one line
     c.advance(189);
     p.update(400);
     p.done();
-    expect(out.text.trimEnd().split('\n').at(-1)).toBe('stats: 400/400 runs (100%), 2.00 runs/s, 3 min 20 s elapsed done');
+    expect(out.text.trimEnd().split('\n').at(-1)).toBe('stats: 400/400 runs (100%), 2.00 runs/s, 3 min 20 s');
   });
 
-  it('a run shorter than the interval prints nothing at all', () => {
+  it('finalLine after-periodic: a run shorter than the interval prints nothing at all', () => {
     const out = stream(false);
-    const p = createProgress('train', 100, { stream: out, unit: 'steps' });
+    const p = createProgress('train', 100, { stream: out, unit: 'steps', finalLine: 'after-periodic' });
     for (let i = 0; i <= 100; i++) p.update(i);
     p.done();
     expect(out.text).toBe('');
+  });
+
+  it('finalLine always (default): a short run prints its closing line once', () => {
+    const out = stream(false);
+    const c = clock();
+    const p = createProgress('study', 10, { stream: out, unit: 'jobs', now: c.now });
+    c.advance(2);
+    for (let i = 0; i <= 10; i++) p.update(i, `(${i})`);
+    p.done();
+    expect(out.text).toBe('study: 10/10 jobs (100%) (10), 5.00 jobs/s, 2.0 s\n');
   });
 
   it('a resumed run counts the work already done but not in the rate', () => {
@@ -47,7 +57,7 @@ describe('progress off a terminal: periodic plain lines with n/total, rate and E
     const p = createProgress('stats', 100, { stream: out, unit: 'runs', initial: 90, intervalSeconds: 0, now: c.now });
     c.advance(4);
     p.update(92); // 2 new runs in 4 s: 0.5 runs/s, 8 left → 16 s
-    expect(out.text).toBe('stats: 92/100 runs (92%), 0.50 runs/s, ETA 16 s, 4 s elapsed\n');
+    expect(out.text).toBe('stats: 92/100 runs (92%), 0.50 runs/s, ETA 16 s, 4.0 s\n');
   });
 
   it('without a unit (abstract cost): percentage, ETA and the label only', () => {
@@ -56,7 +66,7 @@ describe('progress off a terminal: periodic plain lines with n/total, rate and E
     const p = createProgress('quickstart', 1e9, { stream: out, intervalSeconds: 0, now: c.now });
     c.advance(30);
     p.update(2.5e8, '(1/6 ensembles)');
-    expect(out.text).toBe('quickstart: 25%, ETA 1 min 30 s, 30 s elapsed (1/6 ensembles)\n');
+    expect(out.text).toBe('quickstart: 25% (1/6 ensembles), ETA 1 min 30 s, 30.0 s\n');
   });
 });
 

@@ -134,7 +134,7 @@ function computeFixedPoints(r: Resolved): void {
   } else {
     const flow = flowFor(r);
     // Each family costs one n×n spectrum (~4 s at K = M = 20, minutes beyond K = 30): show progress.
-    const progress = createProgress('fixed-points', r.source.k1.length, { unit: 'families' });
+    const progress = createProgress('fixed-points', r.source.k1.length, { unit: 'families', finalLine: 'after-periodic' });
     try {
       r.source.k1.forEach((k1, i) => {
         solveFamily(flow, k1, { newton: { tolerance: r.newtonTolerance } }).forEach((solution, index) => found.push({ solution, index, flow }));

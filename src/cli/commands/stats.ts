@@ -112,7 +112,7 @@ async function runStatsCommand(f: Flags): Promise<void> {
       for (const row of scenario.rows) {
         // Each row directory is locked too: a plain `stats --out DIR/<row>` must not write it meanwhile.
         const result = await withOutputDirectory(join(out, row.id), '--out', (rowDir) => {
-          const progress = createProgress(`stats ${row.id}`, shardSize(row.config), { unit: 'runs', initial: countRecordedRuns(join(rowDir, 'runs.csv')) });
+          const progress = createProgress(`stats ${row.id}`, shardSize(row.config), { unit: 'runs', initial: countRecordedRuns(join(rowDir, 'runs.csv')), finalLine: 'after-periodic' });
           return runStats(row.config, rowDir, { workers, paper: row.paper, onRecord: (_, done) => progress.update(done) }).finally(() => progress.done());
         });
         if (format === 'text') process.stdout.write(summaryLine(row.id, result.table, result.records.length, result.computed, result.wallSeconds));
@@ -134,7 +134,7 @@ async function runStatsCommand(f: Flags): Promise<void> {
   const config = configFromFlags(f);
   checkCost(estimateStatsRun(config, workers), f.force !== undefined, '--K');
   const result = await withOutputDirectory(out, '--out', (dir) => {
-    const progress = createProgress('stats', shardSize(config), { unit: 'runs', initial: countRecordedRuns(join(dir, 'runs.csv')) });
+    const progress = createProgress('stats', shardSize(config), { unit: 'runs', initial: countRecordedRuns(join(dir, 'runs.csv')), finalLine: 'after-periodic' });
     return runStats(config, dir, { workers, onRecord: (_, done) => progress.update(done) }).finally(() => progress.done());
   });
   if (format === 'json') process.stdout.write(`${JSON.stringify({ ...configDocument('stats', config), out, ...jsonSummary(config, result) })}\n`);

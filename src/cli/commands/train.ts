@@ -89,7 +89,7 @@ function trainInputFromFlags(f: TrainFlags): { input: TrainInput; out: string; w
  */
 function trainProgress(config: TrainConfig, chunks: number): { progress: Progress; onProgress: (chunk: number, p: TrainProgress) => void } {
   const steps = totalSteps(config);
-  const progress = createProgress(`train ${config.optimizer}`, steps, { unit: 'steps' });
+  const progress = createProgress(`train ${config.optimizer}`, steps, { unit: 'steps', finalLine: 'after-periodic' });
   const step = new Array<number>(chunks).fill(0);
   const active = new Array<number | null>(chunks).fill(null);
   const onProgress = (chunk: number, p: TrainProgress) => {
