@@ -166,6 +166,23 @@ describe('small things (#8 item 9)', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it.each([
+    ['without the configuration', '{"command": "stats"}', 'config.json.K'],
+    ['with a malformed field', '{"command": "stats", "K": 3, "M": 3, "inits": 2, "shard": null}', 'config.json.shard'],
+  ])('a stats config.json %s: one line naming --out (stats) or the directory (merge)', (_, text, field) => {
+    const dir = join(work, `incomplete-${field}`);
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'config.json'), text);
+    const r = spawned(['stats', '--K', '3', '--M', '3', '--inits', '2', '--out', dir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`^scm-harness: --out: ${join(dir, 'config.json')} is not a valid stats configuration \\(${field}: .*\\); use a new directory or repair it\n$`));
+    writeFileSync(join(dir, 'runs.csv'), '');
+    const m = spawned(['merge', dir, '--out', join(work, `incomplete-merged-${field}`)]);
+    expect(m.code).toBe(2);
+    expect(m.stderr).toMatch(new RegExp(`^scm-harness: ${dir}: .* is not a valid stats configuration \\(${field}: `));
+    expect(existsSync(join(work, `incomplete-merged-${field}`))).toBe(false);
+  });
+
   it('negative round-off losses are written as 0 (ode CSV, JSON and config.json)', async () => {
     // K = M = 2, seed 1 reaches the global minimum, where the float64 loss evaluates to −3e-11 at several save times.
     const args = ['ode', '--K', '2', '--M', '2', '--t-max', '3000', '--convergence-tol', '0', '--save-times', 'log:50'];

@@ -2,7 +2,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../../model/errors.js';
 import { writeFileAtomic } from '../../io/atomic.js';
-import { configDocument, writeConfigJson } from '../../io/config-file.js';
+import { configDocument, readConfigJson, writeConfigJson } from '../../io/config-file.js';
 import { FINISH_MODES, STATS_DEFAULTS, type StatsConfig, resolveStatsConfig } from '../../landscape/stats/config.js';
 import { countRecordedRuns } from '../../landscape/stats/runs-csv.js';
 import { paperAgrees } from '../../studies/stats/report.js';
@@ -112,6 +112,7 @@ async function runStatsCommand(f: Flags): Promise<void> {
       for (const row of scenario.rows) {
         // Each row directory is locked too: a plain `stats --out DIR/<row>` must not write it meanwhile.
         const result = await withOutputDirectory(join(out, row.id), '--out', (rowDir) => {
+          checkStoredStatsConfig(rowDir, '--out');
           const progress = createProgress(`stats ${row.id}`, shardSize(row.config), { unit: 'runs', initial: countRecordedRuns(join(rowDir, 'runs.csv')), finalLine: 'after-periodic' });
           return runStats(row.config, rowDir, { workers, paper: row.paper, onRecord: (_, done) => progress.update(done) }).finally(() => progress.done());
         });
@@ -134,6 +135,7 @@ async function runStatsCommand(f: Flags): Promise<void> {
   const config = configFromFlags(f);
   checkCost(estimateStatsRun(config, workers), f.force !== undefined, '--K');
   const result = await withOutputDirectory(out, '--out', (dir) => {
+    checkStoredStatsConfig(dir, '--out');
     const progress = createProgress('stats', shardSize(config), { unit: 'runs', initial: countRecordedRuns(join(dir, 'runs.csv')), finalLine: 'after-periodic' });
     return runStats(config, dir, { workers, onRecord: (_, done) => progress.update(done) }).finally(() => progress.done());
   });
@@ -144,6 +146,22 @@ async function runStatsCommand(f: Flags): Promise<void> {
 /** The result of one stats directory for --format json: counts, wall time and the whole table. */
 function jsonSummary(config: StatsConfig, result: StatsRunResult): Record<string, unknown> {
   return { runs: result.records.length, expected: shardSize(config), computed: result.computed, wallSeconds: result.wallSeconds, table: result.table };
+}
+
+/**
+ * A stats directory's config.json must be a complete stats configuration before the runner compares it
+ * with this run's (a truncated or hand-edited one would otherwise fail deep inside with a TypeError).
+ * Other commands' config.json files are left to the runner, which names them.
+ */
+export function checkStoredStatsConfig(dir: string, where: string): void {
+  const previous = readConfigJson(dir, where);
+  if (previous?.command !== 'stats') return;
+  try {
+    resolveStatsConfig(previous.resolved, 'config.json');
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    throw new InputError(where, `${join(dir, 'config.json')} is not a valid stats configuration (${err.message}); use a new directory or repair it`);
+  }
 }
 
 /** Initialisations of this shard: i, i + n, i + 2n, … below inits. */
