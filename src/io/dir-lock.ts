@@ -13,12 +13,16 @@ import { writeFileAtomic } from './atomic.js';
  *
  * - The lock runs in a small worker thread, so its mtime keeps being refreshed (every UPDATE_MS) even while
  *   this thread computes synchronously for hours (ode, fixed-points, stats with one worker). A lock whose
- *   mtime is older than STALE_MS belongs to a dead process: proper-lockfile removes it and takes over.
- * - Never take over a live local process's lock: the first attempt ignores staleness; only when the owner
- *   file names a process of this host that no longer exists (kill -9, power loss), another host, or no
- *   owner at all, a second attempt lets proper-lockfile take a lock stale for STALE_MS (retrying for a
- *   little longer than that). A resume after kill -9 therefore waits at most STALE_MS, never blocks.
+ *   mtime is older than the stale time belongs to a dead process: proper-lockfile removes it and takes over.
+ * - Never take over a live local process's lock: the first attempt ignores staleness. Only when the owner
+ *   file names a process of this host that no longer exists (kill -9, Ctrl-C, power loss) a second attempt
+ *   lets proper-lockfile take the lock once it is DEAD_OWNER_STALE_MS old; with no owner file, or an owner on
+ *   another host (a network file system), once it is STALE_MS old (retrying a little longer than that). A
+ *   resume after a kill therefore waits about 2 s, never blocks.
  * - A normal exit, an error or process.exit releases the lock (a synchronous 'exit' handler removes it).
+ *   Signals are deliberately not intercepted: a listener would keep Ctrl-C from interrupting a synchronous
+ *   computation (the handler waits for the event loop). A process killed by a signal leaves its lock, which
+ *   the next run takes over as above.
  */
 export interface DirectoryLock {
   release(): Promise<void>;
@@ -26,8 +30,10 @@ export interface DirectoryLock {
 
 export const LOCK_NAME = '.scm-harness.lock';
 export const OWNER_NAME = '.scm-harness.owner';
-/** A lock not refreshed for this long is stale (its process is gone). */
-export const STALE_MS = 5000;
+/** A lock not refreshed for this long is stale (its process is gone): proper-lockfile's default. */
+export const STALE_MS = 10_000;
+/** The same when its owner is known to be dead (proper-lockfile's minimum); a live one refreshes every UPDATE_MS. */
+export const DEAD_OWNER_STALE_MS = 2000;
 /** Refresh interval of a held lock (proper-lockfile's minimum is 1 s). */
 const UPDATE_MS = 1000;
 
@@ -129,8 +135,9 @@ export async function lockDirectory(dir: string, flag: string): Promise<Director
     await a.worker.terminate();
     const owner = readOwner(dir);
     if (ownerAlive(owner)) throw new InputError(flag, heldMessage(dir, owner));
-    // A dead owner (or none, or on another host): proper-lockfile takes the lock once it is STALE_MS old.
-    a = await attempt(dir, STALE_MS, { retries: Math.ceil(STALE_MS / 500) + 4, factor: 1, minTimeout: 500, maxTimeout: 500 });
+    // A dead owner (or none, or on another host): proper-lockfile takes the lock once it is stale.
+    const stale = owner !== null && owner.hostname === hostname() ? DEAD_OWNER_STALE_MS : STALE_MS;
+    a = await attempt(dir, stale, { retries: Math.ceil(stale / 250) + 4, factor: 1, minTimeout: 250, maxTimeout: 250 });
     if (a.reply.kind === 'failed' && a.reply.code === 'ELOCKED') {
       await a.worker.terminate();
       throw new InputError(flag, heldMessage(dir, readOwner(dir)));

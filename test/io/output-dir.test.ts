@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LOCK_NAME, OWNER_NAME, STALE_MS } from '../../src/io/dir-lock.js';
+import { DEAD_OWNER_STALE_MS, LOCK_NAME, OWNER_NAME } from '../../src/io/dir-lock.js';
 import { openOutputDirectory, withOutputDirectory } from '../../src/io/output-dir.js';
 import { InputError } from '../../src/model/errors.js';
 import { assertBuilt, root } from '../helpers/built.js';
@@ -113,11 +113,12 @@ describe('the directory lock (proper-lockfile in a worker thread)', () => {
     await (await openOutputDirectory(dir)).release();
   });
 
-  it('a live process computing synchronously keeps its lock past the stale time; kill -9 frees it within STALE_MS', async () => {
+  it('a live process computing synchronously keeps its lock past the stale time; kill -9 frees it within DEAD_OWNER_STALE_MS', async () => {
     const dir = join(work, 'killed');
     const child = await holder(dir, 60_000);
-    // Longer than STALE_MS with the holder's event loop blocked: its worker thread keeps the lock fresh.
-    await new Promise((r) => setTimeout(r, STALE_MS + 1500));
+    // Longer than the stale time with the holder's event loop blocked: its worker thread keeps the lock fresh.
+    await new Promise((r) => setTimeout(r, DEAD_OWNER_STALE_MS + 2500));
+    expect(Date.now() - statSync(join(dir, LOCK_NAME)).mtimeMs).toBeLessThan(DEAD_OWNER_STALE_MS);
     const err = await inputError(openOutputDirectory(dir, '--out'));
     expect(err.message).toContain(`(pid ${child.pid})`);
     child.kill('SIGKILL');
@@ -126,7 +127,7 @@ describe('the directory lock (proper-lockfile in a worker thread)', () => {
     // The resume does not fail: it waits for the dead owner's lock to go stale and takes it.
     const started = Date.now();
     const out = await openOutputDirectory(dir, '--out');
-    expect(Date.now() - started).toBeLessThan(STALE_MS + 3000);
+    expect(Date.now() - started).toBeLessThan(DEAD_OWNER_STALE_MS + 2000);
     await out.release();
     expect(readdirSync(dir)).toEqual([]);
   }, 60_000);
