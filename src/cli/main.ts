@@ -14,6 +14,11 @@ export async function main(argv: string[]): Promise<number> {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   for (const register of commands) register(program);
+  if (argv.length <= 2) {
+    // No command: say what there is (on stderr) and fail, so a script that forgot its command does not pass.
+    program.outputHelp({ error: true });
+    return 1;
+  }
   try {
     await program.parseAsync(argv, { from: 'node' });
     return Number(process.exitCode ?? 0);

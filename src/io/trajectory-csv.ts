@@ -1,5 +1,6 @@
 import { stringify } from 'csv-stringify/sync';
 import type { Trajectory } from '../model/trajectory.js';
+import { clampLoss } from './loss.js';
 
 /**
  * THE trajectory writer (architecture.md "one CSV writer"), used by every command (ode, train, run,
@@ -15,7 +16,7 @@ import type { Trajectory } from '../model/trajectory.js';
  *
  * Numbers are written with String(x): the shortest representation that parses back to the identical
  * float64 (ECMAScript Number::toString), so files round-trip exactly; NaN/±Infinity appear as
- * NaN/Infinity/-Infinity. The output is deterministic: the same trajectories give byte-identical text.
+ * NaN/Infinity/-Infinity; a negative loss (float64 round-off, ./loss.ts) is written as 0. The output is deterministic: the same trajectories give byte-identical text.
  */
 export interface KeyColumn {
   name: string;
@@ -35,7 +36,8 @@ function cell(v: string | number): string {
 export function trajectoryRecords(tr: Trajectory, keyColumns: readonly KeyColumn[] = []): string[][] {
   return tr.times.map((t, i) => {
     const row = keyColumns.map((k) => cell(k.value(tr, i)));
-    row.push(String(t), String(tr.loss[i]));
+    // A round-off negative loss (−5e-10 at a global minimum) is written as 0 (./loss.ts).
+    row.push(String(t), String(clampLoss(tr.loss[i])));
     const state = tr.states[i];
     for (let j = 0; j < state.length; j++) row.push(String(state[j]));
     return row;
@@ -90,7 +92,7 @@ export function trajectoryRows(
       const row: Record<string, string | number> = {};
       for (const k of keyColumns) row[k.name] = k.value(tr, i);
       row.t = t;
-      row.loss = tr.loss[i];
+      row.loss = clampLoss(tr.loss[i]);
       names.forEach((name, j) => {
         row[name] = tr.states[i][j];
       });

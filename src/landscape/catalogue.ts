@@ -27,14 +27,21 @@ export interface CataloguedPoint {
 /** How many Jacobian eigenvalues (largest real parts first) an overlaps JSON records. */
 const RECORDED_EIGENVALUES = 12;
 
+export interface CatalogueOptions extends FamilyOptions {
+  /** Called after each label's family is solved (for progress: one n×n spectrum per family). */
+  onFamily?: (solved: number, label: number) => void;
+}
+
 export function catalogueFamilies(
   flow: Flow,
   labels: readonly number[],
-  options: FamilyOptions = {},
+  options: CatalogueOptions = {},
 ): CataloguedPoint[] {
-  const solved = labels.flatMap((label) =>
-    solveFamily(flow, label, options).map((solution) => ({ label, solution, overlaps: flow.unpack(solution.x) })),
-  );
+  const solved = labels.flatMap((label, i) => {
+    const solutions = solveFamily(flow, label, options);
+    options.onFamily?.(i + 1, label);
+    return solutions.map((solution) => ({ label, solution, overlaps: flow.unpack(solution.x) }));
+  });
   const groups = groupDistinct(solved, (s) => permutationSignature(s.overlaps, s.solution.loss));
   const points = groups
     .map((members) => ({ ...members[0], labels: [...new Set(members.map((m) => m.label))].sort((a, b) => a - b) }))

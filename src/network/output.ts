@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
+import { readdirSync, unlinkSync } from 'node:fs';
 import { writeFileAtomic } from '../io/atomic.js';
+import { clampLoss } from '../io/loss.js';
 import { writeConfigJson } from '../io/config-file.js';
 import { type KeyColumn, trajectoryCsv } from '../io/trajectory-csv.js';
 import { overlapsToJSON } from '../model/overlaps.js';
@@ -17,8 +19,9 @@ export function finalCsv(result: EnsembleResult): string {
   const layout = result.seeds[0].trajectory.layout;
   const rows: (string | number)[][] = [['seed', 'status', 'step', 't', 'loss', 'grad_norm', ...layout.columnNames()]];
   for (const r of result.seeds) {
+    // The loss column is clamped at 0 (a −5e-10 is float64 round-off, io/loss.ts).
     rows.push(
-      [r.seed, r.status, r.end.step, r.end.t, r.end.loss, r.end.gradNorm, ...r.end.state].map((v) =>
+      [r.seed, r.status, r.end.step, r.end.t, clampLoss(r.end.loss), r.end.gradNorm, ...r.end.state].map((v) =>
         typeof v === 'number' ? String(v) : v,
       ),
     );
@@ -53,7 +56,8 @@ export function resolvedTrainRun(result: EnsembleResult, execution: Execution): 
 
 /**
  * Write DIR/trajectories.csv, DIR/init/seed-<s>.json (initial overlaps, the `ode --init` format),
- * DIR/final.csv and DIR/config.json, each atomically.
+ * DIR/final.csv and DIR/config.json, each atomically. init/seed-<s>.json files of seeds that are not in
+ * this run (left by an earlier run with more seeds) are removed, so DIR/init matches final.csv.
  */
 export function writeTrainOutputs(dir: string, result: EnsembleResult, execution: Execution = { workers: 1 }): void {
   writeFileAtomic(
@@ -63,11 +67,13 @@ export function writeTrainOutputs(dir: string, result: EnsembleResult, execution
       NETWORK_KEY_COLUMNS,
     ),
   );
+  const initDir = join(dir, 'init');
+  const current = new Set(result.seeds.map((r) => `seed-${r.seed}.json`));
   for (const r of result.seeds) {
-    writeFileAtomic(
-      join(dir, 'init', `seed-${r.seed}.json`),
-      `${JSON.stringify(overlapsToJSON(r.initial), null, 2)}\n`,
-    );
+    writeFileAtomic(join(initDir, `seed-${r.seed}.json`), `${JSON.stringify(overlapsToJSON(r.initial), null, 2)}\n`);
+  }
+  for (const name of readdirSync(initDir)) {
+    if (/^seed-\d+\.json$/.test(name) && !current.has(name)) unlinkSync(join(initDir, name));
   }
   writeFileAtomic(join(dir, 'final.csv'), finalCsv(result));
   writeConfigJson(dir, 'train', resolvedTrainRun(result, execution));

@@ -1,7 +1,7 @@
 import { StateLayout } from '../model/state-layout.js';
 import { runPool } from '../runtime/pool.js';
 import type { TrainConfig } from './config.js';
-import { type EnsembleResult, type SeedResult, trainEnsemble } from './train.js';
+import { type EnsembleResult, type SeedResult, type TrainProgress, trainEnsemble } from './train.js';
 
 /** Structured cloning keeps a StateLayout's fields but not its class: rebuild it on arrival. */
 function restoreLayouts(result: EnsembleResult): EnsembleResult {
@@ -20,22 +20,33 @@ export function splitSeeds(seeds: number[], parts: number): number[][] {
   );
 }
 
+export interface ParallelTrainOptions {
+  /** Called at every recording step of each chunk of seeds (chunk index as in splitSeeds). */
+  onProgress?: (chunk: number, progress: TrainProgress) => void;
+}
+
 /**
  * trainEnsemble with the seeds spread over `workers` worker threads (runtime/pool.ts), each with its own
  * tfjs backend instance. Every seed's numbers are independent of the ensemble composition, so the result
  * is identical to trainEnsemble(config); only the wall time changes. With one worker (or one seed) it
  * runs in-process. Needs the compiled package (dist/), where the worker script lives.
  */
-export async function trainEnsembleParallel(config: TrainConfig, workers: number): Promise<EnsembleResult> {
+export async function trainEnsembleParallel(
+  config: TrainConfig,
+  workers: number,
+  options: ParallelTrainOptions = {},
+): Promise<EnsembleResult> {
   const chunks = splitSeeds(config.seeds, workers);
-  if (chunks.length === 1) return trainEnsemble(config);
+  const onProgress = options.onProgress;
+  if (chunks.length === 1) return trainEnsemble(config, onProgress ? { onProgress: (p) => onProgress(0, p) } : {});
   const started = performance.now();
-  const parts = await runPool(chunks, {
+  const parts = await runPool<number[], EnsembleResult, TrainProgress>(chunks, {
     workers: chunks.length,
     // Compiled layout: dist/network/parallel.js next to dist/network/worker.js.
     script: new URL('./worker.js', import.meta.url),
     workerData: { config },
-    inline: (seeds) => trainEnsemble({ ...config, seeds }),
+    inline: (seeds, progress) => trainEnsemble({ ...config, seeds }, { onProgress: progress }),
+    ...(onProgress ? { onProgress } : {}),
     revive: restoreLayouts,
     describe: (seeds) => `seeds ${seeds.join(',')}`,
   });

@@ -1,9 +1,10 @@
 import { serveTasks } from '../runtime/worker-host.js';
 import type { TrainConfig } from './config.js';
-import { trainEnsemble } from './train.js';
+import { type TrainProgress, trainEnsemble } from './train.js';
 
 /** Worker thread of trainEnsembleParallel: trains one chunk of seeds on its own tfjs backend instance. */
 serveTasks((data) => {
   const { config } = data as { config: TrainConfig };
-  return (seeds: number[]) => trainEnsemble({ ...config, seeds });
+  return (seeds: number[], progress: (p: TrainProgress) => void) =>
+    trainEnsemble({ ...config, seeds }, { onProgress: progress });
 });

@@ -2,11 +2,15 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../../model/errors.js';
 import { writeFileAtomic } from '../../io/atomic.js';
-import { configJson } from '../../io/config-file.js';
+import { configDocument, configJson } from '../../io/config-file.js';
+import { createProgress } from '../../runtime/progress.js';
 import { readJsonFile } from '../../io/read-json.js';
 import { type CataloguedPoint, catalogueFamilies, fixedPointJSON } from '../../landscape/catalogue.js';
 import { countAntiAligned, countAntiAlignedArgmax } from '../../landscape/classify.js';
 import type { FamilySolution } from '../../landscape/families.js';
+import { withOutputDirectory } from '../../io/output-dir.js';
+import { checkCost } from '../../runtime/cost.js';
+import { estimateFixedPoints } from '../cost.js';
 import { NEWTON_TOLERANCE, solveFixedPoint } from '../../landscape/newton.js';
 import {
   PERTURBATION_DEFAULTS,
@@ -48,6 +52,7 @@ interface Resolved {
   newtonTolerance: number;
   perturb: { sigmas: number[]; d: number; tRelax: number; repetitions: number; seed: number } | null;
   out: string;
+  format: 'text' | 'json';
 }
 
 /** Validate every flag (and read --from) before anything is computed or written. */
@@ -65,6 +70,7 @@ function resolveFixedPointFlags(f: Flags): Resolved {
   const lr = parsePositiveNumber(f.lr, '--lr', 1);
   const newtonTolerance = parsePositiveNumber(f.newtonTol, '--newton-tol', NEWTON_TOLERANCE);
   if (f.out === undefined) throw new InputError('--out', 'is required (the output directory)');
+  const format = parseEnum(f.format, ['text', 'json'] as const, '--format', 'text');
   let source: Resolved['source'];
   let K: number;
   let M: number;
@@ -119,7 +125,7 @@ function resolveFixedPointFlags(f: Flags): Resolved {
       rejectFlag(f[key], flag, 'only applies with --perturb');
     }
   }
-  return { optimizer, activation, alpha, lr, K, M, source, newtonTolerance, perturb, out: resolve(f.out) };
+  return { optimizer, activation, alpha, lr, K, M, source, newtonTolerance, perturb, out: resolve(f.out), format };
 }
 
 function flowFor(r: Resolved, fixed?: Overlaps): Flow {
@@ -162,8 +168,19 @@ const PERTURBATION_COLUMNS = [
   'initial_distance_mean',
 ];
 
-function runFixedPoints(flags: Flags): void {
+async function runFixedPoints(flags: Flags): Promise<void> {
   const r = resolveFixedPointFlags(flags);
+  const estimate = estimateFixedPoints({
+    K: r.K,
+    M: r.M,
+    families: r.source.kind === 'ansatz' ? r.source.k1.length : null,
+    perturb: r.perturb,
+  });
+  checkCost(estimate, flags.force !== undefined, '--K');
+  await withOutputDirectory(r.out, '--out', () => computeFixedPoints(r));
+}
+
+function computeFixedPoints(r: Resolved): void {
   const started = performance.now();
   let flow: Flow;
   let points: CataloguedPoint[];
@@ -184,7 +201,19 @@ function runFixedPoints(flags: Flags): void {
     ];
   } else {
     flow = flowFor(r);
-    points = catalogueFamilies(flow, r.source.k1, { newton: { tolerance: r.newtonTolerance } });
+    // Each family costs one n×n spectrum (~4 s at K = M = 20, minutes beyond K = 30): show progress.
+    const progress = createProgress('fixed-points', r.source.k1.length, {
+      unit: 'families',
+      finalLine: 'after-periodic',
+    });
+    try {
+      points = catalogueFamilies(flow, r.source.k1, {
+        newton: { tolerance: r.newtonTolerance },
+        onFamily: (solved, k1) => progress.update(solved, `(k1 = ${k1})`),
+      });
+    } finally {
+      progress.done();
+    }
   }
   const found = points.map((p) => ({ solution: p.solution, index: p.index, flow, k1: p.k1 }));
   const files: [string, string][] = points.map((p) => [p.file, `${JSON.stringify(fixedPointJSON(p), null, 2)}\n`]);
@@ -232,6 +261,21 @@ function runFixedPoints(flags: Flags): void {
   };
   files.push(['config.json', configJson('fixed-points', config)]);
   for (const [name, text] of files) writeFileAtomic(join(r.out, name), text);
+  if (r.format === 'json') {
+    const fixedPoints = rows.map((row) =>
+      Object.fromEntries(familyCells(row).map((cell, i) => [FAMILY_COLUMNS[i], cell])),
+    );
+    process.stdout.write(
+      `${JSON.stringify({ ...configDocument('fixed-points', config), out: r.out, fixedPoints, perturbation: perturbation.flat() })}\n`,
+    );
+    return;
+  }
+  const verdicts = new Map<string, number>();
+  for (const row of rows) verdicts.set(row.stability.verdict, (verdicts.get(row.stability.verdict) ?? 0) + 1);
+  const counts = [...verdicts].map(([verdict, n]) => `${n} ${verdict}`).join(', ');
+  process.stdout.write(
+    `fixed-points: ${rows.length} fixed point${rows.length === 1 ? '' : 's'} at K = ${r.K}, M = ${r.M}${counts ? ` (${counts})` : ''} in ${r.out} (${config.wallSeconds.toFixed(1)} s)\n`,
+  );
 }
 
 /**
@@ -292,6 +336,11 @@ export function registerFixedPoints(program: Command): void {
     .option('--t-relax <t>', `relaxation time after a perturbation (default ${PERTURBATION_DEFAULTS.tRelax})`)
     .option('--repetitions <n>', `perturbations per σ (default ${PERTURBATION_DEFAULTS.repetitions})`)
     .option('--perturb-seed <s>', `first perturbation seed (default ${PERTURBATION_DEFAULTS.seed})`)
+    .option(
+      '--format <fmt>',
+      "text: one summary line on stdout; json: the summary (config and every fixed point's families.csv row) as JSON (default text)",
+    )
+    .option('--force', 'run even when the estimated time or memory exceeds the limit (1 h, 8 GiB; src/runtime/cost.ts)')
     .option('--out <dir>', 'output directory (required)')
     .action((flags: Flags) => runFixedPoints(flags));
 }

@@ -5,11 +5,14 @@ import { InputError } from '../../model/errors.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { configDocument, writeConfigJson } from '../../io/config-file.js';
 import { readJsonFile } from '../../io/read-json.js';
+import { withOutputDirectory } from '../../io/output-dir.js';
+import { clampLoss } from '../../io/loss.js';
 import { trajectoryCsv, trajectoryRows } from '../../io/trajectory-csv.js';
 import { DEFAULT_LEAKY_ALPHA, activationNames, resolveActivationChoice } from '../../theory/activations/index.js';
 import { flowDefinition, flowNames } from '../../theory/flows/index.js';
 import { type StudentConstraint, randomOverlaps, studentConstraintOf } from '../../theory/init.js';
-import { type OdeConfig, type OdeRun, runOde } from '../../theory/ode-run.js';
+import { type OdeConfig, type OdeRun, odeSaveTimes, runOde } from '../../theory/ode-run.js';
+import { checkCost, estimateOde } from '../../runtime/cost.js';
 import { type Overlaps, overlapsToJSON } from '../../model/overlaps.js';
 import { overlapsFromJSON } from '../../theory/overlaps.js';
 import { DEFAULT_ATOL, DEFAULT_MAX_STEPS, DEFAULT_RTOL, SOLVE_METHODS } from '../../theory/solvers/types.js';
@@ -30,6 +33,7 @@ import {
   parseSaveTimesFlag,
   rejectFlag,
 } from '../parse.js';
+import { ONLINE_LR_RULE, defaultOnlineLr } from '../../theory/flows/sgd-learning-rate.js';
 
 /** Defaults of `ode` (all recorded in config.json). */
 const ODE_DEFAULTS = {
@@ -74,10 +78,11 @@ function checkConstraint(o: Overlaps, constraint: StudentConstraint): void {
   }
 }
 
+/** The initial state; a random one is built lazily (`initial()`), after the cost check: at K = 10⁴ it alone takes hours. */
 function resolveInit(
   f: OdeFlags,
   constraint: StudentConstraint,
-): { init: OdeConfig['init']; initial: Overlaps; K: number; M: number } {
+): { init: OdeConfig['init']; initial: () => Overlaps; K: number; M: number } {
   if (f.init !== undefined) {
     rejectFlag(f.initD, '--init-d', 'cannot be combined with --init (the initial overlaps come from the file)');
     rejectFlag(f.seed, '--seed', 'cannot be combined with --init (the initial overlaps come from the file)');
@@ -87,13 +92,18 @@ function resolveInit(
     if (K !== initial.K) throw new InputError('--K', `is ${K} but ${f.init} has K = ${initial.K} (rows of Q)`);
     if (M !== initial.M) throw new InputError('--M', `is ${M} but ${f.init} has M = ${initial.M} (columns of R)`);
     checkConstraint(initial, constraint);
-    return { init: { kind: 'file', path: resolve(f.init) }, initial, K, M };
+    return { init: { kind: 'file', path: resolve(f.init) }, initial: () => initial, K, M };
   }
   const K = parsePositiveInteger(f.K, '--K');
   const M = parsePositiveInteger(f.M, '--M');
   const d = parsePositiveInteger(f.initD, '--init-d', K);
   const seed = parseNonNegativeInteger(f.seed, '--seed', ODE_DEFAULTS.seed);
-  return { init: { kind: 'random', d, seed }, initial: randomOverlaps(K, M, d, seed, '--init-d', constraint), K, M };
+  return {
+    init: { kind: 'random', d, seed },
+    initial: () => randomOverlaps(K, M, d, seed, '--init-d', constraint),
+    K,
+    M,
+  };
 }
 
 /** Parse and validate every flag (and the init file) before anything is written. */
@@ -108,14 +118,17 @@ function resolveOdeFlags(f: OdeFlags): ResolvedOde {
   );
   const optimizer = parseEnum(f.optimizer, flowNames(), '--optimizer', 'gd');
   const flow = flowDefinition(optimizer);
-  const lr = parsePositiveNumber(f.lr, '--lr', ODE_DEFAULTS.lr);
+  // Stochastic (online SGD) flows: the default η follows K (../defaults.ts), set once K is known.
+  const lrGiven = optional(f.lr, (s) => parsePositiveNumber(s, '--lr'));
   if (!flow.trainsReadouts)
     rejectFlag(
       f.lrReadout,
       '--lr-readout',
       `only applies to flows that train the readouts (${flowNames((d) => d.trainsReadouts).join(', ')})`,
     );
-  const lrReadout = flow.trainsReadouts ? parseNonNegativeNumber(f.lrReadout, '--lr-readout', lr) : null;
+  const lrReadout = flow.trainsReadouts
+    ? parseNonNegativeNumber(f.lrReadout, '--lr-readout', lrGiven ?? ODE_DEFAULTS.lr)
+    : null;
   if (!flow.stochastic)
     rejectFlag(
       f.labelNoise,
@@ -155,6 +168,7 @@ function resolveOdeFlags(f: OdeFlags): ResolvedOde {
   if (format === 'json') rejectFlag(f.out, '--out', 'is not used with --format json (the trajectory goes to stdout)');
 
   const { init, initial, K, M } = resolveInit(f, studentConstraintOf(optimizer));
+  const lr = lrGiven ?? (flow.stochastic ? defaultOnlineLr(K, M) : ODE_DEFAULTS.lr);
   const config: OdeConfig = {
     activation,
     alpha,
@@ -168,7 +182,21 @@ function resolveOdeFlags(f: OdeFlags): ResolvedOde {
     init,
     solver: { method, dt, rtol, atol, convergenceTol, maxSteps, saveTimes: formatSaveTimes(saveSpec) },
   };
-  return { config, initial, format, out: f.out === undefined ? null : resolve(f.out) };
+  checkCost(
+    estimateOde({
+      K,
+      M,
+      tMax,
+      method,
+      dt,
+      initD: init.kind === 'random' ? init.d : null,
+      saveRows: odeSaveTimes(config).length,
+      readouts: flow.trainsReadouts,
+    }),
+    f.force !== undefined,
+    '--K',
+  );
+  return { config, initial: initial(), format, out: f.out === undefined ? null : resolve(f.out) };
 }
 
 /** config.json: the resolved configuration, the initial overlaps, the solver outcome, provenance. */
@@ -182,7 +210,8 @@ function resolvedOde(r: ResolvedOde, run: OdeRun, wallSeconds: number): Record<s
     result: {
       status: result.status,
       tFinal: result.tFinal,
-      finalLoss: result.loss.length > 0 ? result.loss[result.loss.length - 1] : run.flow.loss(result.xFinal),
+      // Clamped at 0 like the CSV (a −5e-10 is round-off, io/loss.ts).
+      finalLoss: clampLoss(result.loss.length > 0 ? result.loss[result.loss.length - 1] : run.flow.loss(result.xFinal)),
       maxRhs: result.maxRhs,
       steps: result.steps,
       rejected: result.rejected,
@@ -193,20 +222,25 @@ function resolvedOde(r: ResolvedOde, run: OdeRun, wallSeconds: number): Record<s
   };
 }
 
-function runOdeCommand(flags: OdeFlags): void {
+async function runOdeCommand(flags: OdeFlags): Promise<void> {
   const resolved = resolveOdeFlags(flags);
-  const started = performance.now();
-  const run = runOde(resolved.config, resolved.initial);
-  const doc = resolvedOde(resolved, run, (performance.now() - started) / 1000);
+  const integrate = () => {
+    const started = performance.now();
+    const run = runOde(resolved.config, resolved.initial);
+    return { run, doc: resolvedOde(resolved, run, (performance.now() - started) / 1000) };
+  };
   if (resolved.format === 'json') {
+    const { run, doc } = integrate();
     process.stdout.write(
       `${JSON.stringify({ config: configDocument('ode', doc), trajectory: trajectoryRows([run.trajectory]) })}\n`,
     );
     return;
   }
-  const out = resolved.out as string;
-  writeFileAtomic(join(out, 'trajectory.csv'), trajectoryCsv([run.trajectory]));
-  writeConfigJson(out, 'ode', doc);
+  await withOutputDirectory(resolved.out as string, '--out', (out) => {
+    const { run, doc } = integrate();
+    writeFileAtomic(join(out, 'trajectory.csv'), trajectoryCsv([run.trajectory]));
+    writeConfigJson(out, 'ode', doc);
+  });
 }
 
 export function registerOde(program: Command): void {
@@ -218,7 +252,7 @@ export function registerOde(program: Command): void {
     .option('--optimizer <name>', `flow: ${flowNames().join('|')} (default gd)`)
     .option('--K <n>', 'student width (required unless --init gives it)')
     .option('--M <n>', 'teacher width (required unless --init gives it)')
-    .option('--lr <eta>', `learning rate η (default ${ODE_DEFAULTS.lr})`)
+    .option('--lr <eta>', `learning rate η (default ${ODE_DEFAULTS.lr}; sgd: ${ONLINE_LR_RULE})`)
     .option('--lr-readout <eta>', 'readout learning rate η_a, gd2l only (default: --lr)')
     .option('--label-noise <sigma>', `label-noise std σ, sgd only (default ${ODE_DEFAULTS.labelNoise})`)
     .option('--t-max <t>', `integrate on [0, t-max] (default ${ODE_DEFAULTS.tMax})`)
@@ -242,6 +276,7 @@ export function registerOde(program: Command): void {
     .option('--max-steps <n>', `give up after n attempted steps (default ${DEFAULT_MAX_STEPS})`)
     .option('--save-times <spec>', `log:N | linear:N | t0,t1,... (default ${DEFAULT_SAVE_TIMES})`)
     .option('--format <fmt>', 'csv: write DIR/trajectory.csv and DIR/config.json; json: print to stdout (default csv)')
+    .option('--force', 'run even when the estimated time or memory exceeds the limit (1 h, 8 GiB; src/runtime/cost.ts)')
     .option('--out <dir>', 'output directory (required with --format csv)')
     .action((flags: OdeFlags) => runOdeCommand(flags));
 }

@@ -2,11 +2,15 @@ import type { Command } from 'commander';
 import { type ScenarioResult, allVerdicts, executeScenario } from '../../studies/scenario/execute.js';
 import { loadScenario } from '../../studies/scenario/resolve.js';
 import { writeReport } from '../../studies/scenario/write.js';
+import { withOutputDirectory } from '../../io/output-dir.js';
+import { checkCost } from '../../runtime/cost.js';
+import { estimateScenario } from '../cost.js';
 import { parsePositiveInteger } from '../parse.js';
 
 export interface RunFlags {
   out?: string;
   workers?: string;
+  force?: boolean;
 }
 
 /** The command line that reproduces this run, for summary.md and report.html. */
@@ -27,9 +31,16 @@ function reproducingCommand(name: 'run' | 'check', file: string, flags: RunFlags
 export async function runScenarioFile(name: 'run' | 'check', file: string, flags: RunFlags): Promise<ScenarioResult> {
   const scenario = loadScenario(file);
   const workers = parsePositiveInteger(flags.workers, '--workers', 1);
+  checkCost(estimateScenario(scenario, workers), flags.force === true, file);
   const dir = flags.out ?? scenario.outputDir;
-  const result = await executeScenario(scenario, { workers });
-  const files = await writeReport(result, dir, reproducingCommand(name, file, flags));
+  const { result, files } = await withOutputDirectory(
+    dir,
+    flags.out === undefined ? 'output.dir' : '--out',
+    async () => {
+      const result = await executeScenario(scenario, { workers });
+      return { result, files: await writeReport(result, dir, reproducingCommand(name, file, flags)) };
+    },
+  );
   const verdicts = allVerdicts(result);
   const holding = verdicts.filter((v) => v.pass).length;
   process.stdout.write(
@@ -48,7 +59,11 @@ export function scenarioCommand(program: Command, name: 'run' | 'check', descrip
     .description(description)
     .argument('<scenario>', 'scenario JSON file (see `scm-harness schema`)')
     .option('--out <dir>', "report directory (default: the scenario's output.dir, else reports/<name>)")
-    .option('--workers <n>', 'worker threads for the (run, d) ensembles (default 1)');
+    .option('--workers <n>', 'worker threads for the (run, d) ensembles (default 1)')
+    .option(
+      '--force',
+      'run even when the estimated time or memory exceeds the limit (1 h, 8 GiB; src/runtime/cost.ts)',
+    );
 }
 
 export function registerRun(program: Command): void {

@@ -2,11 +2,15 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../../model/errors.js';
 import { writeFileAtomic } from '../../io/atomic.js';
-import { writeConfigJson } from '../../io/config-file.js';
+import { configDocument, readConfigJson, writeConfigJson } from '../../io/config-file.js';
 import { FINISH_MODES, STATS_DEFAULTS, type StatsConfig, resolveStatsConfig } from '../../landscape/stats/config.js';
-import { runStats } from '../../studies/stats/runner.js';
+import { runStats, type StatsRunResult } from '../../studies/stats/runner.js';
 import type { StatsResult } from '../../studies/stats/compute.js';
 import { loadStatsScenario, statsScenarioSummary } from '../../studies/stats/scenario.js';
+import { paperAgrees } from '../../studies/stats/report.js';
+import { withOutputDirectory } from '../../io/output-dir.js';
+import { checkCost } from '../../runtime/cost.js';
+import { estimateStatsRun } from '../cost.js';
 import { activationNames } from '../../theory/activations/index.js';
 import { landscapeFlowNames } from '../../theory/flows/index.js';
 import {
@@ -108,6 +112,7 @@ async function runStatsCommand(f: Flags): Promise<void> {
   if (f.out === undefined) throw new InputError('--out', 'is required (the output directory)');
   const out = resolve(f.out);
   const workers = parsePositiveInteger(f.workers, '--workers', 1);
+  const format = parseEnum(f.format, ['text', 'json'] as const, '--format', 'text');
   if (f.scenario !== undefined) {
     for (const [key, flag] of SCENARIO_EXCLUSIVE)
       rejectFlag(f[key], flag, 'is set by the scenario file (only --inits, --rows, --shard, --workers override it)');
@@ -117,34 +122,96 @@ async function runStatsCommand(f: Flags): Promise<void> {
       shard: parseShard(f.shard),
     };
     const scenario = loadStatsScenario(f.scenario, overrides);
-    const results: StatsResult[] = [];
-    for (const row of scenario.rows) {
-      const result = await runStats(row.config, join(out, row.id), {
+    for (const row of scenario.rows)
+      checkCost(estimateStatsRun(row.config, workers), f.force !== undefined, `${row.id}`);
+    const summaries: Record<string, unknown>[] = [];
+    await withOutputDirectory(out, '--out', async () => {
+      const results: StatsResult[] = [];
+      for (const row of scenario.rows) {
+        // Each row directory is locked too: a plain `stats --out DIR/<row>` must not write it meanwhile.
+        const result = await withOutputDirectory(join(out, row.id), '--out', (rowDir) => {
+          checkStoredStatsConfig(rowDir, '--out');
+          return runStats(row.config, rowDir, { workers, paper: row.paper, progress: true, label: `stats ${row.id}` });
+        });
+        if (format === 'text')
+          process.stdout.write(
+            summaryLine(row.id, result.table, result.records.length, result.computed, result.wallSeconds),
+          );
+        summaries.push({
+          id: row.id,
+          out: join(out, row.id),
+          ...jsonSummary(row.config, result),
+          paper: row.paper,
+          withinThreeSE: paperAgrees(result.table, result.records.length, row.paper),
+        });
+        results.push(result);
+      }
+      // Each row directory has its own config.json; this one records how the whole table was run.
+      writeConfigJson(out, 'stats', {
+        scenario: resolve(f.scenario as string),
+        name: scenario.name,
+        overrides,
         workers,
-        paper: row.paper,
-        progress: true,
-        label: `stats ${row.id}`,
+        rows: scenario.rows.map((r) => r.id),
       });
-      process.stdout.write(
-        summaryLine(row.id, result.table, result.records.length, result.computed, result.wallSeconds),
-      );
-      results.push(result);
-    }
-    // Each row directory has its own config.json; this one records how the whole table was run.
-    writeConfigJson(out, 'stats', {
-      scenario: resolve(f.scenario),
-      name: scenario.name,
-      overrides,
-      workers,
-      rows: scenario.rows.map((r) => r.id),
+      writeFileAtomic(join(out, 'summary.md'), statsScenarioSummary(scenario, results));
     });
-    writeFileAtomic(join(out, 'summary.md'), statsScenarioSummary(scenario, results));
+    if (format === 'json')
+      process.stdout.write(
+        `${JSON.stringify({ command: 'stats', scenario: resolve(f.scenario), name: scenario.name, out, rows: summaries })}\n`,
+      );
     return;
   }
   rejectFlag(f.rows, '--rows', 'only applies with --scenario');
   const config = configFromFlags(f);
-  const result = await runStats(config, out, { workers, progress: true });
-  process.stdout.write(summaryLine('stats', result.table, result.records.length, result.computed, result.wallSeconds));
+  checkCost(estimateStatsRun(config, workers), f.force !== undefined, '--K');
+  const result = await withOutputDirectory(out, '--out', (dir) => {
+    checkStoredStatsConfig(dir, '--out');
+    return runStats(config, dir, { workers, progress: true });
+  });
+  if (format === 'json')
+    process.stdout.write(
+      `${JSON.stringify({ ...configDocument('stats', config), out, ...jsonSummary(config, result) })}\n`,
+    );
+  else
+    process.stdout.write(
+      summaryLine('stats', result.table, result.records.length, result.computed, result.wallSeconds),
+    );
+}
+
+/** The result of one stats directory for --format json: counts, wall time and the whole table. */
+function jsonSummary(config: StatsConfig, result: StatsRunResult): Record<string, unknown> {
+  return {
+    runs: result.records.length,
+    expected: shardSize(config),
+    computed: result.computed,
+    wallSeconds: result.wallSeconds,
+    table: result.table,
+  };
+}
+
+/**
+ * A stats directory's config.json must be a complete stats configuration before the runner compares it
+ * with this run's (a truncated or hand-edited one would otherwise fail deep inside with a TypeError).
+ * Other commands' config.json files are left to the runner, which names them.
+ */
+export function checkStoredStatsConfig(dir: string, where: string): void {
+  const previous = readConfigJson(dir, where);
+  if (previous?.command !== 'stats') return;
+  try {
+    resolveStatsConfig(previous.resolved, 'config.json');
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    throw new InputError(
+      where,
+      `${join(dir, 'config.json')} is not a valid stats configuration (${err.message}); use a new directory or repair it`,
+    );
+  }
+}
+
+/** Initialisations of this shard: i, i + n, i + 2n, … below inits. */
+function shardSize(config: StatsConfig): number {
+  return Math.ceil((config.inits - config.shard.index) / config.shard.count);
 }
 
 export function registerStats(program: Command): void {
@@ -187,6 +254,14 @@ export function registerStats(program: Command): void {
       'run every row of a stats scenario (scenarios/table1.json …) into DIR/K<K>-M<M>/, plus DIR/summary.md against the paper',
     )
     .option('--rows <Ks>', 'with --scenario: only the rows with these K (e.g. 6..8)')
+    .option(
+      '--format <fmt>',
+      'text: one summary line per directory on stdout; json: the summary (config, counts, table) as JSON (default text)',
+    )
+    .option(
+      '--force',
+      'run even when the estimated time or memory of one initialisation exceeds the limit (1 h, 8 GiB; src/runtime/cost.ts)',
+    )
     .option('--out <dir>', 'output directory (required); re-running with the same directory resumes')
     .action((flags: Flags) => runStatsCommand(flags));
 }

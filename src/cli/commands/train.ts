@@ -10,12 +10,22 @@ import {
   TEACHER_INITS,
   TRAIN_DEFAULTS,
   type TrainConfig,
+  optimizerPreset,
+  stepTime,
+  totalSteps,
   type TrainInput,
   resolveTrainConfig,
 } from '../../network/config.js';
-import { writeTrainOutputs } from '../../network/output.js';
-import { trainEnsembleParallel } from '../../network/parallel.js';
-import { type EnsembleResult, trainEnsemble } from '../../network/train.js';
+import { withOutputDirectory } from '../../io/output-dir.js';
+import { configDocument } from '../../io/config-file.js';
+import { clampLoss } from '../../io/loss.js';
+import { resolvedTrainRun, writeTrainOutputs } from '../../network/output.js';
+import { splitSeeds, trainEnsembleParallel } from '../../network/parallel.js';
+import { type EnsembleResult, type TrainProgress, trainEnsemble } from '../../network/train.js';
+import { type Progress, createProgress } from '../../runtime/progress.js';
+import { checkCost } from '../../runtime/cost.js';
+import { estimateTrain } from '../cost.js';
+import { ONLINE_LR_RULE, defaultOnlineLr, formatLr, onlineLrBound } from '../../theory/flows/sgd-learning-rate.js';
 import { InputError } from '../../model/errors.js';
 import {
   optional,
@@ -35,7 +45,13 @@ function given<T extends object>(input: T): Partial<T> {
 }
 
 /** Flags → TrainInput (syntax only); resolveTrainConfig then fills defaults and checks consistency. */
-function trainInputFromFlags(f: TrainFlags): { input: TrainInput; out: string; workers: number } {
+function trainInputFromFlags(f: TrainFlags): {
+  input: TrainInput;
+  out: string;
+  workers: number;
+  format: 'text' | 'json';
+  force: boolean;
+} {
   if (f.out === undefined) throw new InputError('--out', 'is required (the output directory)');
   const workers = parsePositiveInteger(f.workers, '--workers', 1);
   const input: TrainInput = given({
@@ -63,34 +79,98 @@ function trainInputFromFlags(f: TrainFlags): { input: TrainInput; out: string; w
     record: f.record,
     divergenceLoss: optional(f.divergenceLoss, (s) => parsePositiveNumber(s, '--divergence-loss')),
   });
-  return { input, out: resolve(f.out), workers };
+  const format = parseEnum(f.format, ['text', 'json'] as const, '--format', 'text');
+  if (input.lr === undefined && input.K !== undefined && input.M !== undefined) {
+    // Online SGD's stable learning rate shrinks like 1/K (defaults.ts); every other source keeps lr = 1.
+    const gradient =
+      input.gradient ?? optimizerPreset(input.optimizer ?? TRAIN_DEFAULTS.optimizer, '--optimizer').gradient;
+    if (gradient === 'online') input.lr = defaultOnlineLr(input.K, input.M);
+  }
+  return { input, out: resolve(f.out), workers, format, force: f.force !== undefined };
 }
 
-function progressReporter(
+/**
+ * Progress of the training steps (one bar on a terminal, plain lines every 10 s otherwise). With worker
+ * threads each chunk of seeds reports its own step; the bar shows their mean, so it reaches the total
+ * when every chunk has finished.
+ */
+function trainProgress(
   config: TrainConfig,
-): ((p: { step: number; totalSteps: number; t: number; activeSeeds: number }) => void) | undefined {
-  if (!process.stderr.isTTY) return undefined;
-  return (p) => {
-    const done = p.step === p.totalSteps;
-    process.stderr.write(
-      `\rtrain ${config.optimizer}: step ${p.step}/${p.totalSteps}  t = ${p.t.toPrecision(4)}  seeds ${p.activeSeeds}/${config.seeds.length}${done ? '\n' : ''}`,
-    );
+  chunks: number,
+): { progress: Progress; onProgress: (chunk: number, p: TrainProgress) => void } {
+  const steps = totalSteps(config);
+  const progress = createProgress(`train ${config.optimizer}`, steps, { unit: 'steps', finalLine: 'after-periodic' });
+  const step = new Array<number>(chunks).fill(0);
+  const active = new Array<number | null>(chunks).fill(null);
+  const onProgress = (chunk: number, p: TrainProgress) => {
+    step[chunk] = p.step;
+    active[chunk] = p.activeSeeds;
+    const running = active.every((a) => a !== null) ? active.reduce((s: number, a) => s + (a as number), 0) : null;
+    const mean = step.reduce((s, v) => s + v, 0) / chunks;
+    const seeds = running === null ? '' : `, ${running}/${config.seeds.length} seeds active`;
+    progress.update(mean, `(t = ${(mean * stepTime(config)).toPrecision(3)}${seeds})`);
   };
+  return { progress, onProgress };
+}
+
+/** The seeds' final states in a few words, and a hint when none survived. */
+function outcome(result: EnsembleResult): { line: string; hint: string | null } {
+  const counts = { converged: 0, running: 0, diverged: 0 };
+  for (const r of result.seeds) counts[r.status]++;
+  const { config } = result;
+  const n = config.seeds.length;
+  const line = `train ${config.optimizer}: ${n} seed${n === 1 ? '' : 's'}: ${counts.converged} converged, ${counts.running} running, ${counts.diverged} diverged (K = ${config.K}, M = ${config.M}, d = ${config.d}, lr = ${config.lr}, t = ${config.tMax}, ${result.wallSeconds.toFixed(1)} s)`;
+  if (counts.diverged < n) return { line, hint: null };
+  const all = n === 1 ? 'the seed diverged' : `all ${n} seeds diverged`;
+  const hint =
+    config.gradient === 'online'
+      ? `${all}: lower --lr (online SGD at K = ${config.K}, M = ${config.M} needs lr ≲ ${formatLr(onlineLrBound(config.K, config.M))}; the default is ${formatLr(defaultOnlineLr(config.K, config.M))})`
+      : `${all}: lower --lr${config.dt === null ? '' : ' or --dt'} (the step lr·dt = ${config.lr * (config.dt ?? 1)} is too large for this flow)`;
+  return { line, hint };
+}
+
+/** The command's result on stdout: one line of text, or (--format json) the summary as one JSON document. */
+function printOutcome(result: EnsembleResult, out: string, workers: number, format: 'text' | 'json'): void {
+  const { line, hint } = outcome(result);
+  if (format === 'json') {
+    const final = result.seeds.map((r) => ({
+      seed: r.seed,
+      status: r.status,
+      step: r.end.step,
+      t: r.end.t,
+      loss: clampLoss(r.end.loss),
+      gradNorm: r.end.gradNorm,
+    }));
+    process.stdout.write(
+      `${JSON.stringify({ ...configDocument('train', resolvedTrainRun(result, { workers })), out, final, hint })}\n`,
+    );
+  } else {
+    process.stdout.write(`${line}\n`);
+  }
+  if (hint !== null) process.stderr.write(`scm-harness: ${hint}\n`);
 }
 
 async function runTrainCommand(flags: TrainFlags): Promise<void> {
-  const { input, out, workers } = trainInputFromFlags(flags);
+  const { input, out, workers, format, force } = trainInputFromFlags(flags);
   const config = resolveTrainConfig(input);
-  let result: EnsembleResult;
-  if (workers > 1) {
-    // Fail here, with the one-line message, if the backend is unavailable (e.g. node without tfjs-node).
-    await selectBackend(config.backend);
-    result = await trainEnsembleParallel(config, workers);
-  } else {
-    const onProgress = progressReporter(config);
-    result = await trainEnsemble(config, onProgress ? { onProgress } : {});
-  }
-  writeTrainOutputs(out, result, { workers });
+  checkCost(estimateTrain(config, workers), force, '--K');
+  // Fail here, with the one-line message, if the backend is unavailable (e.g. node without tfjs-node).
+  await selectBackend(config.backend);
+  await withOutputDirectory(out, '--out', async (dir) => {
+    const chunks = workers > 1 ? splitSeeds(config.seeds, workers).length : 1;
+    const { progress, onProgress } = trainProgress(config, chunks);
+    let result: EnsembleResult;
+    try {
+      result =
+        workers > 1
+          ? await trainEnsembleParallel(config, workers, { onProgress })
+          : await trainEnsemble(config, { onProgress: (p) => onProgress(0, p) });
+    } finally {
+      progress.done();
+    }
+    writeTrainOutputs(dir, result, { workers });
+    printOutcome(result, out, workers, format);
+  });
 }
 
 export function registerTrain(program: Command): void {
@@ -108,7 +188,7 @@ export function registerTrain(program: Command): void {
     .option('--K <n>', 'student width (required)')
     .option('--M <n>', 'teacher width (required)')
     .option('--d <n>', 'input dimension (required)')
-    .option('--lr <eta>', `learning rate η (default ${TRAIN_DEFAULTS.lr})`)
+    .option('--lr <eta>', `learning rate η (default ${TRAIN_DEFAULTS.lr}; online SGD: ${ONLINE_LR_RULE})`)
     .option('--lr-readout <eta>', 'readout learning rate η_a when the readouts are trained (default: --lr)')
     .option(
       '--t-max <t>',
@@ -135,6 +215,11 @@ export function registerTrain(program: Command): void {
       '--workers <n>',
       'spread the seeds over n worker threads, one backend each; results are identical (default 1)',
     )
+    .option(
+      '--format <fmt>',
+      'text: one summary line on stdout; json: the summary (config, counts, final state of every seed) as JSON (default text)',
+    )
+    .option('--force', 'run even when the estimated cost exceeds the limit (1 h or 8 GiB, see src/runtime/cost.ts)')
     .option('--out <dir>', 'output directory: trajectories.csv, final.csv, init/seed-<s>.json, config.json (required)')
     .action((flags: TrainFlags) => runTrainCommand(flags));
 }

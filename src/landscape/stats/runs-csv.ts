@@ -67,11 +67,40 @@ function parseRunLine(line: string, where: string): RunRecord {
   };
 }
 
-/** Parse runs.csv text (complete lines only). */
+/**
+ * Parse runs.csv text (complete lines only). A seed recorded twice (two processes appending to one
+ * directory before it was locked, or a hand-edited file) is an InputError naming both lines: counting it
+ * twice would bias every fraction, and which of the two to keep is the user's call.
+ */
 export function parseRuns(text: string, where: string): RunRecord[] {
   const lines = text.split('\n');
   if (lines[0] !== HEADER) throw new InputError(where, `is not a runs.csv of this version (header "${lines[0]}")`);
-  return lines.slice(1).flatMap((line, i) => (line === '' ? [] : [parseRunLine(line, `${where}:${i + 2}`)]));
+  const lineOf = new Map<number, number>();
+  const records: RunRecord[] = [];
+  lines.forEach((line, i) => {
+    if (i === 0 || line === '') return;
+    const record = parseRunLine(line, `${where}:${i + 1}`);
+    const first = lineOf.get(record.seed);
+    if (first !== undefined) {
+      throw new InputError(
+        `${where}:${i + 1}`,
+        `seed ${record.seed} is recorded twice (also on line ${first}); delete one of the two lines (or the file, to recompute) and run again`,
+      );
+    }
+    lineOf.set(record.seed, i + 1);
+    records.push(record);
+  });
+  return records;
+}
+
+/** Runs already recorded in a runs.csv (complete, valid lines; 0 when there is no usable file): for progress displays. */
+export function countRecordedRuns(path: string): number {
+  try {
+    const text = readFileSync(path, 'utf8');
+    return parseRuns(text.slice(0, text.lastIndexOf('\n') + 1), path).length;
+  } catch {
+    return 0;
+  }
 }
 
 /**

@@ -89,7 +89,13 @@ export async function computeStats(study: StatsStudyConfig, ctx: StudyContext): 
   if (stray) throw new InputError('--out', `${runsPath} records seed ${stray.seed}, which is not in this run's shard`);
   const done = new Set(records.map((r) => r.seed));
   const todo = wanted.filter((s) => !done.has(s));
-  const progress = ctx.progress ? createProgress(study.label ?? 'stats', wanted.length) : null;
+  const progress = ctx.progress
+    ? createProgress(study.label ?? 'stats', wanted.length, {
+        unit: 'runs',
+        initial: records.length,
+        finalLine: 'after-periodic',
+      })
+    : null;
   const record = (r: RunRecord) => {
     appendRun(runsPath, r);
     records.push(r);

@@ -1,0 +1,146 @@
+import type { TrainConfig } from '../network/config.js';
+import { totalSteps } from '../network/config.js';
+import { parseRecordSpec } from '../network/record.js';
+import type { StatsConfig } from '../landscape/stats/config.js';
+import type { Scenario } from '../studies/scenario/resolve.js';
+import {
+  type CostEstimate,
+  estimateOde,
+  initSeconds,
+  jacobianBytes,
+  lanes,
+  networkCost,
+  newtonSeconds,
+  odeEvaluations,
+  rhsSeconds,
+  savedBytes,
+  spectrumSeconds,
+} from '../runtime/cost.js';
+
+/**
+ * The cost estimates of each command (model and limits: src/runtime/cost.ts), checked after the flags are
+ * validated and before the output directory is touched.
+ */
+
+/** Recorded rows of a network run: log:N → ≤ N + 1, every:k → steps/k + 1. */
+function recordRows(record: string, steps: number): number {
+  const spec = parseRecordSpec(record);
+  return spec.kind === 'log' ? Math.min(spec.count + 1, steps + 1) : Math.floor(steps / spec.interval) + 1;
+}
+
+export function estimateTrain(config: TrainConfig, workers: number): CostEstimate {
+  const steps = totalSteps(config);
+  const { seconds, bytes } = networkCost({
+    K: config.K,
+    M: config.M,
+    d: config.d,
+    seeds: config.seeds.length,
+    steps,
+    gradient: config.gradient,
+    batch: config.batch,
+    samples: config.samples,
+    records: recordRows(config.record, steps),
+    readouts: config.layers === 'both',
+    lanes: lanes(workers),
+  });
+  return {
+    seconds,
+    bytes,
+    what: `train at K = ${config.K}, M = ${config.M}, d = ${config.d} (${config.seeds.length} seed${config.seeds.length === 1 ? '' : 's'} × ${steps} steps)`,
+  };
+}
+
+/**
+ * One stats initialisation (the limit applies per run: the whole table is resumable and shardable, and its
+ * progress bar shows the ETA): random init at initD, the flow until it slows down (typically t ≈ 400 at
+ * K = M = 17, reports/bench/stats.md; at most tMax), the Newton finish, the spectrum when on.
+ */
+export function estimateStatsRun(config: StatsConfig, workers: number): CostEstimate {
+  const { K, M } = config;
+  const t = Math.min(config.solver.tMax, 400);
+  let seconds = initSeconds(K, M, config.initD) + odeEvaluations(K, t, 'dopri5', null) * rhsSeconds(K, M);
+  if (config.finish === 'newton') seconds += newtonSeconds(K, M);
+  if (config.spectrum) seconds += spectrumSeconds(K, M);
+  const bytes = lanes(workers) * (jacobianBytes(K, M) + 8 * (K + M) * config.initD);
+  return { seconds, bytes, what: `one stats initialisation at K = ${K}, M = ${M}` };
+}
+
+export interface FixedPointCostInput {
+  K: number;
+  M: number;
+  /** Number of k1 families (ansatz), or null for --from (one full Newton solve). */
+  families: number | null;
+  perturb: { sigmas: number[]; d: number; tRelax: number; repetitions: number } | null;
+}
+
+export function estimateFixedPoints(c: FixedPointCostInput): CostEstimate {
+  const { K, M } = c;
+  const points = c.families ?? 1;
+  let seconds = c.families === null ? newtonSeconds(K, M) + 2 * spectrumSeconds(K, M) : points * spectrumSeconds(K, M);
+  if (c.perturb) {
+    // Each point and its K = M + 1 embedding: sigmas × repetitions relaxations over tRelax, from overlaps at d.
+    const relax = (k: number) =>
+      c.perturb!.sigmas.length *
+      c.perturb!.repetitions *
+      (initSeconds(k, M, c.perturb!.d) + odeEvaluations(k, c.perturb!.tRelax, 'dopri5', null) * rhsSeconds(k, M));
+    seconds += points * (relax(K) + relax(K + 1));
+  }
+  return {
+    seconds,
+    bytes: jacobianBytes(K + (c.perturb ? 1 : 0), M),
+    what: `fixed-points at K = ${K}, M = ${M} (${points} point${points === 1 ? '' : 's'})`,
+  };
+}
+
+/** A whole scenario: every (run, d) network ensemble and its theory (one ODE per seed), plus the perturbation study. */
+export function estimateScenario(scenario: Scenario, workers: number): CostEstimate {
+  const { K, M } = scenario.model;
+  let seconds = 0;
+  let bytes = 0;
+  for (const run of scenario.runs) {
+    const readouts = run.composition.layers === 'both';
+    for (const d of run.d) {
+      const steps = run.composition.gradient === 'online' ? Math.round(run.tMax * d) : Math.round(run.tMax / run.dt);
+      const records = recordRows(run.record, steps);
+      const net = networkCost({
+        K,
+        M,
+        d,
+        seeds: run.seeds.length,
+        steps,
+        gradient: run.composition.gradient,
+        batch: run.batch,
+        samples: run.samples ?? null,
+        records,
+        readouts,
+        lanes: 1,
+      });
+      const theory = estimateOde({
+        K,
+        M,
+        tMax: run.tMax,
+        method: run.theoryMethod,
+        dt: run.dt,
+        initD: null,
+        saveRows: records,
+        readouts,
+      });
+      seconds += net.seconds + run.seeds.length * theory.seconds;
+      // Every job's results are held until the report is written.
+      bytes += net.bytes + run.seeds.length * 2 * savedBytes(records, K, M, readouts);
+    }
+  }
+  seconds /= lanes(workers);
+  const p = scenario.perturbation;
+  if (p) {
+    const fp = estimateFixedPoints({
+      K,
+      M,
+      families: p.k1.length,
+      perturb: { sigmas: p.sigmas, d: p.d, tRelax: p.tRelax, repetitions: p.repetitions },
+    });
+    seconds += fp.seconds;
+    bytes = Math.max(bytes, fp.bytes);
+  }
+  return { seconds, bytes, what: `scenario ${scenario.name} (K = ${K}, M = ${M})` };
+}
