@@ -8,6 +8,7 @@ import { registerFixedPoints } from './fixed-points.js';
 import { registerStats } from './stats.js';
 import { registerMerge } from './merge.js';
 import { registerHessian } from './hessian.js';
+import { registerArcs } from './arcs.js';
 
 /** Every subcommand registers itself on the program; one line per command. */
 export const commands: ((program: Command) => void)[] = [
@@ -20,4 +21,5 @@ export const commands: ((program: Command) => void)[] = [
   registerStats,
   registerMerge,
   registerHessian,
+  registerArcs,
 ];
