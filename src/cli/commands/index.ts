@@ -7,6 +7,8 @@ import { registerSchema } from './schema.js';
 import { registerFixedPoints } from './fixed-points.js';
 import { registerStats } from './stats.js';
 import { registerMerge } from './merge.js';
+import { registerHessian } from './hessian.js';
+import { registerArcs } from './arcs.js';
 
 /** Every subcommand registers itself on the program; one line per command. */
 export const commands: ((program: Command) => void)[] = [
@@ -18,4 +20,6 @@ export const commands: ((program: Command) => void)[] = [
   registerFixedPoints,
   registerStats,
   registerMerge,
+  registerHessian,
+  registerArcs,
 ];
