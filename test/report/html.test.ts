@@ -71,7 +71,7 @@ describe('report.html in headless Chromium', () => {
     const html = renderReportHtml({
       title: 'synthetic report',
       subtitle: 'synthetic data',
-      passed: true,
+      verdict: { state: 'pass', text: 'all tolerances hold' },
       command: 'scm-harness run synthetic.json',
       sections: [
         { heading: 'Loss', plots: plots.slice(0, 1), tables: [{ caption: 'figures', header: ['name', 'value'], rows: [['a', 1]] }] },
@@ -93,7 +93,7 @@ describe('report.html in headless Chromium', () => {
   });
 
   it('is self-contained: no scripts, no external resources', () => {
-    const html = renderReportHtml({ title: 't', subtitle: '', passed: false, command: 'c', sections: [{ heading: 'h', plots }], footer: [] });
+    const html = renderReportHtml({ title: 't', subtitle: '', verdict: { state: 'fail', text: 'tolerances violated' }, command: 'c', sections: [{ heading: 'h', plots }], footer: [] });
     // url(#…) references to gradients inside the same SVG are fine; anything else would load a resource.
     const external = html.match(/<script|<link|<img|src=|@import|url\((?!#)|href="(?!#)/gi) ?? [];
     expect(external).toEqual([]);

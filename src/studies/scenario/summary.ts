@@ -12,7 +12,9 @@ export function summaryMarkdown(result: ScenarioResult, reports: StudyReport[], 
   const { scenario } = result;
   const verdicts = allVerdicts(result);
   const passed = result.violations.length === 0;
-  const parts = [`# scm-harness: ${scenario.name}`, scenario.description, `**${passed ? 'PASS' : 'FAIL'}**: ${headline(result)}`, `Reproduce: \`${command}\``];
+  // PASS only when something was checked: a scenario without tolerances says so instead.
+  const verdict = !passed ? 'FAIL' : verdicts.length === 0 ? 'NO TOLERANCES' : 'PASS';
+  const parts = [`# scm-harness: ${scenario.name}`, scenario.description, `**${verdict}**: ${headline(result)}`, `Reproduce: \`${command}\``];
   for (const report of reports) parts.push(...report.summary);
   parts.push('## Tolerances');
   parts.push(
