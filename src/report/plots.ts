@@ -334,7 +334,7 @@ export function histogramBins(losses: number[]): HistogramBins {
  * autosize decides at render time: the y axis with its title takes ≤ 70 px, a legend ≤ 150 px, the x
  * axis ≤ 50 px. Level labels are laid out with these, so in the real (larger) area they only move apart.
  */
-const WIDE_PLOT_AREA = { width: WIDE.width - 16 - 70 - 150, height: WIDE.height - 16 - 50 };
+export const WIDE_PLOT_AREA = { width: WIDE.width - 16 - 70 - 150, height: WIDE.height - 16 - 50 };
 /** Upper bound on the width of one character of a 10 px Helvetica label, the row pitch and the gaps (px). */
 const LABEL_CHAR_PX = 6.2;
 const LABEL_ROW_PX = 13;
@@ -376,12 +376,13 @@ export function placeLevelLabels(labels: { x: number; text: string }[], width: n
 type LevelAxis = { type: 'linear' | 'log'; domain: [number, number] };
 
 /**
- * The level layers of a histogram: dashed rules from below the label strip to the x axis, and the
- * labels in rows in the strip above the bars (placeLevelLabels). Text marks are named `level_labels`
+ * The level layers of a histogram: dashed rules from below the label strip to the x axis (drawn under
+ * the bars, which often sit right on them), and the labels in rows in the strip above the bars
+ * (placeLevelLabels). Text marks are named `level_labels`
  * (SVG class level_labels_marks), which the browser test reads back to check that none overlap.
  * Returns the layers and the strip's height in px, which the bars must leave free.
  */
-function levelLayers(levels: LossLevel[], axis: LevelAxis, x: Record<string, unknown>): { layers: unknown[]; stripPx: number } {
+function levelLayers(levels: LossLevel[], axis: LevelAxis, x: Record<string, unknown>): { rules: unknown; labels: unknown[]; stripPx: number } {
   const [d0, d1] = axis.domain;
   const to = axis.type === 'log' ? Math.log10 : (v: number) => v;
   const pixel = (v: number) => ((to(v) - to(d0)) / (to(d1) - to(d0))) * WIDE_PLOT_AREA.width;
@@ -399,25 +400,22 @@ function levelLayers(levels: LossLevel[], axis: LevelAxis, x: Record<string, unk
     mark: { type: 'text', align, baseline: 'top', dx: align === 'left' ? LABEL_OFFSET_PX : -LABEL_OFFSET_PX, fontSize: 10, color: '#222' },
     encoding: { x: { field: 'loss', ...x }, y: { field: 'y', type: 'quantitative', scale: null }, text: { field: 'label' } },
   });
-  const layers = [
-    {
-      data: { values: inside.map((l) => ({ loss: l.loss, label: l.label })) },
-      mark: { type: 'rule', strokeDash: [6, 4], strokeWidth: 1.3, color: '#222' },
-      encoding: { x: { field: 'loss', ...x }, y: { value: stripPx }, y2: { value: { expr: 'height' } } },
-    },
-    ...(['left', 'right'] as const).map(text).filter((t) => t.data.values.length > 0),
-  ];
-  return { layers, stripPx };
+  const rules = {
+    data: { values: inside.map((l) => ({ loss: l.loss, label: l.label })) },
+    mark: { type: 'rule', strokeDash: [6, 4], strokeWidth: 1.3, color: '#222' },
+    encoding: { x: { field: 'loss', ...x }, y: { value: stripPx }, y2: { value: { expr: 'height' } } },
+  };
+  return { rules, labels: (['left', 'right'] as const).map(text).filter((t) => t.data.values.length > 0), stripPx };
 }
 
 /** The y (count) axis of a histogram whose tallest stack is `maxCount`, leaving `stripPx` free at the top. */
-function countAxis(maxCount: number, stripPx: number, title: string) {
+function countAxis(maxCount: number, stripPx: number, title: string, plotHeight: number = WIDE_PLOT_AREA.height) {
   const yMax = Math.max(1, maxCount);
   // At most ~8 ticks, at 1, 2 or 5 × 10^n.
   const yStep = [1, 2, 5].flatMap((m) => [0, 1, 2, 3, 4, 5, 6].map((e) => m * 10 ** e)).sort((a, b) => a - b).find((step) => yMax / step <= 8) ?? Math.ceil(yMax / 8);
   const values = Array.from({ length: Math.floor(yMax / yStep) + 1 }, (_, i) => i * yStep);
   // Bars reach `yMax` at (1 − strip/height) of the real plot height, at least strip px below the top.
-  const top = yMax / (1 - stripPx / WIDE_PLOT_AREA.height);
+  const top = yMax / (1 - stripPx / plotHeight);
   return { field: 'y1', type: 'quantitative' as const, scale: { domain: [0, top], nice: false }, axis: { title, values, format: 'd' } };
 }
 
@@ -467,13 +465,14 @@ export function finalLossHistogramPlot(id: string, title: string, caption: strin
     scale: log ? { type: 'log' as const, domain } : { type: 'linear' as const, domain, nice: false, zero: false },
     axis: log ? { title: 'final loss (log)', format: '.0e', values: logTicks(edges) } : { title: 'final loss', format: '.3~g', tickCount: 6 },
   };
-  const { layers, stripPx } = levelLayers(
+  const { rules, labels, stripPx } = levelLayers(
     levels.filter((l) => Number.isFinite(l.loss)).map((l) => ({ ...l, loss: shown(l.loss) })),
     { type: log ? 'log' : 'linear', domain },
     x,
   );
   const spec = {
     layer: [
+      rules,
       {
         data: { values: bars.map(({ key, ...b }) => ({ ...b, d: key })) },
         mark: { type: 'rect', stroke: 'white', strokeWidth: 0.5 },
@@ -485,7 +484,7 @@ export function finalLossHistogramPlot(id: string, title: string, caption: strin
           color: { field: 'd', type: 'ordinal', scale: { scheme: 'viridis' }, legend: { title: 'd' } },
         },
       },
-      ...layers,
+      ...labels,
     ],
   } as TopLevelSpec;
   const zero = all.some((v) => v <= 0) ? ` Losses ≤ 0 (round-off) are drawn at ${fmtTick(floor)}.` : '';
@@ -507,7 +506,10 @@ export interface LandscapeHistogramInput {
 
 /** Bins between the two closest predicted levels, and the bin-count bounds of the landscape histogram. */
 const BINS_PER_LEVEL_GAP = 6;
-const LANDSCAPE_BINS = { min: 80, max: 400 };
+const LANDSCAPE_BINS = { min: 80, max: 240 };
+/** The landscape histogram's title lines (10 px font) and their gap to the plot (px). */
+const TITLE_LINE_PX = 13;
+const TITLE_OFFSET_PX = 6;
 
 /**
  * Bin edges on [0, hi]: fine enough that the two closest levels are BINS_PER_LEVEL_GAP bins apart, so
@@ -550,29 +552,35 @@ export function landscapeHistogramPlot(id: string, title: string, caption: strin
     scale: { type: 'linear' as const, domain, nice: false, zero: true },
     axis: { title: 'final loss (linear)', format: '.3~g', tickCount: 8 },
   };
-  const { layers, stripPx } = levelLayers(input.levels, { type: 'linear', domain }, x);
+  const { rules, labels, stripPx } = levelLayers(input.levels, { type: 'linear', domain }, x);
   const { count, total, below } = input.global;
   const beyond = finite.filter((r) => r.loss > hi).length;
+  // Short lines: Vega sizes the figure with ~0.8 em per character, and a title wider than the plot area
+  // would shrink the area below WIDE_PLOT_AREA, which the level labels and the headroom rely on.
   const note = [
-    `global minimum (loss < ${fmtTick(below)}): ${count} of ${total} runs (${total > 0 ? ((100 * count) / total).toFixed(1) : '0'} %), not drawn`,
-    ...(beyond > 0 ? [`${beyond} run(s) with loss > ${fmtTick(hi)} not drawn`] : []),
-  ].join('; ');
+    `global minimum (loss < ${fmtTick(below)}), not drawn:`,
+    `${count} of ${total} runs (${total > 0 ? ((100 * count) / total).toFixed(1) : '0'} %)`,
+    ...(beyond > 0 ? [`not drawn: ${beyond} run(s) with loss > ${fmtTick(hi)}`] : []),
+  ];
+  const titlePx = note.length * TITLE_LINE_PX + TITLE_OFFSET_PX;
   const spec = {
-    title: { text: note, anchor: 'start', fontSize: 11, fontWeight: 'normal', offset: 6 },
+    title: { text: note, anchor: 'start', fontSize: 10, lineHeight: TITLE_LINE_PX, fontWeight: 'normal', offset: TITLE_OFFSET_PX },
     layer: [
+      rules,
       {
         data: { values: bars.map(({ key, ...b }) => ({ ...b, class: key })) },
-        mark: { type: 'rect', stroke: 'white', strokeWidth: 0.3 },
+        // White separators only where bars are wide enough to keep their colour.
+        mark: { type: 'rect', ...(WIDE_PLOT_AREA.width / (edges.length - 1) >= 4 ? { stroke: 'white', strokeWidth: 0.3 } : {}) },
         encoding: {
           x: { field: 'lo', ...x },
           x2: { field: 'hi' },
-          y: countAxis(maxCount, stripPx, 'runs'),
+          y: countAxis(maxCount, stripPx, 'runs', WIDE_PLOT_AREA.height - titlePx),
           y2: { field: 'y0' },
           // Only the classes that have bars (a legend entry must have marks), each keeping its colour.
           color: { field: 'class', type: 'nominal', scale: { domain: present, range: present.map((g) => GROUP_COLOURS[input.groups.indexOf(g) % GROUP_COLOURS.length]) }, legend: { title: 'end state' } },
         },
       },
-      ...layers,
+      ...labels,
     ],
   } as TopLevelSpec;
   return { id, title, caption, ...WIDE, spec };
