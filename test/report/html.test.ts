@@ -203,7 +203,7 @@ describe('report.html in headless Chromium', () => {
       expect(plot.marks, `${plot.id} has drawn marks`).toBeGreaterThan(2);
       expect(plot.undrawnLegendEntries, `${plot.id}: legend entries without drawn marks`).toEqual([]);
       const firstOther = plot.sourceOrder.findIndex((s) => s !== 'network');
-      if (firstOther >= 0) expect(plot.sourceOrder.lastIndexOf('network'), `${plot.id}: network curves drawn under the theory`).toBeLessThan(firstOther);
+      if (firstOther >= 0) expect(plot.sourceOrder.lastIndexOf('network'), `${plot.id}: every network curve drawn before (under) the theory and reference curves`).toBeLessThan(firstOther);
       const labels = plot.levelLabels;
       // The label layout assumes at least this plot area (positions only move apart in a larger one).
       if (labels.length > 0) expect(plot.area?.width ?? 0, `${plot.id}: plot area width`).toBeGreaterThanOrEqual(WIDE_PLOT_AREA.width);
