@@ -110,27 +110,34 @@ export function exactMapRun(r: RunResult): boolean {
  * Anything above these bounds is left unmarked: it would be a discrepancy worth reading.
  */
 export function roundOffFit(r: RunResult, f: BroadeningFitResult): boolean {
-  if (!exactMapRun(r)) return false;
-  const values = f.points.map((p) => p.y).filter(Number.isFinite);
-  if (values.length === 0) return false;
-  const noReference = r.jobs.every((job) => job.seeds.every((s) => s.reference === null));
-  if (VERSUS_THEORY.has(f.key) || (VERSUS_PREDICTION.has(f.key) && noReference)) return values.every((v) => Math.abs(v) <= ROUND_OFF_BOUND);
-  if (f.key === 'finalLossSd') return values.every((v) => Math.abs(v) < THRESHOLDS.zeroLoss);
-  return false;
+  return roundOffReading(r, f) !== null;
 }
 
 /** How a round-off fit is marked in tables, figure legends and captions. */
 export const ROUND_OFF_MARK = 'round-off (not a finding)';
-/** The rule in one clause, for the table header and figure captions. */
+/** The rule in one clause, for figure captions. */
 export const ROUND_OFF_RULE = `an exact-map run with every deviation ≤ ${ROUND_OFF_BOUND} or every final-loss sd < ${THRESHOLDS.zeroLoss} (float32 round-off, docs/theory.md §11)`;
 
-export const FIT_HEADER = ['run', 'measure', 'slope ± SE', 'method', 'points', `reading (round-off: ${ROUND_OFF_RULE})`];
+/** The table's reading of a round-off fit, with the bound it met (roundOffFit); null for any other fit. */
+export function roundOffReading(r: RunResult, f: BroadeningFitResult): string | null {
+  if (!exactMapRun(r)) return null;
+  const values = f.points.map((p) => p.y).filter(Number.isFinite);
+  if (values.length === 0) return null;
+  const noReference = r.jobs.every((job) => job.seeds.every((s) => s.reference === null));
+  if (VERSUS_THEORY.has(f.key) || (VERSUS_PREDICTION.has(f.key) && noReference)) {
+    return values.every((v) => Math.abs(v) <= ROUND_OFF_BOUND) ? `${ROUND_OFF_MARK}: every value ≤ ${ROUND_OFF_BOUND} against the exact map` : null;
+  }
+  if (f.key === 'finalLossSd') return values.every((v) => Math.abs(v) < THRESHOLDS.zeroLoss) ? `${ROUND_OFF_MARK}: every sd < ${THRESHOLDS.zeroLoss} (losses that are 0)` : null;
+  return null;
+}
 
-/** Fits of runs with at least two values of d; fits to round-off (roundOffFit) say so in the last column. */
+export const FIT_HEADER = ['run', 'measure', 'slope ± SE', 'method', 'points', 'reading'];
+
+/** Fits of runs with at least two values of d; fits to round-off (roundOffFit) say so, with the bound they met, in the last column. */
 export function fitCells(runs: RunResult[]): (string | number)[][] {
   return runs.flatMap((r) =>
     r.broadening.fits.flatMap((f) =>
-      f.fit ? [[r.run.id, f.label, `${fmt(f.fit.slope)} ± ${fmt(f.fit.slopeSE, 2)}`, f.fit.method, f.fit.n, roundOffFit(r, f) ? ROUND_OFF_MARK : '']] : [],
+      f.fit ? [[r.run.id, f.label, `${fmt(f.fit.slope)} ± ${fmt(f.fit.slopeSE, 2)}`, f.fit.method, f.fit.n, roundOffReading(r, f) ?? '']] : [],
     ),
   );
 }
