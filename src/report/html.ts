@@ -44,7 +44,10 @@ export interface ReportPage {
 }
 
 function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+  return text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
+  );
 }
 
 const STYLE = `
@@ -91,7 +94,8 @@ ${plot.svg}
 function sectionHtml(section: ReportSection): string {
   const paragraphs = (section.paragraphs ?? []).map((p) => `<p>${escapeHtml(p)}</p>`).join('\n');
   const tables = (section.tables ?? []).map(tableHtml).join('\n');
-  const plots = section.plots.length > 0 ? `<div class="plots">\n${section.plots.map(plotHtml).join('\n')}\n</div>` : '';
+  const plots =
+    section.plots.length > 0 ? `<div class="plots">\n${section.plots.map(plotHtml).join('\n')}\n</div>` : '';
   return `<section>\n<h2>${escapeHtml(section.heading)}</h2>\n${paragraphs}\n${tables}\n${plots}\n</section>`;
 }
 

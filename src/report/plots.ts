@@ -28,7 +28,8 @@ export function logTicks(values: number[]): number[] {
   // Every other decade when there are many, so the labels do not crowd a small axis.
   const step = hi - lo > 8 ? 2 : 1;
   const ticks: number[] = [];
-  for (let e = lo; e <= Math.max(hi, lo + 1); e += step) for (const m of multiples) ticks.push(Number((m * 10 ** e).toPrecision(12)));
+  for (let e = lo; e <= Math.max(hi, lo + 1); e += step)
+    for (const m of multiples) ticks.push(Number((m * 10 ** e).toPrecision(12)));
   return ticks;
 }
 
@@ -70,17 +71,31 @@ interface CurveValue {
  * Curves against time on a log t axis: colour = d, one line per `line`, one layer per source present
  * (SOURCES: drawing order and style). The source legend lists only the sources that have curves.
  */
-function timeCurvesSpec(values: CurveValue[], y: Record<string, unknown>): { spec: TopLevelSpec; sources: (typeof SOURCES)[number][] } {
+function timeCurvesSpec(
+  values: CurveValue[],
+  y: Record<string, unknown>,
+): { spec: TopLevelSpec; sources: (typeof SOURCES)[number][] } {
   const sources = SOURCES.filter((s) => values.some((v) => v.source === s.source));
   const domain = sources.map((s) => s.source);
   // Ordinal in SOURCES order, so that width and opacity may be encoded too (Vega-Lite warns for nominal); one merged legend.
-  const channel = <T>(range: T[]) => ({ field: 'source', type: 'ordinal' as const, sort: domain, scale: { domain, range }, legend: { title: 'source' } });
+  const channel = <T>(range: T[]) => ({
+    field: 'source',
+    type: 'ordinal' as const,
+    sort: domain,
+    scale: { domain, range },
+    legend: { title: 'source' },
+  });
   const style = {
     strokeDash: channel(sources.map((s) => [...s.dash])),
     strokeWidth: channel(sources.map((s) => s.width)),
     opacity: channel(sources.map((s) => s.opacity)),
   };
-  const x = { field: 't', type: 'quantitative' as const, scale: { type: 'log' as const, nice: false }, axis: { title: 't (log)', format: '~g', values: logTicks(values.map((v) => v.t)) } };
+  const x = {
+    field: 't',
+    type: 'quantitative' as const,
+    scale: { type: 'log' as const, nice: false },
+    axis: { title: 't (log)', format: '~g', values: logTicks(values.map((v) => v.t)) },
+  };
   const spec: TopLevelSpec = {
     layer: sources.map((s) => ({
       data: { values: values.filter((v) => v.source === s.source) },
@@ -135,7 +150,13 @@ export function readoutCurvesPlot(id: string, title: string, points: ReadoutCurv
     .filter((p) => p.t > 0 && Number.isFinite(p.value))
     .map((p) => ({ t: p.t, value: p.value, source: p.source, d: p.d, line: `${p.source}/${p.seed}/${p.d}/${p.k}` }));
   const { spec, sources } = timeCurvesSpec(values, { scale: { zero: false }, axis: { title: 'readout a_k' } });
-  return { id, title, caption: `Second-layer weights a_k, one line per student unit k, of ${sourcesCaption(sources)}.`, ...WIDE, spec };
+  return {
+    id,
+    title,
+    caption: `Second-layer weights a_k, one line per student unit k, of ${sourcesCaption(sources)}.`,
+    ...WIDE,
+    spec,
+  };
 }
 
 /** Heat map of a K×cols overlap matrix with the values printed in the cells. */
@@ -207,10 +228,20 @@ export interface LogLogSeries {
  * The x ticks are the x values themselves (few, e.g. the list of d or of σ). Muted series (hollow
  * points, dashed lines) are drawn in their own layers, under the others.
  */
-export function logLogPlot(id: string, title: string, caption: string, axes: { x: string; y: string }, series: LogLogSeries[]): PlotSpec {
-  const label = (s: LogLogSeries) => `${s.fit ? `${s.metric}: slope ${s.fit.slope.toFixed(2)} ± ${s.fit.slopeSE.toFixed(2)}` : s.metric}${s.muted ? ` — ${s.muted}` : ''}`;
+export function logLogPlot(
+  id: string,
+  title: string,
+  caption: string,
+  axes: { x: string; y: string },
+  series: LogLogSeries[],
+): PlotSpec {
+  const label = (s: LogLogSeries) =>
+    `${s.fit ? `${s.metric}: slope ${s.fit.slope.toFixed(2)} ± ${s.fit.slopeSE.toFixed(2)}` : s.metric}${s.muted ? ` — ${s.muted}` : ''}`;
   const positive = (v: number) => Number.isFinite(v) && v > 0;
-  const pointsOf = (s: LogLogSeries) => s.points.filter((p) => positive(p.value)).map((p) => ({ x: p.x, value: p.value, lo: p.lo, hi: p.hi, metric: label(s) }));
+  const pointsOf = (s: LogLogSeries) =>
+    s.points
+      .filter((p) => positive(p.value))
+      .map((p) => ({ x: p.x, value: p.value, lo: p.lo, hi: p.hi, metric: label(s) }));
   const points = series.flatMap(pointsOf);
   const bars = points.filter((p) => positive(p.lo ?? NaN) && positive(p.hi ?? NaN));
   const linesOf = (s: LogLogSeries) => {
@@ -218,30 +249,73 @@ export function logLogPlot(id: string, title: string, caption: string, axes: { x
     if (!s.fit) return [];
     const xs = s.points.map((p) => p.x);
     const fit = s.fit;
-    return [Math.min(...xs), Math.max(...xs)].map((x) => ({ x, value: Math.exp(fit.intercept + fit.slope * Math.log(x)), metric: label(s) }));
+    return [Math.min(...xs), Math.max(...xs)].map((x) => ({
+      x,
+      value: Math.exp(fit.intercept + fit.slope * Math.log(x)),
+      metric: label(s),
+    }));
   };
   const lines = series.flatMap(linesOf);
-  const color = { field: 'metric', type: 'nominal' as const, legend: { title: null, orient: 'bottom' as const, direction: 'vertical' as const, labelLimit: 0 } };
+  const color = {
+    field: 'metric',
+    type: 'nominal' as const,
+    legend: { title: null, orient: 'bottom' as const, direction: 'vertical' as const, labelLimit: 0 },
+  };
   const xValues = [...new Set(series.flatMap((s) => s.points.map((p) => p.x)))].sort((a, b) => a - b);
-  const yValues = [...points.map((p) => p.value), ...bars.flatMap((p) => [p.lo as number, p.hi as number]), ...lines.map((p) => p.value)];
-  const x = { field: 'x', type: 'quantitative' as const, scale: { type: 'log' as const, nice: false, padding: 20 }, axis: { title: axes.x, format: '~g', values: xValues } };
-  const y = { field: 'value', type: 'quantitative' as const, scale: { type: 'log' as const }, axis: { title: axes.y, format: '.0e', values: logTicks(yValues) } };
+  const yValues = [
+    ...points.map((p) => p.value),
+    ...bars.flatMap((p) => [p.lo as number, p.hi as number]),
+    ...lines.map((p) => p.value),
+  ];
+  const x = {
+    field: 'x',
+    type: 'quantitative' as const,
+    scale: { type: 'log' as const, nice: false, padding: 20 },
+    axis: { title: axes.x, format: '~g', values: xValues },
+  };
+  const y = {
+    field: 'value',
+    type: 'quantitative' as const,
+    scale: { type: 'log' as const },
+    axis: { title: axes.y, format: '.0e', values: logTicks(yValues) },
+  };
   const muted = series.filter((s) => s.muted);
   const plain = series.filter((s) => !s.muted);
   const layers = [
     ...(muted.length > 0
       ? [
-          { data: { values: muted.flatMap(linesOf) }, mark: { type: 'line' as const, strokeWidth: 1.3, strokeDash: [5, 4] }, encoding: { x, y, color } },
-          { data: { values: muted.flatMap(pointsOf) }, mark: { type: 'point' as const, filled: false, size: 60, strokeWidth: 1.5 }, encoding: { x, y, color } },
+          {
+            data: { values: muted.flatMap(linesOf) },
+            mark: { type: 'line' as const, strokeWidth: 1.3, strokeDash: [5, 4] },
+            encoding: { x, y, color },
+          },
+          {
+            data: { values: muted.flatMap(pointsOf) },
+            mark: { type: 'point' as const, filled: false, size: 60, strokeWidth: 1.5 },
+            encoding: { x, y, color },
+          },
         ]
       : []),
-    { data: { values: plain.flatMap(linesOf) }, mark: { type: 'line' as const, strokeWidth: 1.5 }, encoding: { x, y, color } },
+    {
+      data: { values: plain.flatMap(linesOf) },
+      mark: { type: 'line' as const, strokeWidth: 1.5 },
+      encoding: { x, y, color },
+    },
     {
       data: { values: bars },
       mark: { type: 'rule' as const, strokeWidth: 1.2 },
-      encoding: { x, y: { field: 'lo', type: 'quantitative' as const, scale: { type: 'log' as const } }, y2: { field: 'hi' }, color },
+      encoding: {
+        x,
+        y: { field: 'lo', type: 'quantitative' as const, scale: { type: 'log' as const } },
+        y2: { field: 'hi' },
+        color,
+      },
     },
-    { data: { values: plain.flatMap(pointsOf) }, mark: { type: 'point' as const, filled: true, size: 60 }, encoding: { x, y, color } },
+    {
+      data: { values: plain.flatMap(pointsOf) },
+      mark: { type: 'point' as const, filled: true, size: 60 },
+      encoding: { x, y, color },
+    },
   ];
   const spec: TopLevelSpec = { layer: layers };
   return { id, title, caption, ...WIDE, spec };
@@ -382,7 +456,11 @@ type LevelAxis = { type: 'linear' | 'log'; domain: [number, number] };
  * (SVG class level_labels_marks), which the browser test reads back to check that none overlap.
  * Returns the layers and the strip's height in px, which the bars must leave free.
  */
-function levelLayers(levels: LossLevel[], axis: LevelAxis, x: Record<string, unknown>): { rules: unknown; labels: unknown[]; stripPx: number } {
+function levelLayers(
+  levels: LossLevel[],
+  axis: LevelAxis,
+  x: Record<string, unknown>,
+): { rules: unknown; labels: unknown[]; stripPx: number } {
   const [d0, d1] = axis.domain;
   const to = axis.type === 'log' ? Math.log10 : (v: number) => v;
   const pixel = (v: number) => ((to(v) - to(d0)) / (to(d1) - to(d0))) * WIDE_PLOT_AREA.width;
@@ -396,9 +474,24 @@ function levelLayers(levels: LossLevel[], axis: LevelAxis, x: Record<string, unk
   const stripPx = rows === 0 ? 0 : LABEL_TOP_PX + rows * LABEL_ROW_PX + 2;
   const text = (align: 'left' | 'right') => ({
     name: align === 'left' ? 'level_labels' : 'level_labels_right',
-    data: { values: labelled.map((l, i) => ({ loss: l.loss, label: l.label, y: LABEL_TOP_PX + placed[i].row * LABEL_ROW_PX })).filter((_, i) => placed[i].align === align) },
-    mark: { type: 'text', align, baseline: 'top', dx: align === 'left' ? LABEL_OFFSET_PX : -LABEL_OFFSET_PX, fontSize: 10, color: '#222' },
-    encoding: { x: { field: 'loss', ...x }, y: { field: 'y', type: 'quantitative', scale: null }, text: { field: 'label' } },
+    data: {
+      values: labelled
+        .map((l, i) => ({ loss: l.loss, label: l.label, y: LABEL_TOP_PX + placed[i].row * LABEL_ROW_PX }))
+        .filter((_, i) => placed[i].align === align),
+    },
+    mark: {
+      type: 'text',
+      align,
+      baseline: 'top',
+      dx: align === 'left' ? LABEL_OFFSET_PX : -LABEL_OFFSET_PX,
+      fontSize: 10,
+      color: '#222',
+    },
+    encoding: {
+      x: { field: 'loss', ...x },
+      y: { field: 'y', type: 'quantitative', scale: null },
+      text: { field: 'label' },
+    },
   });
   const rules = {
     data: { values: inside.map((l) => ({ loss: l.loss, label: l.label })) },
@@ -412,11 +505,20 @@ function levelLayers(levels: LossLevel[], axis: LevelAxis, x: Record<string, unk
 function countAxis(maxCount: number, stripPx: number, title: string, plotHeight: number = WIDE_PLOT_AREA.height) {
   const yMax = Math.max(1, maxCount);
   // At most ~8 ticks, at 1, 2 or 5 × 10^n.
-  const yStep = [1, 2, 5].flatMap((m) => [0, 1, 2, 3, 4, 5, 6].map((e) => m * 10 ** e)).sort((a, b) => a - b).find((step) => yMax / step <= 8) ?? Math.ceil(yMax / 8);
+  const yStep =
+    [1, 2, 5]
+      .flatMap((m) => [0, 1, 2, 3, 4, 5, 6].map((e) => m * 10 ** e))
+      .sort((a, b) => a - b)
+      .find((step) => yMax / step <= 8) ?? Math.ceil(yMax / 8);
   const values = Array.from({ length: Math.floor(yMax / yStep) + 1 }, (_, i) => i * yStep);
   // Bars reach `yMax` at (1 − strip/height) of the real plot height, at least strip px below the top.
   const top = yMax / (1 - stripPx / plotHeight);
-  return { field: 'y1', type: 'quantitative' as const, scale: { domain: [0, top], nice: false }, axis: { title, values, format: 'd' } };
+  return {
+    field: 'y1',
+    type: 'quantitative' as const,
+    scale: { domain: [0, top], nice: false },
+    axis: { title, values, format: 'd' },
+  };
 }
 
 /** Counts per bin of `losses` (already floored), bins [edges[b], edges[b+1]); the last bin is closed. */
@@ -432,7 +534,10 @@ function binCounts(losses: number[], edges: number[]): number[] {
 }
 
 /** Stacked rects (y0..y1) per bin, groups in order; a bar mark with x and x2 would be read as a horizontal ranged bar. */
-function stackedBins<G>(groups: { key: G; losses: number[] }[], edges: number[]): { bars: { lo: number; hi: number; key: G; y0: number; y1: number }[]; maxCount: number } {
+function stackedBins<G>(
+  groups: { key: G; losses: number[] }[],
+  edges: number[],
+): { bars: { lo: number; hi: number; key: G; y0: number; y1: number }[]; maxCount: number } {
   const stackTop = new Array<number>(Math.max(edges.length - 1, 0)).fill(0);
   const bars = groups.flatMap((g) =>
     binCounts(g.losses, edges).flatMap((count, b) => {
@@ -450,7 +555,13 @@ function stackedBins<G>(groups: { key: G; losses: number[] }[], edges: number[])
  * otherwise (histogramBins), with the theory's predicted loss levels as dashed rules labelled without
  * overlap (levelLayers). Losses ≤ 0 are drawn at the left edge (histogramFloor).
  */
-export function finalLossHistogramPlot(id: string, title: string, caption: string, groups: HistogramGroup[], levels: LossLevel[]): PlotSpec {
+export function finalLossHistogramPlot(
+  id: string,
+  title: string,
+  caption: string,
+  groups: HistogramGroup[],
+  levels: LossLevel[],
+): PlotSpec {
   const all = [...groups.flatMap((g) => g.losses), ...levels.map((l) => l.loss)].filter(Number.isFinite);
   const floor = histogramFloor(all);
   const shown = (v: number) => (v > 0 ? v : floor);
@@ -463,7 +574,9 @@ export function finalLossHistogramPlot(id: string, title: string, caption: strin
   const x = {
     type: 'quantitative' as const,
     scale: log ? { type: 'log' as const, domain } : { type: 'linear' as const, domain, nice: false, zero: false },
-    axis: log ? { title: 'final loss (log)', format: '.0e', values: logTicks(edges) } : { title: 'final loss', format: '.3~g', tickCount: 6 },
+    axis: log
+      ? { title: 'final loss (log)', format: '.0e', values: logTicks(edges) }
+      : { title: 'final loss', format: '.3~g', tickCount: 6 },
   };
   const { rules, labels, stripPx } = levelLayers(
     levels.filter((l) => Number.isFinite(l.loss)).map((l) => ({ ...l, loss: shown(l.loss) })),
@@ -527,7 +640,8 @@ export function landscapeBins(hi: number, levels: number[]): number[] {
 /** Colours of the landscape histogram's groups, by their index in the input's group list (Tableau 10). */
 const GROUP_COLOURS = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948'];
 
-const fmtTick = (v: number) => (v !== 0 && (Math.abs(v) < 1e-3 || Math.abs(v) >= 1e5) ? v.toExponential(0) : String(Number(v.toPrecision(3))));
+const fmtTick = (v: number) =>
+  v !== 0 && (Math.abs(v) < 1e-3 || Math.abs(v) >= 1e5) ? v.toExponential(0) : String(Number(v.toPrecision(3)));
 
 /**
  * The landscape-statistics histogram (like the paper's Figure 1b): the runs that did not reach the
@@ -535,7 +649,12 @@ const fmtTick = (v: number) => (v !== 0 && (Math.abs(v) < 1e-3 || Math.abs(v) >=
  * (landscapeBins), stacked by end class; the predicted levels as dashed rules labelled without overlap;
  * the global runs, which would dwarf every other bar, counted in the chart's title instead.
  */
-export function landscapeHistogramPlot(id: string, title: string, caption: string, input: LandscapeHistogramInput): PlotSpec {
+export function landscapeHistogramPlot(
+  id: string,
+  title: string,
+  caption: string,
+  input: LandscapeHistogramInput,
+): PlotSpec {
   const finite = input.runs.filter((r) => Number.isFinite(r.loss));
   const levelLosses = input.levels.map((l) => l.loss).filter((l) => Number.isFinite(l) && l > 0);
   const top = Math.max(...finite.map((r) => r.loss), ...levelLosses, input.global.below);
@@ -564,20 +683,38 @@ export function landscapeHistogramPlot(id: string, title: string, caption: strin
   ];
   const titlePx = note.length * TITLE_LINE_PX + TITLE_OFFSET_PX;
   const spec = {
-    title: { text: note, anchor: 'start', fontSize: 10, lineHeight: TITLE_LINE_PX, fontWeight: 'normal', offset: TITLE_OFFSET_PX },
+    title: {
+      text: note,
+      anchor: 'start',
+      fontSize: 10,
+      lineHeight: TITLE_LINE_PX,
+      fontWeight: 'normal',
+      offset: TITLE_OFFSET_PX,
+    },
     layer: [
       rules,
       {
         data: { values: bars.map(({ key, ...b }) => ({ ...b, class: key })) },
         // White separators only where bars are wide enough to keep their colour.
-        mark: { type: 'rect', ...(WIDE_PLOT_AREA.width / (edges.length - 1) >= 4 ? { stroke: 'white', strokeWidth: 0.3 } : {}) },
+        mark: {
+          type: 'rect',
+          ...(WIDE_PLOT_AREA.width / (edges.length - 1) >= 4 ? { stroke: 'white', strokeWidth: 0.3 } : {}),
+        },
         encoding: {
           x: { field: 'lo', ...x },
           x2: { field: 'hi' },
           y: countAxis(maxCount, stripPx, 'runs', WIDE_PLOT_AREA.height - titlePx),
           y2: { field: 'y0' },
           // Only the classes that have bars (a legend entry must have marks), each keeping its colour.
-          color: { field: 'class', type: 'nominal', scale: { domain: present, range: present.map((g) => GROUP_COLOURS[input.groups.indexOf(g) % GROUP_COLOURS.length]) }, legend: { title: 'end state' } },
+          color: {
+            field: 'class',
+            type: 'nominal',
+            scale: {
+              domain: present,
+              range: present.map((g) => GROUP_COLOURS[input.groups.indexOf(g) % GROUP_COLOURS.length]),
+            },
+            legend: { title: 'end state' },
+          },
         },
       },
       ...labels,

@@ -26,7 +26,7 @@ const OUT = join(import.meta.dirname, '..', '..', 'test-output', 'report-html');
 /** Deterministic synthetic data (a tiny LCG): loss curves decaying to a plateau, noisy at small d. */
 function synthetic(): Promise<RenderedPlot[]> {
   let state = 12345;
-  const uniform = () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const uniform = () => (state = (state * 1103515245 + 12345) % 2147483648) / 2147483648;
   const curves: LossCurvePoint[] = [];
   for (const d of [100, 400, 1600]) {
     for (let seed = 0; seed < 3; seed++) {
@@ -34,7 +34,7 @@ function synthetic(): Promise<RenderedPlot[]> {
         const t = 0.1 * 10 ** (i / 20);
         const theory = 0.3 * Math.exp(-t / 8) + 1e-4 * (seed + 1);
         curves.push({ t, loss: theory, source: 'theory', seed, d });
-        curves.push({ t, loss: theory * (1 + (uniform() - 0.5) * 4 / Math.sqrt(d)), source: 'network', seed, d });
+        curves.push({ t, loss: theory * (1 + ((uniform() - 0.5) * 4) / Math.sqrt(d)), source: 'network', seed, d });
       }
     }
   }
@@ -45,23 +45,44 @@ function synthetic(): Promise<RenderedPlot[]> {
   const ds = [100, 400, 1600];
   const sd = ds.map((d) => 0.02 / Math.sqrt(d));
   // A d → ∞ reference for the largest d only: the legend must list it, and it must be drawn.
-  const reference = curves.filter((p) => p.d === 1600 && p.source === 'theory').map((p) => ({ ...p, source: 'reference', loss: p.loss * 1.1 }));
+  const reference = curves
+    .filter((p) => p.d === 1600 && p.source === 'theory')
+    .map((p) => ({ ...p, source: 'reference', loss: p.loss * 1.1 }));
   const readouts = [0, 1].flatMap((seed) =>
     Array.from({ length: 40 }, (_, i) => 0.1 * 10 ** (i / 15)).flatMap((t) =>
-      [0, 1, 2].flatMap((k) => ['network', 'theory'].map((source) => ({ t, k, seed, d: 400, source, value: 1 + (0.2 * (k - 1) * t) / (1 + t) + (source === 'network' ? 1e-3 : 0) }))),
+      [0, 1, 2].flatMap((k) =>
+        ['network', 'theory'].map((source) => ({
+          t,
+          k,
+          seed,
+          d: 400,
+          source,
+          value: 1 + (0.2 * (k - 1) * t) / (1 + t) + (source === 'network' ? 1e-3 : 0),
+        })),
+      ),
     ),
   );
   // Levels closer than a label width (0.0234 / 0.0248 / 0.0252, 0.0471 / 0.0475): labels must not overlap.
   const crowded = [0.0128, 0.0234, 0.0248, 0.0252, 0.0362, 0.0471, 0.0475];
-  const landscapeRuns = crowded.flatMap((loss, i) => Array.from({ length: 40 - 5 * i }, () => ({ loss: loss * (1 + (uniform() - 0.5) * 1e-4), group: 'spurious' })));
+  const landscapeRuns = crowded.flatMap((loss, i) =>
+    Array.from({ length: 40 - 5 * i }, () => ({ loss: loss * (1 + (uniform() - 0.5) * 1e-4), group: 'spurious' })),
+  );
   return Promise.all([
     renderPlot(lossCurvesPlot('loss-sgd', 'sgd: loss vs t', [...curves, ...reference])),
     renderPlot(readoutCurvesPlot('readouts', 'gd2l: readouts', readouts)),
-    renderPlot(overlapHeatmapPlot('q-end', 'Q at t = 50 (network)', 'Student–student overlaps.', Q, labels('s'), labels('s'))),
-    renderPlot(overlapHeatmapPlot('r-end', 'R at t = 50 (network)', 'Student–teacher overlaps.', R, labels('s'), labels('t'))),
+    renderPlot(
+      overlapHeatmapPlot('q-end', 'Q at t = 50 (network)', 'Student–student overlaps.', Q, labels('s'), labels('s')),
+    ),
+    renderPlot(
+      overlapHeatmapPlot('r-end', 'R at t = 50 (network)', 'Student–teacher overlaps.', R, labels('s'), labels('t')),
+    ),
     renderPlot(
       deviationVsDPlot('dev-d', 'spread vs d', 'Spread of the final loss against d.', [
-        { metric: 'sd of final loss', points: ds.map((d, i) => ({ d, value: sd[i], lo: sd[i] * 0.8, hi: sd[i] * 1.2 })), fit: { slope: -0.5, slopeSE: 0.05, intercept: Math.log(0.02) } },
+        {
+          metric: 'sd of final loss',
+          points: ds.map((d, i) => ({ d, value: sd[i], lo: sd[i] * 0.8, hi: sd[i] * 1.2 })),
+          fit: { slope: -0.5, slopeSE: 0.05, intercept: Math.log(0.02) },
+        },
         { metric: 'max |ΔQ|', points: ds.map((d) => ({ d, value: 0.05 / Math.sqrt(d) })) },
       ]),
     ),
@@ -70,8 +91,19 @@ function synthetic(): Promise<RenderedPlot[]> {
         'hist',
         'final loss',
         'Final losses per seed; dashed: theory levels.',
-        ds.map((d) => ({ d, losses: Array.from({ length: 20 }, () => (uniform() < 0.3 ? 0.05 : 1e-6) * (1 + (uniform() - 0.5) * 10 / Math.sqrt(d))) })),
-        [{ label: 'global', loss: 1e-6 }, { label: 'k1 = 1', loss: 0.05 }, { label: 'k1 = 2 (7)', loss: 0.052 }, { label: 'not-converged (3)', loss: 0.055 }],
+        ds.map((d) => ({
+          d,
+          losses: Array.from(
+            { length: 20 },
+            () => (uniform() < 0.3 ? 0.05 : 1e-6) * (1 + ((uniform() - 0.5) * 10) / Math.sqrt(d)),
+          ),
+        })),
+        [
+          { label: 'global', loss: 1e-6 },
+          { label: 'k1 = 1', loss: 0.05 },
+          { label: 'k1 = 2 (7)', loss: 0.052 },
+          { label: 'not-converged (3)', loss: 0.055 },
+        ],
       ),
     ),
     renderPlot(
@@ -99,7 +131,11 @@ describe('report.html in headless Chromium', () => {
       verdict: { state: 'pass', text: 'all tolerances hold' },
       command: 'scm-harness run synthetic.json',
       sections: [
-        { heading: 'Loss', plots: plots.slice(0, 2), tables: [{ caption: 'figures', header: ['name', 'value'], rows: [['a', 1]] }] },
+        {
+          heading: 'Loss',
+          plots: plots.slice(0, 2),
+          tables: [{ caption: 'figures', header: ['name', 'value'], rows: [['a', 1]] }],
+        },
         { heading: 'Overlaps', plots: plots.slice(2, 4) },
         { heading: 'Broadening', plots: plots.slice(4), paragraphs: ['slope −0.50 ± 0.05'] },
       ],
@@ -118,7 +154,14 @@ describe('report.html in headless Chromium', () => {
   });
 
   it('is self-contained: no scripts, no external resources', () => {
-    const html = renderReportHtml({ title: 't', subtitle: '', verdict: { state: 'fail', text: 'tolerances violated' }, command: 'c', sections: [{ heading: 'h', plots }], footer: [] });
+    const html = renderReportHtml({
+      title: 't',
+      subtitle: '',
+      verdict: { state: 'fail', text: 'tolerances violated' },
+      command: 'c',
+      sections: [{ heading: 'h', plots }],
+      footer: [],
+    });
     // url(#…) references to gradients inside the same SVG are fine; anything else would load a resource.
     const external = html.match(/<script|<link|<img|src=|@import|url\((?!#)|href="(?!#)/gi) ?? [];
     expect(external).toEqual([]);
@@ -147,7 +190,9 @@ describe('report.html in headless Chromium', () => {
           return { left: r.left, right: r.right, top: r.top, bottom: r.bottom, width: r.width, height: r.height };
         };
         // Drawn data marks: items of a mark container (lines, rects, rules, points, text) with Vega's "field: value; …" description.
-        const marks: any[] = svg ? Array.from(svg.querySelectorAll('.role-mark [role="graphics-symbol"][aria-label]')) : [];
+        const marks: any[] = svg
+          ? Array.from(svg.querySelectorAll('.role-mark [role="graphics-symbol"][aria-label]'))
+          : [];
         const visible = marks.filter((m) => {
           const r = m.getBoundingClientRect();
           return (r.width > 0 || r.height > 0) && m.getAttribute('opacity') !== '0';
@@ -161,7 +206,11 @@ describe('report.html in headless Chromium', () => {
         const legendEntries: string[] = svg
           ? (Array.from(svg.querySelectorAll('g.role-legend')) as any[])
               .filter((g) => (g.getAttribute('aria-label') ?? '').startsWith('Symbol legend'))
-              .flatMap((g) => (Array.from(g.querySelectorAll('.role-legend-label text')) as any[]).map((t) => String(t.textContent ?? '')))
+              .flatMap((g) =>
+                (Array.from(g.querySelectorAll('.role-legend-label text')) as any[]).map((t) =>
+                  String(t.textContent ?? ''),
+                ),
+              )
           : [];
         const sourceOrder = marks
           .map((m) => /source: (\w+)/.exec(m.getAttribute('aria-label') ?? '')?.[1])
@@ -176,8 +225,14 @@ describe('report.html in headless Chromium', () => {
           sourceOrder,
           svgBox: box ? rect(svg) : null,
           // The plot area (inside axes, legend and title): the root group's background.
-          area: svg?.querySelector('.role-frame.root > g > path.background') ? rect(svg.querySelector('.role-frame.root > g > path.background')) : null,
-          levelLabels: svg ? (Array.from(svg.querySelectorAll('.level_labels_marks text, .level_labels_right_marks text')) as any[]).map((t) => ({ text: String(t.textContent ?? ''), ...rect(t) })) : [],
+          area: svg?.querySelector('.role-frame.root > g > path.background')
+            ? rect(svg.querySelector('.role-frame.root > g > path.background'))
+            : null,
+          levelLabels: svg
+            ? (
+                Array.from(svg.querySelectorAll('.level_labels_marks text, .level_labels_right_marks text')) as any[]
+              ).map((t) => ({ text: String(t.textContent ?? ''), ...rect(t) }))
+            : [],
           bars: svg ? (Array.from(svg.querySelectorAll('.mark-rect.role-mark path')) as any[]).map(rect) : [],
         };
       }),
@@ -203,15 +258,27 @@ describe('report.html in headless Chromium', () => {
       expect(plot.marks, `${plot.id} has drawn marks`).toBeGreaterThan(2);
       expect(plot.undrawnLegendEntries, `${plot.id}: legend entries without drawn marks`).toEqual([]);
       const firstOther = plot.sourceOrder.findIndex((s) => s !== 'network');
-      if (firstOther >= 0) expect(plot.sourceOrder.lastIndexOf('network'), `${plot.id}: every network curve drawn before (under) the theory and reference curves`).toBeLessThan(firstOther);
+      if (firstOther >= 0)
+        expect(
+          plot.sourceOrder.lastIndexOf('network'),
+          `${plot.id}: every network curve drawn before (under) the theory and reference curves`,
+        ).toBeLessThan(firstOther);
       const labels = plot.levelLabels;
       // The label layout assumes at least this plot area (positions only move apart in a larger one).
-      if (labels.length > 0) expect(plot.area?.width ?? 0, `${plot.id}: plot area width`).toBeGreaterThanOrEqual(WIDE_PLOT_AREA.width);
+      if (labels.length > 0)
+        expect(plot.area?.width ?? 0, `${plot.id}: plot area width`).toBeGreaterThanOrEqual(WIDE_PLOT_AREA.width);
       for (let i = 0; i < labels.length; i++) {
         const svg = plot.svgBox as Box;
-        expect(labels[i].left >= svg.left && labels[i].right <= svg.right && labels[i].top >= svg.top, `${plot.id}: "${labels[i].text}" inside the figure`).toBe(true);
-        for (let j = i + 1; j < labels.length; j++) expect(intersect(labels[i], labels[j]), `${plot.id}: "${labels[i].text}" overlaps "${labels[j].text}"`).toBe(false);
-        for (const bar of plot.bars) expect(intersect(labels[i], bar), `${plot.id}: "${labels[i].text}" overlaps a bar`).toBe(false);
+        expect(
+          labels[i].left >= svg.left && labels[i].right <= svg.right && labels[i].top >= svg.top,
+          `${plot.id}: "${labels[i].text}" inside the figure`,
+        ).toBe(true);
+        for (let j = i + 1; j < labels.length; j++)
+          expect(intersect(labels[i], labels[j]), `${plot.id}: "${labels[i].text}" overlaps "${labels[j].text}"`).toBe(
+            false,
+          );
+        for (const bar of plot.bars)
+          expect(intersect(labels[i], bar), `${plot.id}: "${labels[i].text}" overlaps a bar`).toBe(false);
       }
     }
   }
@@ -236,8 +303,27 @@ describe('report.html in headless Chromium', () => {
       name: 'html-test',
       model: { K: 2, M: 2 },
       runs: [
-        { id: 'gd', optimizer: 'gd', lr: 1, dt: 0.05, d: [20, 40], seeds: [0, 1], tMax: 2, record: 'log:20', tolerances: { maxLossDeviation: 1e-2 } },
-        { id: 'sgd', optimizer: 'sgd', lr: 0.5, d: [50, 100], seeds: [0, 1, 2], tMax: 1, record: 'log:20', tolerances: { spreadSlope: { max: 10 } } },
+        {
+          id: 'gd',
+          optimizer: 'gd',
+          lr: 1,
+          dt: 0.05,
+          d: [20, 40],
+          seeds: [0, 1],
+          tMax: 2,
+          record: 'log:20',
+          tolerances: { maxLossDeviation: 1e-2 },
+        },
+        {
+          id: 'sgd',
+          optimizer: 'sgd',
+          lr: 0.5,
+          d: [50, 100],
+          seeds: [0, 1, 2],
+          tMax: 1,
+          record: 'log:20',
+          tolerances: { spreadSlope: { max: 10 } },
+        },
         { id: 'gd2l', optimizer: 'gd2l', lr: 1, dt: 0.05, d: [20, 40], seeds: [0, 1], tMax: 2, record: 'log:20' },
       ],
       perturbation: { k1: [1], sigmas: [0.01, 0.1], d: 20, tRelax: 50, repetitions: 2 },
@@ -248,7 +334,16 @@ describe('report.html in headless Chromium', () => {
     const { drawn, errors, requests } = await inspect(join(dir, 'report.html'), join(OUT, 'report.png'));
     // Per run: loss curves, readouts (gd2l trains them), final-loss histogram, 4 heat maps (Q, R of network
     // and theory), deviation vs d; then the perturbation study's distance plot.
-    const plotsOf = (r: string) => [`${r}-loss`, ...(r === 'gd2l' ? [`${r}-readouts`] : []), `${r}-final-loss`, `${r}-Q-network`, `${r}-R-network`, `${r}-Q-theory`, `${r}-R-theory`, `${r}-broadening`];
+    const plotsOf = (r: string) => [
+      `${r}-loss`,
+      ...(r === 'gd2l' ? [`${r}-readouts`] : []),
+      `${r}-final-loss`,
+      `${r}-Q-network`,
+      `${r}-R-network`,
+      `${r}-Q-theory`,
+      `${r}-R-theory`,
+      `${r}-broadening`,
+    ];
     expect(drawn.map((p) => p.id)).toEqual([...['gd', 'sgd', 'gd2l'].flatMap(plotsOf), 'perturbation-distance']);
     expectDrawn(drawn);
     // An orthonormal teacher: no separate reference run, so no "reference" in any legend.
@@ -271,7 +366,9 @@ describe('report.html in headless Chromium', () => {
     const page = await browser.newPage();
     await page.goto(`file://${join(dir, 'histogram.html')}`);
     expect(await page.textContent('.badge')).toBe('no tolerances in this study');
-    expect(await page.getAttribute('g[aria-roledescription="axis"][aria-label^="X-axis"]', 'aria-label')).toMatch(/final loss \(linear\)' for a linear scale/);
+    expect(await page.getAttribute('g[aria-roledescription="axis"][aria-label^="X-axis"]', 'aria-label')).toMatch(
+      /final loss \(linear\)' for a linear scale/,
+    );
     await page.close();
   });
 });

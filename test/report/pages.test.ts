@@ -15,15 +15,32 @@ import { levelK1s, stableLevels, statsReport, statsVerdict } from '../../src/stu
 describe('the verdict badge', () => {
   it('says "no tolerances" when nothing was checked, never "all tolerances hold"', () => {
     expect(toleranceVerdict([], 'scenario')).toEqual({ state: 'none', text: 'no tolerances in this scenario' });
-    expect(toleranceVerdict([{ pass: true }, { pass: true }], 'scenario')).toEqual({ state: 'pass', text: 'all 2 tolerances hold' });
-    expect(toleranceVerdict([{ pass: true }, { pass: false }], 'scenario')).toEqual({ state: 'fail', text: '1 of 2 tolerances violated' });
-    const html = renderReportHtml({ title: 't', subtitle: 's', verdict: toleranceVerdict([], 'study'), command: 'c', sections: [], footer: [] });
+    expect(toleranceVerdict([{ pass: true }, { pass: true }], 'scenario')).toEqual({
+      state: 'pass',
+      text: 'all 2 tolerances hold',
+    });
+    expect(toleranceVerdict([{ pass: true }, { pass: false }], 'scenario')).toEqual({
+      state: 'fail',
+      text: '1 of 2 tolerances violated',
+    });
+    const html = renderReportHtml({
+      title: 't',
+      subtitle: 's',
+      verdict: toleranceVerdict([], 'study'),
+      command: 'c',
+      sections: [],
+      footer: [],
+    });
     expect(html).toContain('<span class="badge none">no tolerances in this study</span>');
     expect(html).not.toMatch(/all tolerances hold/);
   });
 
   it('a scenario without tolerances: report.html and summary.md say so', () => {
-    const scenario = resolveScenario({ name: 'empty', model: { K: 2, M: 2 }, perturbation: { k1: [1], sigmas: [0.1], d: 20, tRelax: 20, repetitions: 1 } });
+    const scenario = resolveScenario({
+      name: 'empty',
+      model: { K: 2, M: 2 },
+      perturbation: { k1: [1], sigmas: [0.1], d: 20, tRelax: 20, repetitions: 1 },
+    });
     const result = { scenario, studies: [], violations: [], workers: 1, wallSeconds: 0 };
     const html = reportHtml(result, [], 'scm-harness run empty.json', provenance());
     expect(html).toContain('<span class="badge none">no tolerances in this scenario</span>');
@@ -36,11 +53,31 @@ describe('the verdict badge', () => {
 
 /** A stats run at K = M = 6 with hand-made end states: global, k1 = 1 at its stable level, k1 = 3 runs. */
 function statsRecords(): RunRecord[] {
-  const base = { steps: 1, wallTime: 0, tFinal: 1, maxRhs: 1e-12, finish: 'newton' as const, newtonIterations: 1, nUnstable: null };
+  const base = {
+    steps: 1,
+    wallTime: 0,
+    tFinal: 1,
+    maxRhs: 1e-12,
+    finish: 'newton' as const,
+    newtonIterations: 1,
+    nUnstable: null,
+  };
   return [
     ...Array.from({ length: 90 }, (_, i) => ({ ...base, seed: i, finalLoss: 1e-7, class: 'global' as const, k1: 0 })),
-    ...Array.from({ length: 8 }, (_, i) => ({ ...base, seed: 90 + i, finalLoss: 0.02508058, class: 'spurious' as const, k1: 1 })),
-    ...Array.from({ length: 2 }, (_, i) => ({ ...base, seed: 98 + i, finalLoss: 0.0262, class: 'spurious' as const, k1: 3 })),
+    ...Array.from({ length: 8 }, (_, i) => ({
+      ...base,
+      seed: 90 + i,
+      finalLoss: 0.02508058,
+      class: 'spurious' as const,
+      k1: 1,
+    })),
+    ...Array.from({ length: 2 }, (_, i) => ({
+      ...base,
+      seed: 98 + i,
+      finalLoss: 0.0262,
+      class: 'spurious' as const,
+      k1: 3,
+    })),
   ];
 }
 
@@ -64,14 +101,29 @@ describe('stats page', () => {
 
   it('badge: no tolerances without a paper row, the paper tolerance with one, incomplete when runs are missing', () => {
     const records = statsRecords();
-    expect(statsVerdict(statsResult(config, records, 100), true)).toEqual({ state: 'none', text: 'no tolerances in this study' });
-    expect(statsVerdict(statsResult(config, records, 100, { paper: { local: 10, global: 90, none: 0 } }), true).state).toBe('pass');
-    expect(statsVerdict(statsResult(config, records, 100, { paper: { local: 50, global: 50, none: 0 } }), false).state).toBe('fail');
-    expect(statsVerdict(statsResult(config, records, 200), false)).toEqual({ state: 'fail', text: 'incomplete: 100 of 200 initialisations' });
+    expect(statsVerdict(statsResult(config, records, 100), true)).toEqual({
+      state: 'none',
+      text: 'no tolerances in this study',
+    });
+    expect(
+      statsVerdict(statsResult(config, records, 100, { paper: { local: 10, global: 90, none: 0 } }), true).state,
+    ).toBe('pass');
+    expect(
+      statsVerdict(statsResult(config, records, 100, { paper: { local: 50, global: 50, none: 0 } }), false).state,
+    ).toBe('fail');
+    expect(statsVerdict(statsResult(config, records, 200), false)).toEqual({
+      state: 'fail',
+      text: 'incomplete: 100 of 200 initialisations',
+    });
   });
 
   it('histogram.html: linear axis, the global runs counted, the stable level labelled, the level table, no "all tolerances hold"', async () => {
-    const report = await statsReport(statsResult(config, statsRecords(), 100), true, '100 of 100 initialisations', provenance());
+    const report = await statsReport(
+      statsResult(config, statsRecords(), 100),
+      true,
+      '100 of 100 initialisations',
+      provenance(),
+    );
     const files = Object.fromEntries(report.files);
     expect(Object.keys(files)).toEqual(['runs.csv', 'table.csv', 'table.md', 'histogram.svg', 'histogram.html']);
     const html = files['histogram.html'];
@@ -82,18 +134,32 @@ describe('stats page', () => {
     expect(html).toContain('90 of 100 runs (90.0 %)');
     expect(html).toContain('k1=1: 0.0251');
     expect(html).not.toContain('k1=3:');
-    expect(html).toMatch(/<td class="num">1<\/td><td class="num">0.02508<\/td><td class="num">1<\/td><td class="num">8<\/td>/);
+    expect(html).toMatch(
+      /<td class="num">1<\/td><td class="num">0.02508<\/td><td class="num">1<\/td><td class="num">8<\/td>/,
+    );
   });
 });
 
 describe('broadening fits to round-off', () => {
   /** The parts of a RunResult that roundOffFit and fitCells read. */
-  function run(gradient: string, method: string, values: number[], key: BroadeningFitResult['key'], reference: object | null = null): RunResult {
+  function run(
+    gradient: string,
+    method: string,
+    values: number[],
+    key: BroadeningFitResult['key'],
+    reference: object | null = null,
+  ): RunResult {
     const fit: BroadeningFitResult = {
       key,
       label: key,
       points: values.map((y, i) => ({ x: 50 * 8 ** i, y, logVariance: 0.01, lo: y, hi: y })),
-      fit: { slope: -0.4, slopeSE: 0.3, intercept: 0, method: 'two-point', n: values.length } as BroadeningFitResult['fit'],
+      fit: {
+        slope: -0.4,
+        slopeSE: 0.3,
+        intercept: 0,
+        method: 'two-point',
+        n: values.length,
+      } as BroadeningFitResult['fit'],
     };
     return {
       run: { id: 'r', composition: { gradient }, theoryMethod: method },
@@ -122,8 +188,12 @@ describe('broadening fits to round-off', () => {
 
   it('the fit table says so in its reading column, with the bound the fit met', () => {
     expect(FIT_HEADER[5]).toBe('reading');
-    expect(fitCells([run('population', 'map', [2e-5, 5e-6], 'trajectoryQDeviationMean')])[0][5]).toBe(`${ROUND_OFF_MARK}: every value ≤ 0.001 against the exact map`);
-    expect(fitCells([run('population', 'map', [2.3e-12, 6.9e-12], 'finalLossSd')])[0][5]).toBe(`${ROUND_OFF_MARK}: every sd < 1e-9 (losses that are 0)`);
+    expect(fitCells([run('population', 'map', [2e-5, 5e-6], 'trajectoryQDeviationMean')])[0][5]).toBe(
+      `${ROUND_OFF_MARK}: every value ≤ 0.001 against the exact map`,
+    );
+    expect(fitCells([run('population', 'map', [2.3e-12, 6.9e-12], 'finalLossSd')])[0][5]).toBe(
+      `${ROUND_OFF_MARK}: every sd < 1e-9 (losses that are 0)`,
+    );
     expect(fitCells([run('online', 'dopri5', [2e-2, 5e-3], 'trajectoryQDeviationMean')])[0][5]).toBe('');
   });
 });

@@ -12,7 +12,12 @@ import {
 import type { PlotSpec } from '../../src/report/vega.js';
 
 /** The layers of a layered spec, loosely typed for inspection. */
-type Layer = { name?: string; data?: { values: Record<string, unknown>[] }; mark: { type: string; strokeDash?: number[]; filled?: boolean }; encoding: Record<string, { scale?: { domain?: unknown[]; type?: string } }> };
+type Layer = {
+  name?: string;
+  data?: { values: Record<string, unknown>[] };
+  mark: { type: string; strokeDash?: number[]; filled?: boolean };
+  encoding: Record<string, { scale?: { domain?: unknown[]; type?: string } }>;
+};
 const layers = (plot: PlotSpec) => (plot.spec as unknown as { layer: Layer[] }).layer;
 const rectLayer = (plot: PlotSpec) => layers(plot).find((l) => l.mark.type === 'rect') as Layer;
 const rects = (plot: PlotSpec) => rectLayer(plot).data?.values ?? [];
@@ -102,13 +107,20 @@ describe('landscape histogram (stats)', () => {
     expect(binOf(0.0234)).toBeDefined();
     expect(binOf(0.0234)).not.toBe(binOf(0.0248));
     expect(binOf(0.0234)?.y1).toBe(7);
-    const edges = landscapeBins(0.045, levels.map((l) => l.loss));
+    const edges = landscapeBins(
+      0.045,
+      levels.map((l) => l.loss),
+    );
     expect(edges[1] - edges[0]).toBeLessThanOrEqual((0.0362 - 0.0248) / 6 + 1e-15);
   });
 
   it('counts the global runs and the runs beyond the axis in the title instead of drawing them', () => {
     const title = (plot.spec as unknown as { title: { text: string[] } }).title.text;
-    expect(title).toEqual(['global minimum (loss < 1e-5), not drawn:', '852 of 1000 runs (85.2 %)', 'not drawn: 1 run(s) with loss > 0.045']);
+    expect(title).toEqual([
+      'global minimum (loss < 1e-5), not drawn:',
+      '852 of 1000 runs (85.2 %)',
+      'not drawn: 1 run(s) with loss > 0.045',
+    ]);
     expect(rects(plot).some((r) => r.class === 'not-converged')).toBe(false);
   });
 
@@ -130,13 +142,25 @@ describe('curves against time', () => {
     expect(drawn).toEqual(['network', 'theory']);
     expect(layers(plot)[0].encoding.strokeDash.scale?.domain).toEqual(['network', 'theory']);
     expect(plot.caption).not.toContain('reference');
-    const withReference = lossCurvesPlot('l', 'l', [...points, { t: 1, loss: 1, source: 'reference', seed: 0, d: 10 }, { t: 2, loss: 0.5, source: 'reference', seed: 0, d: 10 }]);
+    const withReference = lossCurvesPlot('l', 'l', [
+      ...points,
+      { t: 1, loss: 1, source: 'reference', seed: 0, d: 10 },
+      { t: 2, loss: 0.5, source: 'reference', seed: 0, d: 10 },
+    ]);
     expect(layers(withReference).map((l) => l.data?.values[0]?.source)).toEqual(['network', 'theory', 'reference']);
     expect(withReference.caption).toContain('reference');
   });
 
   it('readouts: one line per (source, seed, d, unit)', () => {
-    const plot = readoutCurvesPlot('a', 'a', [0, 1].flatMap((k) => [1, 2].flatMap((t) => ['network', 'theory'].map((source) => ({ t, k, value: 1 + k / 10, source, seed: 0, d: 20 })))));
+    const plot = readoutCurvesPlot(
+      'a',
+      'a',
+      [0, 1].flatMap((k) =>
+        [1, 2].flatMap((t) =>
+          ['network', 'theory'].map((source) => ({ t, k, value: 1 + k / 10, source, seed: 0, d: 20 })),
+        ),
+      ),
+    );
     const lines = new Set(layers(plot).flatMap((l) => l.data?.values.map((v) => v.line)));
     expect(lines.size).toBe(4);
   });
@@ -145,11 +169,29 @@ describe('curves against time', () => {
 describe('deviation vs d', () => {
   it('a muted series (round-off) says so in its legend label and is drawn hollow and dashed', () => {
     const plot = deviationVsDPlot('b', 'b', 'c', [
-      { metric: 'max |ΔQ|', points: [{ d: 50, value: 1e-5 }, { d: 400, value: 2e-5 }], fit: { slope: 0.3, slopeSE: 0.2, intercept: -12 }, muted: 'round-off (not a finding)' },
-      { metric: 'sd', points: [{ d: 50, value: 1e-2 }, { d: 400, value: 4e-3 }], fit: { slope: -0.5, slopeSE: 0.1, intercept: -2 } },
+      {
+        metric: 'max |ΔQ|',
+        points: [
+          { d: 50, value: 1e-5 },
+          { d: 400, value: 2e-5 },
+        ],
+        fit: { slope: 0.3, slopeSE: 0.2, intercept: -12 },
+        muted: 'round-off (not a finding)',
+      },
+      {
+        metric: 'sd',
+        points: [
+          { d: 50, value: 1e-2 },
+          { d: 400, value: 4e-3 },
+        ],
+        fit: { slope: -0.5, slopeSE: 0.1, intercept: -2 },
+      },
     ]);
     const hollow = layers(plot).find((l) => l.mark.type === 'point' && l.mark.filled === false);
-    expect(hollow?.data?.values.map((v) => v.metric)).toEqual(['max |ΔQ|: slope 0.30 ± 0.20 — round-off (not a finding)', 'max |ΔQ|: slope 0.30 ± 0.20 — round-off (not a finding)']);
+    expect(hollow?.data?.values.map((v) => v.metric)).toEqual([
+      'max |ΔQ|: slope 0.30 ± 0.20 — round-off (not a finding)',
+      'max |ΔQ|: slope 0.30 ± 0.20 — round-off (not a finding)',
+    ]);
     const dashed = layers(plot).find((l) => l.mark.type === 'line' && l.mark.strokeDash);
     expect(dashed?.data?.values.every((v) => String(v.metric).endsWith('round-off (not a finding)'))).toBe(true);
     const filled = layers(plot).find((l) => l.mark.type === 'point' && l.mark.filled === true);

@@ -44,7 +44,9 @@ export function keyFigures(run: RunResult): KeyFigureRow[] {
     const devs = job.seeds.map((s) => s.deviation.max);
     return {
       run: run.run.id,
-      optimizer: run.run.preset ?? `${run.run.composition.gradient}/${run.run.composition.constraint}/${run.run.composition.layers}`,
+      optimizer:
+        run.run.preset ??
+        `${run.run.composition.gradient}/${run.run.composition.constraint}/${run.run.composition.layers}`,
       d: job.job.d,
       seeds: job.seeds.length,
       diverged: row?.diverged ?? 0,
@@ -75,7 +77,20 @@ export const KEY_FIGURE_HEADER = [
 ];
 
 export function keyFigureCells(r: KeyFigureRow): (string | number)[] {
-  return [r.run, r.optimizer, r.d, r.seeds, r.diverged, fmt(r.maxLoss), fmt(r.maxQ), fmt(r.maxR), r.finalLoss, fmt(r.predicted), r.classesNetwork, r.classesTheory];
+  return [
+    r.run,
+    r.optimizer,
+    r.d,
+    r.seeds,
+    r.diverged,
+    fmt(r.maxLoss),
+    fmt(r.maxQ),
+    fmt(r.maxR),
+    r.finalLoss,
+    fmt(r.predicted),
+    r.classesNetwork,
+    r.classesTheory,
+  ];
 }
 
 /**
@@ -125,9 +140,14 @@ export function roundOffReading(r: RunResult, f: BroadeningFitResult): string | 
   if (values.length === 0) return null;
   const noReference = r.jobs.every((job) => job.seeds.every((s) => s.reference === null));
   if (VERSUS_THEORY.has(f.key) || (VERSUS_PREDICTION.has(f.key) && noReference)) {
-    return values.every((v) => Math.abs(v) <= ROUND_OFF_BOUND) ? `${ROUND_OFF_MARK}: every value ≤ ${ROUND_OFF_BOUND} against the exact map` : null;
+    return values.every((v) => Math.abs(v) <= ROUND_OFF_BOUND)
+      ? `${ROUND_OFF_MARK}: every value ≤ ${ROUND_OFF_BOUND} against the exact map`
+      : null;
   }
-  if (f.key === 'finalLossSd') return values.every((v) => Math.abs(v) < THRESHOLDS.zeroLoss) ? `${ROUND_OFF_MARK}: every sd < ${THRESHOLDS.zeroLoss} (losses that are 0)` : null;
+  if (f.key === 'finalLossSd')
+    return values.every((v) => Math.abs(v) < THRESHOLDS.zeroLoss)
+      ? `${ROUND_OFF_MARK}: every sd < ${THRESHOLDS.zeroLoss} (losses that are 0)`
+      : null;
   return null;
 }
 
@@ -137,7 +157,18 @@ export const FIT_HEADER = ['run', 'measure', 'slope ± SE', 'method', 'points', 
 export function fitCells(runs: RunResult[]): (string | number)[][] {
   return runs.flatMap((r) =>
     r.broadening.fits.flatMap((f) =>
-      f.fit ? [[r.run.id, f.label, `${fmt(f.fit.slope)} ± ${fmt(f.fit.slopeSE, 2)}`, f.fit.method, f.fit.n, roundOffReading(r, f) ?? '']] : [],
+      f.fit
+        ? [
+            [
+              r.run.id,
+              f.label,
+              `${fmt(f.fit.slope)} ± ${fmt(f.fit.slopeSE, 2)}`,
+              f.fit.method,
+              f.fit.n,
+              roundOffReading(r, f) ?? '',
+            ],
+          ]
+        : [],
     ),
   );
 }

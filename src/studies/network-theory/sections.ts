@@ -36,11 +36,13 @@ function curvePoints(tr: Trajectory, source: string, seed: number, d: number): L
 
 function lossPlot(r: RunResult): PlotSpec {
   const points = r.jobs.flatMap((job) =>
-    job.seeds.slice(0, SEEDS_PER_D_IN_LOSS_PLOT).flatMap((s) => [
-      ...curvePoints(s.network, 'network', s.seed, job.job.d),
-      ...curvePoints(s.theory, 'theory', s.seed, job.job.d),
-      ...(s.reference ? curvePoints(s.reference, 'reference', s.seed, job.job.d) : []),
-    ]),
+    job.seeds
+      .slice(0, SEEDS_PER_D_IN_LOSS_PLOT)
+      .flatMap((s) => [
+        ...curvePoints(s.network, 'network', s.seed, job.job.d),
+        ...curvePoints(s.theory, 'theory', s.seed, job.job.d),
+        ...(s.reference ? curvePoints(s.reference, 'reference', s.seed, job.job.d) : []),
+      ]),
   );
   const plot = lossCurvesPlot(`${r.run.id}-loss`, `${r.run.id}: loss vs t`, points);
   const shown = Math.min(SEEDS_PER_D_IN_LOSS_PLOT, r.run.seeds.length);
@@ -49,18 +51,23 @@ function lossPlot(r: RunResult): PlotSpec {
 
 function readoutPoints(tr: Trajectory, source: string, seed: number, d: number): ReadoutCurvePoint[] {
   const { K } = tr.layout;
-  return tr.times.flatMap((t, i) => Array.from({ length: K }, (_, k) => ({ t, k, value: tr.states[i][tr.layout.a(k)], source, seed, d })));
+  return tr.times.flatMap((t, i) =>
+    Array.from({ length: K }, (_, k) => ({ t, k, value: tr.states[i][tr.layout.a(k)], source, seed, d })),
+  );
 }
 
 /** a_k(t) of network, theory (and reference) when the run trains the readouts (gd2l); null otherwise. */
 function readoutPlot(r: RunResult): PlotSpec | null {
-  if (!r.jobs.every((job) => job.seeds.every((s) => s.network.layout.withReadouts && s.theory.layout.withReadouts))) return null;
+  if (!r.jobs.every((job) => job.seeds.every((s) => s.network.layout.withReadouts && s.theory.layout.withReadouts)))
+    return null;
   const points = r.jobs.flatMap((job) =>
-    job.seeds.slice(0, SEEDS_PER_D_IN_READOUT_PLOT).flatMap((s) => [
-      ...readoutPoints(s.network, 'network', s.seed, job.job.d),
-      ...readoutPoints(s.theory, 'theory', s.seed, job.job.d),
-      ...(s.reference?.layout.withReadouts ? readoutPoints(s.reference, 'reference', s.seed, job.job.d) : []),
-    ]),
+    job.seeds
+      .slice(0, SEEDS_PER_D_IN_READOUT_PLOT)
+      .flatMap((s) => [
+        ...readoutPoints(s.network, 'network', s.seed, job.job.d),
+        ...readoutPoints(s.theory, 'theory', s.seed, job.job.d),
+        ...(s.reference?.layout.withReadouts ? readoutPoints(s.reference, 'reference', s.seed, job.job.d) : []),
+      ]),
   );
   const plot = readoutCurvesPlot(`${r.run.id}-readouts`, `${r.run.id}: readouts a_k vs t`, points);
   const shown = Math.min(SEEDS_PER_D_IN_READOUT_PLOT, r.run.seeds.length);
@@ -80,12 +87,41 @@ function heatmaps(r: RunResult): PlotSpec[] {
   const students = order.map((k) => `s${k + 1}`);
   const teachers = Array.from({ length: M }, (_, m) => `t${m + 1}`);
   const where = `seed ${record.seed}, d = ${job.job.d}, t = ${fmt(t)}`;
-  const caption = 'Students ordered by their matched teacher (maximum Σ|R| matching of the network state); negative R on the diagonal marks an anti-aligned unit.';
+  const caption =
+    'Students ordered by their matched teacher (maximum Σ|R| matching of the network state); negative R on the diagonal marks an anti-aligned unit.';
   return [
-    overlapHeatmapPlot(`${r.run.id}-Q-network`, `Q, network (${where})`, caption, permuteSymmetric(netFinal.Q, order), students, students),
-    overlapHeatmapPlot(`${r.run.id}-R-network`, `R, network (${where})`, caption, permuteRows(netFinal.R, M, order), students, teachers),
-    overlapHeatmapPlot(`${r.run.id}-Q-theory`, `Q, theory (${where})`, 'The ODE from the same initial overlaps, same unit order.', permuteSymmetric(thFinal.Q, order), students, students),
-    overlapHeatmapPlot(`${r.run.id}-R-theory`, `R, theory (${where})`, 'The ODE from the same initial overlaps, same unit order.', permuteRows(thFinal.R, M, order), students, teachers),
+    overlapHeatmapPlot(
+      `${r.run.id}-Q-network`,
+      `Q, network (${where})`,
+      caption,
+      permuteSymmetric(netFinal.Q, order),
+      students,
+      students,
+    ),
+    overlapHeatmapPlot(
+      `${r.run.id}-R-network`,
+      `R, network (${where})`,
+      caption,
+      permuteRows(netFinal.R, M, order),
+      students,
+      teachers,
+    ),
+    overlapHeatmapPlot(
+      `${r.run.id}-Q-theory`,
+      `Q, theory (${where})`,
+      'The ODE from the same initial overlaps, same unit order.',
+      permuteSymmetric(thFinal.Q, order),
+      students,
+      students,
+    ),
+    overlapHeatmapPlot(
+      `${r.run.id}-R-theory`,
+      `R, theory (${where})`,
+      'The ODE from the same initial overlaps, same unit order.',
+      permuteRows(thFinal.R, M, order),
+      students,
+      teachers,
+    ),
   ];
 }
 
@@ -147,7 +183,9 @@ function deviationPlot(r: RunResult): PlotSpec {
       ...(f.fit ? { fit: { slope: f.fit.slope, slopeSE: f.fit.slopeSE, intercept: f.fit.intercept } } : {}),
       ...(roundOffFit(r, f) ? { muted: ROUND_OFF_MARK } : {}),
     }));
-  const muted = series.some((s) => s.muted) ? ` Hollow points and dashed lines: ${ROUND_OFF_MARK}, by the rule ${ROUND_OFF_RULE}.` : '';
+  const muted = series.some((s) => s.muted)
+    ? ` Hollow points and dashed lines: ${ROUND_OFF_MARK}, by the rule ${ROUND_OFF_RULE}.`
+    : '';
   return deviationVsDPlot(
     `${r.run.id}-broadening`,
     `${r.run.id}: spread and deviation vs d`,
@@ -159,7 +197,13 @@ function deviationPlot(r: RunResult): PlotSpec {
 /** The section of one run: loss curves, readouts (when trained), final-loss histogram, end-state heat maps, deviation vs d. */
 export async function runSection(r: RunResult): Promise<ReportSection> {
   const readouts = readoutPlot(r);
-  const specs = [lossPlot(r), ...(readouts ? [readouts] : []), histogram(r), ...heatmaps(r), ...(r.jobs.length >= 2 ? [deviationPlot(r)] : [])];
+  const specs = [
+    lossPlot(r),
+    ...(readouts ? [readouts] : []),
+    histogram(r),
+    ...heatmaps(r),
+    ...(r.jobs.length >= 2 ? [deviationPlot(r)] : []),
+  ];
   const c = r.run.composition;
   return {
     heading: `Run ${r.run.id}`,

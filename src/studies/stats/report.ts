@@ -56,7 +56,8 @@ export interface StableLevel {
 /** The k1 values whose levels are predicted: see STABLE_LEVELS_MAX_K1; ascending. */
 export function levelK1s(c: StatsConfig, records: RunRecord[]): number[] {
   const counts = new Map<number, number>();
-  for (const r of records) if (r.class !== 'global' && r.k1 >= 1 && r.k1 <= c.M) counts.set(r.k1, (counts.get(r.k1) ?? 0) + 1);
+  for (const r of records)
+    if (r.class !== 'global' && r.k1 >= 1 && r.k1 <= c.M) counts.set(r.k1, (counts.get(r.k1) ?? 0) + 1);
   return [...counts.entries()]
     .filter(([, n]) => n >= STABLE_LEVELS_MIN_SHARE * records.length)
     .sort((a, b) => b[1] - a[1] || a[0] - b[0])
@@ -99,7 +100,9 @@ const HISTOGRAM_GROUPS = ['spurious', 'saddle', 'not-converged'];
 
 /** The x range: the converged non-global end states and the levels, plus 15%; slower runs beyond it are counted, not drawn. */
 function histogramRange(records: RunRecord[], levels: StableLevel[]): number | undefined {
-  const converged = records.filter((r) => (r.class === 'spurious' || r.class === 'saddle') && Number.isFinite(r.finalLoss)).map((r) => r.finalLoss);
+  const converged = records
+    .filter((r) => (r.class === 'spurious' || r.class === 'saddle') && Number.isFinite(r.finalLoss))
+    .map((r) => r.finalLoss);
   if (converged.length === 0) return undefined;
   return 1.15 * Math.max(...converged, ...levels.map((l) => l.loss));
 }
@@ -111,7 +114,8 @@ function histogramRange(records: RunRecord[], levels: StableLevel[]): number | u
  */
 export function statsVerdict(result: StatsResult, passed: boolean): PageVerdict {
   const { records, expected, paper, table } = result;
-  if (records.length !== expected) return { state: 'fail', text: `incomplete: ${records.length} of ${expected} initialisations` };
+  if (records.length !== expected)
+    return { state: 'fail', text: `incomplete: ${records.length} of ${expected} initialisations` };
   const verdict = toleranceVerdict(paper ? [{ pass: paperAgrees(table, records.length, paper) }] : [], 'study');
   return !passed && verdict.state !== 'fail' ? { state: 'fail', text: 'tolerances violated' } : verdict;
 }
@@ -123,7 +127,12 @@ export function statsVerdict(result: StatsResult, passed: boolean): PageVerdict 
  * and a table of those levels with the runs that landed on each, on a page in the report style.
  * The CSV and Markdown files do not depend on the levels.
  */
-export async function statsReport(result: StatsResult, passed: boolean, subtitle: string, prov: Provenance): Promise<StudyReport> {
+export async function statsReport(
+  result: StatsResult,
+  passed: boolean,
+  subtitle: string,
+  prov: Provenance,
+): Promise<StudyReport> {
   const { config: c, records, table: rows, expected, paper } = result;
   const heading = statsTitle(c);
   const levels = stableLevels(c, records);
@@ -155,7 +164,12 @@ export async function statsReport(result: StatsResult, passed: boolean, subtitle
           {
             caption: `Predicted stable levels and the runs within ${ON_LEVEL} (relative) of each`,
             header: ['k1', 'loss', 'ansatz labels', 'runs'],
-            rows: levels.map((l) => [l.k1, fmt(l.loss, 4), l.labels.join(', '), records.filter((r) => Math.abs(r.finalLoss - l.loss) <= ON_LEVEL * l.loss).length]),
+            rows: levels.map((l) => [
+              l.k1,
+              fmt(l.loss, 4),
+              l.labels.join(', '),
+              records.filter((r) => Math.abs(r.finalLoss - l.loss) <= ON_LEVEL * l.loss).length,
+            ]),
           },
         ];
   const table = rows.map((r) => [r.group, r.category, r.count, r.fraction, r.se]);
@@ -164,7 +178,11 @@ export async function statsReport(result: StatsResult, passed: boolean, subtitle
     {
       heading: 'End states',
       tables: [
-        { caption: 'Fractions with binomial standard errors √(p(1−p)/n)', header: ['group', 'category', 'count', '%', '± SE (%)'], rows: rows.map((r) => [r.group, r.category, r.count, (100 * r.fraction).toFixed(2), (100 * r.se).toFixed(2)]) },
+        {
+          caption: 'Fractions with binomial standard errors √(p(1−p)/n)',
+          header: ['group', 'category', 'count', '%', '± SE (%)'],
+          rows: rows.map((r) => [r.group, r.category, r.count, (100 * r.fraction).toFixed(2), (100 * r.se).toFixed(2)]),
+        },
         ...levelTable,
       ],
       plots: [plot],
@@ -177,7 +195,12 @@ export async function statsReport(result: StatsResult, passed: boolean, subtitle
     verdict: statsVerdict(result, passed),
     command: prov.command,
     sections,
-    footer: [`${prov.package} ${prov.version}`, `commit ${prov.gitCommit ?? 'unknown'}`, `node ${prov.node}`, prov.createdAt],
+    footer: [
+      `${prov.package} ${prov.version}`,
+      `commit ${prov.gitCommit ?? 'unknown'}`,
+      `node ${prov.node}`,
+      prov.createdAt,
+    ],
   });
   return {
     files: [
