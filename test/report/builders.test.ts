@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { csvText } from '../../src/io/csv.js';
-import { histogramBins, logTicks } from '../../src/report/plots.js';
+import { histogramBins } from '../../src/report/histograms.js';
+import { logTicks } from '../../src/report/plots.js';
 import { createProgress } from '../../src/runtime/progress.js';
 import { permuteRows, permuteSymmetric, unitOrderByTeacher } from '../../src/compare/units.js';
 
@@ -39,7 +40,15 @@ describe('axes and bins', () => {
 
 describe('csv', () => {
   it('quotes as needed and keeps full float64 precision', () => {
-    expect(csvText(['a', 'b'], [['x,y', 0.1 + 0.2], [null, true]])).toBe('a,b\n"x,y",0.30000000000000004\n,true\n');
+    expect(
+      csvText(
+        ['a', 'b'],
+        [
+          ['x,y', 0.1 + 0.2],
+          [null, true],
+        ],
+      ),
+    ).toBe('a,b\n"x,y",0.30000000000000004\n,true\n');
   });
 });
 

@@ -4,14 +4,13 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/browser.js';
 import { renderReportHtml } from '../../src/report/html.js';
+import { finalLossHistogramPlot, landscapeHistogramPlot } from '../../src/report/histograms.js';
+import { WIDE_PLOT_AREA } from '../../src/report/levels.js';
 import {
   deviationVsDPlot,
-  finalLossHistogramPlot,
-  landscapeHistogramPlot,
   lossCurvesPlot,
   overlapHeatmapPlot,
   readoutCurvesPlot,
-  WIDE_PLOT_AREA,
   type LossCurvePoint,
 } from '../../src/report/plots.js';
 import { renderPlot, type RenderedPlot } from '../../src/report/vega.js';

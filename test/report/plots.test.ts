@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  deviationVsDPlot,
-  finalLossHistogramPlot,
-  landscapeBins,
-  landscapeHistogramPlot,
-  lossCurvesPlot,
-  placeLevelLabels,
-  readoutCurvesPlot,
-  type LossCurvePoint,
-} from '../../src/report/plots.js';
+import { finalLossHistogramPlot, landscapeBins, landscapeHistogramPlot } from '../../src/report/histograms.js';
+import { placeLevelLabels } from '../../src/report/levels.js';
+import { deviationVsDPlot, lossCurvesPlot, readoutCurvesPlot, type LossCurvePoint } from '../../src/report/plots.js';
 import type { PlotSpec } from '../../src/report/vega.js';
 
 /** The layers of a layered spec, loosely typed for inspection. */

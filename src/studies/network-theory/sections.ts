@@ -3,13 +3,12 @@ import { unpackOverlaps } from '../../model/overlaps.js';
 import type { Trajectory } from '../../model/trajectory.js';
 import { fmt } from '../../report/format.js';
 import type { ReportSection } from '../../report/html.js';
+import { type LossLevel, finalLossHistogramPlot } from '../../report/histograms.js';
 import {
   type DeviationSeries,
   type LossCurvePoint,
-  type LossLevel,
   type ReadoutCurvePoint,
   deviationVsDPlot,
-  finalLossHistogramPlot,
   lossCurvesPlot,
   overlapHeatmapPlot,
   readoutCurvesPlot,

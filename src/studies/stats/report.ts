@@ -2,7 +2,7 @@ import type { Provenance } from '../../io/provenance.js';
 import { csvText } from '../../io/csv.js';
 import { fmt } from '../../report/format.js';
 import { type HtmlTable, type PageVerdict, renderReportHtml, toleranceVerdict } from '../../report/html.js';
-import { type LossLevel, landscapeHistogramPlot } from '../../report/plots.js';
+import { type LossLevel, landscapeHistogramPlot } from '../../report/histograms.js';
 import { renderPlot } from '../../report/vega.js';
 import { catalogueFamilies } from '../../landscape/catalogue.js';
 import type { StatsConfig } from '../../landscape/stats/config.js';
