@@ -1,5 +1,5 @@
 import type { TopLevelSpec } from 'vega-lite';
-import { type LossLevel, WIDE_PLOT_AREA, countAxis, levelLayers } from './levels.js';
+import { type LossLevel, WIDE_PLOT_AREA, countAxis, histogramLayers, levelLayers } from './levels.js';
 import { WIDE, logTicks } from './plots.js';
 import type { PlotSpec } from './vega.js';
 
@@ -127,28 +127,24 @@ export function finalLossHistogramPlot(
       ? { title: 'final loss (log)', format: '.0e', values: logTicks(edges) }
       : { title: 'final loss', format: '.3~g', tickCount: 6 },
   };
-  const { rules, labels, stripPx } = levelLayers(
+  const levelMarks = levelLayers(
     levels.filter((l) => Number.isFinite(l.loss)).map((l) => ({ ...l, loss: shown(l.loss) })),
     { type: log ? 'log' : 'linear', domain },
     x,
   );
-  const spec = {
-    layer: [
-      rules,
-      {
-        data: { values: bars.map(({ key, ...b }) => ({ ...b, d: key })) },
-        mark: { type: 'rect', stroke: 'white', strokeWidth: 0.5 },
-        encoding: {
-          x: { field: 'lo', ...x },
-          x2: { field: 'hi' },
-          y: countAxis(maxCount, stripPx, 'seeds'),
-          y2: { field: 'y0' },
-          color: { field: 'd', type: 'ordinal', scale: { scheme: 'viridis' }, legend: { title: 'd' } },
-        },
-      },
-      ...labels,
-    ],
-  } as TopLevelSpec;
+  const stripPx = levelMarks.stripPx;
+  const barLayer = {
+    data: { values: bars.map(({ key, ...b }) => ({ ...b, d: key })) },
+    mark: { type: 'rect', stroke: 'white', strokeWidth: 0.5 },
+    encoding: {
+      x: { field: 'lo', ...x },
+      x2: { field: 'hi' },
+      y: countAxis(maxCount, stripPx, 'seeds'),
+      y2: { field: 'y0' },
+      color: { field: 'd', type: 'ordinal', scale: { scheme: 'viridis' }, legend: { title: 'd' } },
+    },
+  };
+  const spec = { layer: histogramLayers(barLayer, levelMarks, edges.length - 1) } as TopLevelSpec;
   const zero = all.some((v) => v <= 0) ? ` Losses ≤ 0 (round-off) are drawn at ${fmtTick(floor)}.` : '';
   return { id, title, caption: `${caption}${zero}`, ...WIDE, spec };
 }
@@ -217,7 +213,8 @@ export function landscapeHistogramPlot(
     scale: { type: 'linear' as const, domain, nice: false, zero: true },
     axis: { title: 'final loss (linear)', format: '.3~g', tickCount: 8 },
   };
-  const { rules, labels, stripPx } = levelLayers(input.levels, { type: 'linear', domain }, x);
+  const levelMarks = levelLayers(input.levels, { type: 'linear', domain }, x);
+  const stripPx = levelMarks.stripPx;
   const { count, total, below } = input.global;
   const beyond = finite.filter((r) => r.loss > hi).length;
   // Short lines: Vega sizes the figure with ~0.8 em per character, and a title wider than the plot area
@@ -237,8 +234,7 @@ export function landscapeHistogramPlot(
       fontWeight: 'normal',
       offset: TITLE_OFFSET_PX,
     },
-    layer: [
-      rules,
+    layer: histogramLayers(
       {
         data: { values: bars.map(({ key, ...b }) => ({ ...b, class: key })) },
         // White separators only where bars are wide enough to keep their colour.
@@ -263,8 +259,9 @@ export function landscapeHistogramPlot(
           },
         },
       },
-      ...labels,
-    ],
+      levelMarks,
+      edges.length - 1,
+    ),
   } as TopLevelSpec;
   return { id, title, caption, ...WIDE, spec };
 }

@@ -61,11 +61,10 @@ export function placeLevelLabels(labels: { x: number; text: string }[], width: n
 type LevelAxis = { type: 'linear' | 'log'; domain: [number, number] };
 
 /**
- * The level layers of a histogram: dashed rules from below the label strip to the x axis (drawn under
- * the bars, which often sit right on them), and the labels in rows in the strip above the bars
- * (placeLevelLabels). Text marks are named `level_labels`
+ * The level layers of a histogram: dashed rules from below the label strip to the x axis, and the
+ * labels in rows in the strip above the bars (placeLevelLabels). Text marks are named `level_labels`
  * (SVG class level_labels_marks), which the browser test reads back to check that none overlap.
- * Returns the layers and the strip's height in px, which the bars must leave free.
+ * Returns the rules, the label layers and the strip's height in px, which the bars must leave free.
  */
 export function levelLayers(
   levels: LossLevel[],
@@ -110,6 +109,18 @@ export function levelLayers(
     encoding: { x: { field: 'loss', ...x }, y: { value: stripPx }, y2: { value: { expr: 'height' } } },
   };
   return { rules, labels: (['left', 'right'] as const).map(text).filter((t) => t.data.values.length > 0), stripPx };
+}
+
+/** Bars at least this wide (px) keep their colour beside a 1.3 px rule drawn over them; narrower ones are drawn over the rules. */
+const BAR_UNDER_RULE_PX = 4;
+
+/**
+ * The layers of a histogram in drawing order: the level rules over the bars when the bars are wide enough
+ * to show beside them (runs often sit right on a level), else under them; the labels last.
+ */
+export function histogramLayers(bars: unknown, levels: { rules: unknown; labels: unknown[] }, bins: number): unknown[] {
+  const over = WIDE_PLOT_AREA.width / Math.max(bins, 1) >= BAR_UNDER_RULE_PX;
+  return [...(over ? [bars, levels.rules] : [levels.rules, bars]), ...levels.labels];
 }
 
 /** The y (count) axis of a histogram whose tallest stack is `maxCount`, leaving `stripPx` free at the top. */

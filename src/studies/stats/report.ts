@@ -36,9 +36,11 @@ export function statsTitle(c: StatsConfig): string {
  * Predicted levels are computed for K ≤ STABLE_LEVELS_MAX_K and for at most STABLE_LEVELS_MAX_K1 values
  * of k1 (the most frequent among the runs, each holding at least STABLE_LEVELS_MIN_SHARE of them).
  * catalogueFamilies certifies every root of the ansatz with a Jacobian spectrum, stable or not, and
- * the spectra dominate: measured on one core, 6–9 s per k1 at K = M = 17 (≈ 8 roots, ~1 s per spectrum
- * of n = 442; k1 = 1..11 took 113 s) and 14 s for k1 = 1 at K = M = 20 (n = 610). So the report adds
- * ≲ 35 s at K = 17 and ≲ 90 s at K = 20, against a run of 10^4 initialisations that takes an hour there.
+ * the spectra dominate. Measured on one core of a shared 2-core machine: 6–9 s per k1 at K = M = 17
+ * (≈ 8 roots, ~1 s per spectrum of n = 442; k1 = 1..4 took 29–33 s, k1 = 1..11 took 113 s) and 14 s for
+ * k1 = 1 at K = M = 20 (n = 610, 5 roots; the other k1, with more roots, not measured: ~1.5–2 min for
+ * four is an extrapolation). A run of 10^4 initialisations at these K takes about an hour on one
+ * worker (1000 at K = 17 took 6 min here).
  */
 export const STABLE_LEVELS_MAX_K = 20;
 export const STABLE_LEVELS_MAX_K1 = 4;
@@ -123,7 +125,7 @@ export function statsVerdict(result: StatsResult, passed: boolean): PageVerdict 
 /**
  * The report of a finished (or merged) run: runs.csv sorted by seed, table.csv, table.md, and
  * histogram.svg / histogram.html — the final loss of the runs that missed the global minimum on a
- * linear axis, with the stable ansatz levels as dashed rules (report/plots.ts landscapeHistogramPlot)
+ * linear axis, with the stable ansatz levels as dashed rules (report/histograms.ts landscapeHistogramPlot)
  * and a table of those levels with the runs that landed on each, on a page in the report style.
  * The CSV and Markdown files do not depend on the levels.
  */
