@@ -14,12 +14,29 @@ export interface HtmlTable {
   rows: (string | number)[][];
 }
 
+/**
+ * The badge under the title: `pass` (green, every tolerance held), `fail` (red) or `none` (grey: the page
+ * checks no tolerance, and says so rather than "all tolerances hold").
+ */
+export interface PageVerdict {
+  state: 'pass' | 'fail' | 'none';
+  text: string;
+}
+
+/** The badge of a page from its checked tolerances; `scope` names what was checked ("scenario", "study"). */
+export function toleranceVerdict(verdicts: readonly { pass: boolean }[], scope: string): PageVerdict {
+  if (verdicts.length === 0) return { state: 'none', text: `no tolerances in this ${scope}` };
+  const failed = verdicts.filter((v) => !v.pass).length;
+  return failed === 0
+    ? { state: 'pass', text: verdicts.length === 1 ? 'the tolerance holds' : `all ${verdicts.length} tolerances hold` }
+    : { state: 'fail', text: `${failed} of ${verdicts.length} tolerances violated` };
+}
+
 export interface ReportPage {
   title: string;
   /** One line under the title, e.g. the verdict. */
   subtitle: string;
-  /** Whether every tolerance held: colours the verdict badge. */
-  passed: boolean;
+  verdict: PageVerdict;
   command: string;
   sections: ReportSection[];
   /** Provenance lines shown in the footer (version, commit, node, date). */
@@ -38,7 +55,7 @@ body { font-family: Helvetica, Arial, sans-serif; margin: 24px auto; max-width: 
 h1 { font-size: 24px; margin-bottom: 4px; }
 h2 { font-size: 19px; margin-top: 36px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
 .badge { display: inline-block; padding: 2px 10px; border-radius: 10px; color: white; font-weight: bold; }
-.pass { background: #2e7d32; } .fail { background: #c62828; }
+.pass { background: #2e7d32; } .fail { background: #c62828; } .none { background: #757575; }
 code, pre { background: #f4f4f4; padding: 2px 6px; border-radius: 4px; font-size: 13px; }
 pre { padding: 8px; overflow-x: auto; }
 .plots { display: flex; flex-wrap: wrap; gap: 20px; }
@@ -87,7 +104,6 @@ function sectionHtml(section: ReportSection): string {
  * resources, so it opens offline and can be attached to a CI run as a single file.
  */
 export function renderReportHtml(page: ReportPage): string {
-  const verdict = page.passed ? 'pass' : 'fail';
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -98,7 +114,7 @@ export function renderReportHtml(page: ReportPage): string {
 </head>
 <body>
 <h1>${escapeHtml(page.title)}</h1>
-<p><span class="badge ${verdict}">${verdict === 'pass' ? 'all tolerances hold' : 'tolerances violated'}</span> ${escapeHtml(page.subtitle)}</p>
+<p><span class="badge ${page.verdict.state}">${escapeHtml(page.verdict.text)}</span> ${escapeHtml(page.subtitle)}</p>
 <p>Reproduce: <code>${escapeHtml(page.command)}</code></p>
 ${page.sections.map(sectionHtml).join('\n')}
 <footer>${page.footer.map(escapeHtml).join(' · ')}</footer>

@@ -9,7 +9,7 @@ import type { PlotSpec } from './vega.js';
 /** Losses at or below this are drawn at the floor: log axes cannot show 0, and |L| < 1e-9 is 0 anyway (docs/theory.md §7.4). */
 const LOSS_FLOOR = 1e-10;
 
-const WIDE = { width: 560, height: 340 };
+export const WIDE = { width: 560, height: 340 };
 const SQUARE = { width: 270, height: 250 };
 
 const floorLoss = (loss: number) => Math.max(loss, LOSS_FLOOR);
@@ -42,48 +42,118 @@ export interface LossCurvePoint {
   d: number;
 }
 
-/** Loss against time, log–log: colour = d, dash = source, one line per (source, seed, d). */
+/**
+ * How each curve source is drawn, in drawing order: the network wide, solid and translucent underneath;
+ * the theory dashed and opaque on top of it (where the two agree, the dashes run along the network line
+ * instead of hiding under it); the d → ∞ reference dotted, on top.
+ */
+const SOURCES = [
+  { source: 'network', dash: [1, 0], width: 2.6, opacity: 0.45, says: 'wide translucent solid lines' },
+  { source: 'theory', dash: [5, 3], width: 1.3, opacity: 1, says: 'dashed, drawn on top' },
+  { source: 'reference', dash: [1.5, 2.5], width: 1.3, opacity: 1, says: 'dotted' },
+] as const;
+
+const SOURCE_MEANS: Record<string, string> = {
+  network: 'the real networks',
+  theory: "the mean-field theory from each seed's own initial overlaps",
+  reference: 'the d → ∞ reference (same initial overlaps, T = I)',
+};
+
+interface CurveValue {
+  t: number;
+  value: number;
+  source: string;
+  d: number;
+  line: string;
+}
+
+/**
+ * Curves against time on a log t axis: colour = d, one line per `line`, one layer per source present
+ * (SOURCES: drawing order and style). The source legend lists only the sources that have curves.
+ */
+function timeCurvesSpec(
+  values: CurveValue[],
+  y: Record<string, unknown>,
+): { spec: TopLevelSpec; sources: (typeof SOURCES)[number][] } {
+  const sources = SOURCES.filter((s) => values.some((v) => v.source === s.source));
+  const domain = sources.map((s) => s.source);
+  // Ordinal in SOURCES order, so that width and opacity may be encoded too (Vega-Lite warns for nominal); one merged legend.
+  const channel = <T>(range: T[]) => ({
+    field: 'source',
+    type: 'ordinal' as const,
+    sort: domain,
+    scale: { domain, range },
+    legend: { title: 'source' },
+  });
+  const style = {
+    strokeDash: channel(sources.map((s) => [...s.dash])),
+    strokeWidth: channel(sources.map((s) => s.width)),
+    opacity: channel(sources.map((s) => s.opacity)),
+  };
+  const x = {
+    field: 't',
+    type: 'quantitative' as const,
+    scale: { type: 'log' as const, nice: false },
+    axis: { title: 't (log)', format: '~g', values: logTicks(values.map((v) => v.t)) },
+  };
+  const spec: TopLevelSpec = {
+    layer: sources.map((s) => ({
+      data: { values: values.filter((v) => v.source === s.source) },
+      mark: { type: 'line' as const, clip: true },
+      encoding: {
+        x,
+        y: { field: 'value', type: 'quantitative' as const, ...y },
+        color: { field: 'd', type: 'ordinal' as const, scale: { scheme: 'viridis' }, legend: { title: 'd' } },
+        ...style,
+        detail: { field: 'line', type: 'nominal' as const },
+      },
+    })),
+  };
+  return { spec, sources };
+}
+
+function sourcesCaption(sources: readonly (typeof SOURCES)[number][]): string {
+  return sources.map((s) => `${SOURCE_MEANS[s.source]} (${s.says})`).join('; ');
+}
+
+/** Loss against time, log–log: colour = d, line style = source (SOURCES), one line per (source, seed, d). */
 export function lossCurvesPlot(id: string, title: string, points: LossCurvePoint[]): PlotSpec {
   const values = points
     .filter((p) => p.t > 0 && Number.isFinite(p.loss))
-    .map((p) => ({ t: p.t, loss: floorLoss(p.loss), source: p.source, d: p.d, line: `${p.source}/${p.seed}/${p.d}` }));
-  const spec: TopLevelSpec = {
-    data: { values },
-    mark: { type: 'line', strokeWidth: 1.4, clip: true },
-    encoding: {
-      x: {
-        field: 't',
-        type: 'quantitative',
-        scale: { type: 'log', nice: false },
-        axis: { title: 't (log)', format: '~g', values: logTicks(values.map((v) => v.t)) },
-      },
-      y: {
-        field: 'loss',
-        type: 'quantitative',
-        scale: { type: 'log' },
-        axis: { title: 'population loss (log)', format: '.0e', values: logTicks(values.map((v) => v.loss)) },
-      },
-      color: { field: 'd', type: 'ordinal', scale: { scheme: 'viridis' }, legend: { title: 'd' } },
-      strokeDash: {
-        field: 'source',
-        type: 'nominal',
-        scale: {
-          domain: ['network', 'theory', 'reference'],
-          range: [
-            [1, 0],
-            [6, 3],
-            [2, 2],
-          ],
-        },
-        legend: { title: 'source' },
-      },
-      detail: { field: 'line', type: 'nominal' },
-    },
-  };
+    .map((p) => ({ t: p.t, value: floorLoss(p.loss), source: p.source, d: p.d, line: `${p.source}/${p.seed}/${p.d}` }));
+  const { spec, sources } = timeCurvesSpec(values, {
+    scale: { type: 'log' },
+    axis: { title: 'population loss (log)', format: '.0e', values: logTicks(values.map((v) => v.value)) },
+  });
   return {
     id,
     title,
-    caption: `Population loss of the real networks (solid) and of the mean-field ODE started from each seed's own initial overlaps (dashed); losses below ${LOSS_FLOOR} are drawn at ${LOSS_FLOOR}.`,
+    caption: `Population loss of ${sourcesCaption(sources)}; losses below ${LOSS_FLOOR} are drawn at ${LOSS_FLOOR}.`,
+    ...WIDE,
+    spec,
+  };
+}
+
+export interface ReadoutCurvePoint {
+  t: number;
+  /** Second-layer weight a_k of student unit k (0-based). */
+  k: number;
+  value: number;
+  source: string;
+  seed: number;
+  d: number;
+}
+
+/** Trained readouts a_k(t) (two-layer runs) on a linear axis against log t: colour = d, line style = source. */
+export function readoutCurvesPlot(id: string, title: string, points: ReadoutCurvePoint[]): PlotSpec {
+  const values = points
+    .filter((p) => p.t > 0 && Number.isFinite(p.value))
+    .map((p) => ({ t: p.t, value: p.value, source: p.source, d: p.d, line: `${p.source}/${p.seed}/${p.d}/${p.k}` }));
+  const { spec, sources } = timeCurvesSpec(values, { scale: { zero: false }, axis: { title: 'readout a_k' } });
+  return {
+    id,
+    title,
+    caption: `Second-layer weights a_k, one line per student unit k, of ${sourcesCaption(sources)}.`,
     ...WIDE,
     spec,
   };
@@ -146,11 +216,17 @@ export interface LogLogSeries {
   fit?: { slope: number; slopeSE: number; intercept: number };
   /** Join the points with a line (when there is no fit). */
   connect?: boolean;
+  /**
+   * Not a finding (e.g. a slope fitted to round-off): the text is appended to the legend label, the
+   * points are drawn hollow and the line dashed.
+   */
+  muted?: string;
 }
 
 /**
  * Points with error bars on log–log axes, each series with its fitted power law or a connecting line.
- * The x ticks are the x values themselves (few, e.g. the list of d or of σ).
+ * The x ticks are the x values themselves (few, e.g. the list of d or of σ). Muted series (hollow
+ * points, dashed lines) are drawn in their own layers, under the others.
  */
 export function logLogPlot(
   id: string,
@@ -160,16 +236,16 @@ export function logLogPlot(
   series: LogLogSeries[],
 ): PlotSpec {
   const label = (s: LogLogSeries) =>
-    s.fit ? `${s.metric}: slope ${s.fit.slope.toFixed(2)} ± ${s.fit.slopeSE.toFixed(2)}` : s.metric;
+    `${s.fit ? `${s.metric}: slope ${s.fit.slope.toFixed(2)} ± ${s.fit.slopeSE.toFixed(2)}` : s.metric}${s.muted ? ` — ${s.muted}` : ''}`;
   const positive = (v: number) => Number.isFinite(v) && v > 0;
-  const points = series.flatMap((s) =>
+  const pointsOf = (s: LogLogSeries) =>
     s.points
       .filter((p) => positive(p.value))
-      .map((p) => ({ x: p.x, value: p.value, lo: p.lo, hi: p.hi, metric: label(s) })),
-  );
+      .map((p) => ({ x: p.x, value: p.value, lo: p.lo, hi: p.hi, metric: label(s) }));
+  const points = series.flatMap(pointsOf);
   const bars = points.filter((p) => positive(p.lo ?? NaN) && positive(p.hi ?? NaN));
-  const lines = series.flatMap((s) => {
-    if (s.connect) return points.filter((p) => p.metric === label(s));
+  const linesOf = (s: LogLogSeries) => {
+    if (s.connect) return pointsOf(s);
     if (!s.fit) return [];
     const xs = s.points.map((p) => p.x);
     const fit = s.fit;
@@ -178,11 +254,12 @@ export function logLogPlot(
       value: Math.exp(fit.intercept + fit.slope * Math.log(x)),
       metric: label(s),
     }));
-  });
+  };
+  const lines = series.flatMap(linesOf);
   const color = {
     field: 'metric',
     type: 'nominal' as const,
-    legend: { title: null, orient: 'bottom' as const, direction: 'vertical' as const, labelLimit: 520 },
+    legend: { title: null, orient: 'bottom' as const, direction: 'vertical' as const, labelLimit: 0 },
   };
   const xValues = [...new Set(series.flatMap((s) => s.points.map((p) => p.x)))].sort((a, b) => a - b);
   const yValues = [
@@ -202,17 +279,45 @@ export function logLogPlot(
     scale: { type: 'log' as const },
     axis: { title: axes.y, format: '.0e', values: logTicks(yValues) },
   };
-  const spec: TopLevelSpec = {
-    layer: [
-      { data: { values: lines }, mark: { type: 'line', strokeWidth: 1.5 }, encoding: { x, y, color } },
-      {
-        data: { values: bars },
-        mark: { type: 'rule', strokeWidth: 1.2 },
-        encoding: { x, y: { field: 'lo', type: 'quantitative', scale: { type: 'log' } }, y2: { field: 'hi' }, color },
+  const muted = series.filter((s) => s.muted);
+  const plain = series.filter((s) => !s.muted);
+  const layers = [
+    ...(muted.length > 0
+      ? [
+          {
+            data: { values: muted.flatMap(linesOf) },
+            mark: { type: 'line' as const, strokeWidth: 1.3, strokeDash: [5, 4] },
+            encoding: { x, y, color },
+          },
+          {
+            data: { values: muted.flatMap(pointsOf) },
+            mark: { type: 'point' as const, filled: false, size: 60, strokeWidth: 1.5 },
+            encoding: { x, y, color },
+          },
+        ]
+      : []),
+    {
+      data: { values: plain.flatMap(linesOf) },
+      mark: { type: 'line' as const, strokeWidth: 1.5 },
+      encoding: { x, y, color },
+    },
+    {
+      data: { values: bars },
+      mark: { type: 'rule' as const, strokeWidth: 1.2 },
+      encoding: {
+        x,
+        y: { field: 'lo', type: 'quantitative' as const, scale: { type: 'log' as const } },
+        y2: { field: 'hi' },
+        color,
       },
-      { data: { values: points }, mark: { type: 'point', filled: true, size: 60 }, encoding: { x, y, color } },
-    ],
-  };
+    },
+    {
+      data: { values: plain.flatMap(pointsOf) },
+      mark: { type: 'point' as const, filled: true, size: 60 },
+      encoding: { x, y, color },
+    },
+  ];
+  const spec: TopLevelSpec = { layer: layers };
   return { id, title, caption, ...WIDE, spec };
 }
 
@@ -220,6 +325,8 @@ export interface DeviationSeries {
   metric: string;
   points: { d: number; value: number; lo?: number; hi?: number }[];
   fit?: { slope: number; slopeSE: number; intercept: number };
+  /** See LogLogSeries.muted. */
+  muted?: string;
 }
 
 /** A deviation or spread measure against d on log–log axes, with error bars and the fitted power law. */
@@ -231,138 +338,4 @@ export function deviationVsDPlot(id: string, title: string, caption: string, ser
     { x: 'input dimension d (log)', y: 'value (log)' },
     series.map((s) => ({ ...s, points: s.points.map(({ d, ...p }) => ({ x: d, ...p })) })),
   );
-}
-
-export interface HistogramGroup {
-  d: number;
-  losses: number[];
-}
-
-export interface LossLevel {
-  label: string;
-  loss: number;
-  /** Draw the label next to the rule (default true); unlabelled rules avoid overprinting crowded levels. */
-  labelled?: boolean;
-}
-
-/** Number of histogram bins across the data range. */
-const HISTOGRAM_BINS = 24;
-/** Data spanning less than this ratio (max/min) are binned and drawn on a linear axis. */
-const LOG_AXIS_RATIO = 10;
-
-export interface HistogramBins {
-  edges: number[];
-  log: boolean;
-}
-
-/**
- * Shared bin edges over all losses (floored at LOSS_FLOOR): equal widths in log(loss) when the values
- * span more than a decade (e.g. global minima near 0 and spurious minima near 1e-2), equal linear widths
- * otherwise (a narrow distribution around one level, whose width is the point of the plot).
- */
-export function histogramBins(losses: number[]): HistogramBins {
-  const values = losses.filter(Number.isFinite).map(floorLoss);
-  if (values.length === 0) return { edges: [], log: false };
-  let lo = Math.min(...values);
-  let hi = Math.max(...values);
-  const log = hi / lo > LOG_AXIS_RATIO;
-  const to = log ? Math.log10 : (v: number) => v;
-  const from = log ? (v: number) => 10 ** v : (v: number) => v;
-  let a = to(lo);
-  let b = to(hi);
-  // Pad by half a bin on each side; a single value gets a ±5% range.
-  const pad = b > a ? (b - a) / (2 * (HISTOGRAM_BINS - 1)) : log ? 0.02 : 0.05 * Math.abs(a) || 1e-12;
-  a -= pad;
-  b += pad;
-  if (!log) a = Math.max(a, 0);
-  [lo, hi] = [from(a), from(b)];
-  const edges = Array.from({ length: HISTOGRAM_BINS + 1 }, (_, i) => from(a + ((b - a) * i) / HISTOGRAM_BINS));
-  edges[0] = lo;
-  edges[HISTOGRAM_BINS] = hi;
-  return { edges, log };
-}
-
-/**
- * Stacked histogram of final losses (colour = d) on a log loss axis, with the theory's predicted loss
- * levels drawn as dashed vertical rules.
- */
-export function finalLossHistogramPlot(
-  id: string,
-  title: string,
-  caption: string,
-  groups: HistogramGroup[],
-  levels: LossLevel[],
-): PlotSpec {
-  const { edges, log } = histogramBins([...groups.flatMap((g) => g.losses), ...levels.map((l) => l.loss)]);
-  // Stacked by hand (rect y..y2): a bar mark with x and x2 would be read by Vega-Lite as a horizontal ranged bar.
-  const stackTop = new Array<number>(Math.max(edges.length - 1, 0)).fill(0);
-  const bars = groups.flatMap((g) => {
-    const counts = new Array<number>(stackTop.length).fill(0);
-    for (const loss of g.losses) {
-      if (!Number.isFinite(loss)) continue;
-      const v = floorLoss(loss);
-      let b = edges.findIndex((e, i) => i > 0 && v < e) - 1;
-      if (b < 0) b = counts.length - 1;
-      counts[b]++;
-    }
-    return counts.flatMap((count, b) => {
-      if (count === 0) return [];
-      const y0 = stackTop[b];
-      stackTop[b] += count;
-      return [{ lo: edges[b], hi: edges[b + 1], d: g.d, y0, y1: y0 + count }];
-    });
-  });
-  const yMax = Math.max(1, ...stackTop);
-  const yStep = Math.max(1, Math.ceil(yMax / 8));
-  const yTicks = Array.from({ length: Math.floor(yMax / yStep) + 1 }, (_, i) => i * yStep);
-  const rules = levels.map((l) => ({ loss: floorLoss(l.loss), label: l.label }));
-  const labelled = rules.filter((_, i) => levels[i].labelled !== false);
-  const domain = [edges[0] ?? LOSS_FLOOR, edges[edges.length - 1] ?? 1];
-  const x = {
-    type: 'quantitative' as const,
-    scale: log ? { type: 'log' as const, domain } : { type: 'linear' as const, domain, nice: false, zero: false },
-    axis: log
-      ? { title: 'final loss (log)', format: '.0e', values: logTicks(edges) }
-      : { title: 'final loss', format: '.3~g', tickCount: 6 },
-  };
-  const spec: TopLevelSpec = {
-    layer: [
-      {
-        data: { values: bars },
-        mark: { type: 'rect', stroke: 'white', strokeWidth: 0.5 },
-        encoding: {
-          x: { field: 'lo', ...x },
-          x2: { field: 'hi' },
-          y: {
-            field: 'y1',
-            type: 'quantitative',
-            scale: { domain: [0, yMax] },
-            axis: { title: 'seeds', values: yTicks, format: 'd' },
-          },
-          y2: { field: 'y0' },
-          color: { field: 'd', type: 'ordinal', scale: { scheme: 'viridis' }, legend: { title: 'd' } },
-        },
-      },
-      {
-        data: { values: rules },
-        mark: { type: 'rule', strokeDash: [6, 4], strokeWidth: 1.5, color: '#222' },
-        encoding: { x: { field: 'loss', ...x } },
-      },
-      {
-        data: { values: labelled },
-        mark: {
-          type: 'text',
-          angle: 270,
-          align: 'right',
-          baseline: 'bottom',
-          dx: -4,
-          dy: -3,
-          fontSize: 10,
-          color: '#222',
-        },
-        encoding: { x: { field: 'loss', ...x }, y: { value: 0 }, text: { field: 'label' } },
-      },
-    ],
-  };
-  return { id, title, caption, ...WIDE, spec };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { csvText } from '../../src/io/csv.js';
-import { histogramBins, logTicks } from '../../src/report/plots.js';
+import { histogramBins } from '../../src/report/histograms.js';
+import { logTicks } from '../../src/report/plots.js';
 import { createProgress } from '../../src/runtime/progress.js';
 import { permuteRows, permuteSymmetric, unitOrderByTeacher } from '../../src/compare/units.js';
 

@@ -3,17 +3,19 @@ import { unpackOverlaps } from '../../model/overlaps.js';
 import type { Trajectory } from '../../model/trajectory.js';
 import { fmt } from '../../report/format.js';
 import type { ReportSection } from '../../report/html.js';
+import { type LossLevel, finalLossHistogramPlot } from '../../report/histograms.js';
 import {
   type DeviationSeries,
   type LossCurvePoint,
-  type LossLevel,
+  type ReadoutCurvePoint,
   deviationVsDPlot,
-  finalLossHistogramPlot,
   lossCurvesPlot,
   overlapHeatmapPlot,
+  readoutCurvesPlot,
 } from '../../report/plots.js';
 import { type PlotSpec, renderPlot } from '../../report/vega.js';
 import { type RunResult, predictionOf } from './execute.js';
+import { ROUND_OFF_MARK, ROUND_OFF_RULE, roundOffFit } from './figures.js';
 
 /** Loss plots show at most this many seeds per d: more lines only hide each other. */
 const SEEDS_PER_D_IN_LOSS_PLOT = 6;
@@ -24,7 +26,8 @@ const SEEDS_PER_D_IN_LOSS_PLOT = 6;
  */
 const LEVEL_MERGE = 2e-2;
 const MAX_LEVELS = 6;
-const MAX_LABELLED_LEVELS = 3;
+/** Readout plots show fewer seeds: each seed draws K lines per source. */
+const SEEDS_PER_D_IN_READOUT_PLOT = 2;
 
 function curvePoints(tr: Trajectory, source: string, seed: number, d: number): LossCurvePoint[] {
   return tr.times.map((t, i) => ({ t, loss: tr.loss[i], source, seed, d }));
@@ -42,6 +45,31 @@ function lossPlot(r: RunResult): PlotSpec {
   );
   const plot = lossCurvesPlot(`${r.run.id}-loss`, `${r.run.id}: loss vs t`, points);
   const shown = Math.min(SEEDS_PER_D_IN_LOSS_PLOT, r.run.seeds.length);
+  return { ...plot, caption: `${plot.caption} ${shown} of ${r.run.seeds.length} seeds per d.` };
+}
+
+function readoutPoints(tr: Trajectory, source: string, seed: number, d: number): ReadoutCurvePoint[] {
+  const { K } = tr.layout;
+  return tr.times.flatMap((t, i) =>
+    Array.from({ length: K }, (_, k) => ({ t, k, value: tr.states[i][tr.layout.a(k)], source, seed, d })),
+  );
+}
+
+/** a_k(t) of network, theory (and reference) when the run trains the readouts (gd2l); null otherwise. */
+function readoutPlot(r: RunResult): PlotSpec | null {
+  if (!r.jobs.every((job) => job.seeds.every((s) => s.network.layout.withReadouts && s.theory.layout.withReadouts)))
+    return null;
+  const points = r.jobs.flatMap((job) =>
+    job.seeds
+      .slice(0, SEEDS_PER_D_IN_READOUT_PLOT)
+      .flatMap((s) => [
+        ...readoutPoints(s.network, 'network', s.seed, job.job.d),
+        ...readoutPoints(s.theory, 'theory', s.seed, job.job.d),
+        ...(s.reference?.layout.withReadouts ? readoutPoints(s.reference, 'reference', s.seed, job.job.d) : []),
+      ]),
+  );
+  const plot = readoutCurvesPlot(`${r.run.id}-readouts`, `${r.run.id}: readouts a_k vs t`, points);
+  const shown = Math.min(SEEDS_PER_D_IN_READOUT_PLOT, r.run.seeds.length);
   return { ...plot, caption: `${plot.caption} ${shown} of ${r.run.seeds.length} seeds per d.` };
 }
 
@@ -121,11 +149,12 @@ function predictedLevels(r: RunResult): LossLevel[] {
   // seeds still on their way end in scattered single levels, which would only clutter the plot.
   const shared = levels.filter((l) => l.count >= Math.max(2, 0.05 * predictions.length));
   const shown = (shared.length > 0 ? shared : levels).sort((a, b) => b.count - a.count).slice(0, MAX_LEVELS);
-  return shown.map((l, i) => {
+  // Every level is labelled: the histogram stacks labels in rows so that they never overlap.
+  return shown.map((l) => {
     const mean = l.sum / l.count;
     // Name the level by its end-state class when all its seeds share one (global, k1=1, ...).
     const name = l.classes.size === 1 && !l.classes.has('not-converged') ? [...l.classes][0] : fmt(mean, 3);
-    return { loss: mean, label: `${name} (${l.count})`, labelled: i < MAX_LABELLED_LEVELS };
+    return { loss: mean, label: `${name} (${l.count})` };
   });
 }
 
@@ -151,18 +180,29 @@ function deviationPlot(r: RunResult): PlotSpec {
       metric: f.label,
       points: f.points.map((p) => ({ d: p.x, value: p.y, lo: p.lo, hi: p.hi })),
       ...(f.fit ? { fit: { slope: f.fit.slope, slopeSE: f.fit.slopeSE, intercept: f.fit.intercept } } : {}),
+      ...(roundOffFit(r, f) ? { muted: ROUND_OFF_MARK } : {}),
     }));
+  const muted = series.some((s) => s.muted)
+    ? ` Hollow points and dashed lines: ${ROUND_OFF_MARK}, by the rule ${ROUND_OFF_RULE}.`
+    : '';
   return deviationVsDPlot(
     `${r.run.id}-broadening`,
     `${r.run.id}: spread and deviation vs d`,
-    'Error bars: ±1 standard error of the log statistic. Lines: power-law fits (OLS on logs with ≥ 3 values of d, two-point slope with a propagated error otherwise).',
+    `Error bars: ±1 standard error of the log statistic. Lines: power-law fits (OLS on logs with ≥ 3 values of d, two-point slope with a propagated error otherwise).${muted}`,
     series,
   );
 }
 
-/** The section of one run: loss curves, final-loss histogram, end-state heat maps, deviation vs d. */
+/** The section of one run: loss curves, readouts (when trained), final-loss histogram, end-state heat maps, deviation vs d. */
 export async function runSection(r: RunResult): Promise<ReportSection> {
-  const specs = [lossPlot(r), histogram(r), ...heatmaps(r), ...(r.jobs.length >= 2 ? [deviationPlot(r)] : [])];
+  const readouts = readoutPlot(r);
+  const specs = [
+    lossPlot(r),
+    ...(readouts ? [readouts] : []),
+    histogram(r),
+    ...heatmaps(r),
+    ...(r.jobs.length >= 2 ? [deviationPlot(r)] : []),
+  ];
   const c = r.run.composition;
   return {
     heading: `Run ${r.run.id}`,

@@ -1,5 +1,5 @@
 import type { Provenance } from '../../io/provenance.js';
-import { type ReportPage, type ReportSection, renderReportHtml } from '../../report/html.js';
+import { type ReportPage, type ReportSection, renderReportHtml, toleranceVerdict } from '../../report/html.js';
 import type { StudyReport } from '../study.js';
 import { type ScenarioResult, allVerdicts, headline } from './execute.js';
 
@@ -43,7 +43,11 @@ export function reportHtml(
   const page: ReportPage = {
     title: `scm-harness: ${result.scenario.name}`,
     subtitle: headline(result),
-    passed: result.violations.length === 0,
+    // Violations and verdicts come from the same checks; a violation without a failed verdict still fails the page.
+    verdict:
+      result.violations.length > 0 && verdicts.every((v) => v.pass)
+        ? { state: 'fail', text: 'tolerances violated' }
+        : toleranceVerdict(verdicts, 'scenario'),
     command,
     sections: [overview, ...reports.flatMap((r) => r.sections)],
     footer: [

@@ -17,10 +17,12 @@ export function summaryMarkdown(
   const { scenario } = result;
   const verdicts = allVerdicts(result);
   const passed = result.violations.length === 0;
+  // PASS only when something was checked: a scenario without tolerances says so instead.
+  const verdict = !passed ? 'FAIL' : verdicts.length === 0 ? 'NO TOLERANCES' : 'PASS';
   const parts = [
     `# scm-harness: ${scenario.name}`,
     scenario.description,
-    `**${passed ? 'PASS' : 'FAIL'}**: ${headline(result)}`,
+    `**${verdict}**: ${headline(result)}`,
     `Reproduce: \`${command}\``,
   ];
   for (const report of reports) parts.push(...report.summary);
