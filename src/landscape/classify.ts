@@ -38,17 +38,12 @@ export interface Classification {
 }
 
 /**
- * Assignment of students to teachers maximising Σ|R_k,π(k)| (Hungarian algorithm, O(n³) with
- * potentials; K and M are small). Returns, for each student, its teacher or −1 (K > M leaves K − M
- * students unmatched; K < M leaves teachers unmatched). Matching by |R| rather than R is what lets an
- * anti-aligned unit (R_kk < 0, paper Fig. 7) be recognised as paired with its teacher.
+ * Minimum-cost assignment of `rows` items to `cols` items (rows ≤ cols), Σ cost(i, assign[i]) minimal
+ * (Hungarian algorithm with potentials, O(rows²·cols), e-maxx formulation, 1-based with a sentinel).
+ * Returns, for each row, its column; every row is assigned and no column twice. Costs must be finite.
  */
-export function matchStudentsToTeachers(R: Float64Array, K: number, M: number): Int32Array {
-  const transpose = K > M;
-  const rows = transpose ? M : K;
-  const cols = transpose ? K : M;
-  const weight = (i: number, j: number) => Math.abs(transpose ? R[j * M + i] : R[i * M + j]);
-  // Minimise Σ cost with cost = −|R| over rows ≤ cols (e-maxx formulation, 1-based with a sentinel).
+export function minCostAssignment(rows: number, cols: number, cost: (i: number, j: number) => number): Int32Array {
+  if (rows > cols) throw new Error(`minCostAssignment needs rows <= cols (got ${rows} > ${cols})`);
   const u = new Float64Array(rows + 1);
   const v = new Float64Array(cols + 1);
   const owner = new Int32Array(cols + 1);
@@ -65,7 +60,7 @@ export function matchStudentsToTeachers(R: Float64Array, K: number, M: number): 
       let j1 = 0;
       for (let j = 1; j <= cols; j++) {
         if (used[j]) continue;
-        const cur = -weight(i0 - 1, j - 1) - u[i0] - v[j];
+        const cur = cost(i0 - 1, j - 1) - u[i0] - v[j];
         if (cur < minv[j]) {
           minv[j] = cur;
           way[j] = j0;
@@ -91,12 +86,28 @@ export function matchStudentsToTeachers(R: Float64Array, K: number, M: number): 
       j0 = j1;
     } while (j0 !== 0);
   }
+  const assign = new Int32Array(rows).fill(-1);
+  for (let j = 1; j <= cols; j++) if (owner[j] !== 0) assign[owner[j] - 1] = j - 1;
+  return assign;
+}
+
+/**
+ * Assignment of students to teachers maximising Σ|R_k,π(k)| (minCostAssignment with cost −|R|; K and
+ * M are small). Returns, for each student, its teacher or −1 (K > M leaves K − M students unmatched;
+ * K < M leaves teachers unmatched). Matching by |R| rather than R is what lets an anti-aligned unit
+ * (R_kk < 0, paper Fig. 7) be recognised as paired with its teacher.
+ */
+export function matchStudentsToTeachers(R: Float64Array, K: number, M: number): Int32Array {
   const match = new Int32Array(K).fill(-1);
-  for (let j = 1; j <= cols; j++) {
-    if (owner[j] === 0) continue;
-    if (transpose) match[j - 1] = owner[j] - 1;
-    else match[owner[j] - 1] = j - 1;
+  if (K > M) {
+    // Teachers are the rows: each teacher gets one student, K − M students stay unmatched.
+    const studentOf = minCostAssignment(M, K, (m, k) => -Math.abs(R[k * M + m]));
+    studentOf.forEach((k, m) => {
+      match[k] = m;
+    });
+    return match;
   }
+  match.set(minCostAssignment(K, M, (k, m) => -Math.abs(R[k * M + m])));
   return match;
 }
 
