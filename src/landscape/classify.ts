@@ -2,15 +2,38 @@ import { THRESHOLDS } from '../model/config.js';
 import type { Overlaps } from '../model/overlaps.js';
 
 /**
- * End-state classes (equations.md §7.9; the paper's App. G "Global / Local / None"):
+ * End-state classes (docs/theory.md §13; the paper's App. G "Global / Local / None"):
  * - global: loss below `globalLoss` (classified by the loss: convergence to the global minimum is slow
  *   in max|F|, and the Jacobian is singular there, §7.4);
- * - spurious: a converged (max|F| ≤ convergedRhs) non-global fixed point, with its k1;
+ * - spurious: a converged (max|F| ≤ convergedRhs) non-global fixed point, with its k1 — every k1 ≥ 1
+ *   state, and the k1 = 0 states of unconstrained deterministic flows (k1 = 0 fixed points above the
+ *   global loss exist there: `fixed-points --K 8 --M 8` finds 30, all saddles, which a Newton finish
+ *   without a spectrum can land on; a stable one would be a spurious minimum);
  * - saddle: converged, but with a realisable unstable direction (only when a spectrum was supplied);
- * - not-converged: max|F| above convergedRhs at the end of the budget.
+ * - not-converged: max|F| above convergedRhs at the end of the budget;
+ * - noise-floor: a converged, non-global k1 = 0 end state of a stochastic run (context.stochastic:
+ *   online SGD, whose label noise keeps the loss above 0 — the sgd flow's η²σ²J2 term, equations.md
+ *   §4.2): every unit is aligned with its teacher and the loss sits at the run's noise level around
+ *   the global minimum, not at a spurious minimum;
+ * - constrained-optimum: a converged, non-global k1 = 0 end state of a flow on the sphere / Stiefel
+ *   manifold (context.constrained) with K > M: unit-norm students cannot silence the K − M extra units,
+ *   so loss 0 is out of reach and the best state has L > 0 (ngd at K = M + 1, issue 9 item 2).
+ * The last two are decided by the context a caller passes; without it a k1 = 0 state stays spurious.
  */
-export type EndClass = 'global' | 'spurious' | 'saddle' | 'not-converged';
-export const END_CLASSES: readonly EndClass[] = ['global', 'spurious', 'saddle', 'not-converged'];
+export type EndClass = 'global' | 'spurious' | 'saddle' | 'not-converged' | 'noise-floor' | 'constrained-optimum';
+/** Every class, the original four first (runs.csv and the stats tables list them in this order). */
+export const END_CLASSES: readonly EndClass[] = ['global', 'spurious', 'saddle', 'not-converged', 'noise-floor', 'constrained-optimum'];
+
+/**
+ * What the caller knows about the dynamics that produced the end state (classifyEndState):
+ * - stochastic: the state is the end of a stochastic run (an online-SGD network; or the sgd flow with
+ *   label noise, whose fixed point near the global minimum has L > 0);
+ * - constrained: the students are held on the sphere / Stiefel manifold (ngd, ongd).
+ */
+export interface ClassifyContext {
+  stochastic?: boolean;
+  constrained?: boolean;
+}
 
 /** Defaults of equations.md §7.9: "global" means L < 1e-5, "converged" means max|F| < 1e-9 (model/config.ts). */
 export const CLASSIFY_DEFAULTS = { globalLoss: THRESHOLDS.globalLoss, convergedRhs: THRESHOLDS.convergedRhs } as const;
@@ -138,8 +161,13 @@ export function countAntiAlignedArgmax(o: Overlaps): number {
   return k1;
 }
 
-/** Classify an end state (see EndClass); thresholds default to CLASSIFY_DEFAULTS. */
-export function classifyEndState(state: EndState, thresholds: ClassifyThresholds = {}): Classification {
+/**
+ * Classify an end state (see EndClass); thresholds default to CLASSIFY_DEFAULTS. Order: global (by the
+ * loss), not-converged, saddle, then a k1 = 0 state is noise-floor when context.stochastic,
+ * constrained-optimum when context.constrained and K > M, else (and for every k1 ≥ 1) spurious. A
+ * stochastic constrained run's k1 = 0 state is noise-floor: it fluctuates around its best level.
+ */
+export function classifyEndState(state: EndState, thresholds: ClassifyThresholds = {}, context: ClassifyContext = {}): Classification {
   const globalLoss = thresholds.globalLoss ?? CLASSIFY_DEFAULTS.globalLoss;
   const convergedRhs = thresholds.convergedRhs ?? CLASSIFY_DEFAULTS.convergedRhs;
   const k1 = countAntiAligned(state.overlaps);
@@ -147,5 +175,7 @@ export function classifyEndState(state: EndState, thresholds: ClassifyThresholds
   if (state.loss < globalLoss) return { class: 'global', k1, k1Argmax };
   if (!(state.maxRhs <= convergedRhs)) return { class: 'not-converged', k1, k1Argmax };
   if (state.nUnstable !== undefined && state.nUnstable > 0) return { class: 'saddle', k1, k1Argmax };
+  if (k1 === 0 && context.stochastic) return { class: 'noise-floor', k1, k1Argmax };
+  if (k1 === 0 && context.constrained && state.overlaps.K > state.overlaps.M) return { class: 'constrained-optimum', k1, k1Argmax };
   return { class: 'spurious', k1, k1Argmax };
 }
