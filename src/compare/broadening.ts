@@ -76,10 +76,12 @@ const BROADENING_FITS = {
   finalLossSd: 'sd of final loss across seeds',
   lossDeviationRms: 'rms of final loss − d→∞ prediction',
   finalQDeviationMean: 'mean final max|ΔQ| vs d→∞ prediction (matched units)',
+  finalRDeviationMean: 'mean final max|ΔR| vs d→∞ prediction (matched units)',
   trajectoryLossDeviationMean: 'mean of max_t |Δloss| vs theory',
   trajectoryQDeviationMean: 'mean of max_t |ΔQ| vs theory (matched units)',
   trajectoryRDeviationMean: 'mean of max_t |ΔR| vs theory (matched units)',
   finalQDeviationRawMean: 'mean final max|ΔQ| vs d→∞ prediction (units as labelled)',
+  finalRDeviationRawMean: 'mean final max|ΔR| vs d→∞ prediction (units as labelled)',
   trajectoryQDeviationRawMean: 'mean of max_t |ΔQ| vs theory (units as labelled)',
   trajectoryRDeviationRawMean: 'mean of max_t |ΔR| vs theory (units as labelled)',
 } as const;
@@ -141,6 +143,10 @@ function logVarianceOf(key: BroadeningFitKey, row: BroadeningRow, outcomes: Seed
       return logVariance.rms(row.n);
     case 'finalQDeviationMean':
       return logVariance.mean(ok.map((o) => o.finalQDeviation));
+    case 'finalRDeviationMean':
+      return logVariance.mean(ok.map((o) => o.finalRDeviation));
+    case 'finalRDeviationRawMean':
+      return logVariance.mean(ok.map((o) => o.finalRDeviationRaw));
     case 'trajectoryLossDeviationMean':
       return logVariance.mean(ok.map((o) => o.trajectory.max.loss ?? NaN));
     case 'trajectoryQDeviationMean':

@@ -74,6 +74,8 @@ describe('broadening', () => {
     expect(Math.abs(slope('trajectoryRDeviationMean') + 0.5)).toBeLessThan(0.1);
     // A quarter of the seeds at |ΔR| ≈ 1 flatten the as-labelled mean to ≈ 0.25 at every d.
     expect(Math.abs(slope('trajectoryRDeviationRawMean'))).toBeLessThan(0.05);
+    expect(Math.abs(slope('finalRDeviationMean') + 0.5)).toBeLessThan(0.1);
+    expect(Math.abs(slope('finalRDeviationRawMean'))).toBeLessThan(0.05);
     for (const row of result.rows) {
       expect(row.labelSwitched).toBe(25);
       expect(row.trajectoryRDeviationRawMean).toBeGreaterThan(0.25);
