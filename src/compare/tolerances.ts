@@ -19,6 +19,10 @@ export function violationLine(v: Violation): string {
 export interface SeedCheckInput {
   d: number;
   seed: number;
+  /**
+   * The deviation the per-seed maxima are checked on: `run`/`check` pass the matched one (after
+   * relabelling a label-switched seed's student units, matching.ts); the loss part is the same either way.
+   */
   deviation: TrajectoryDeviation;
   finalLoss: number;
   predictedFinalLoss: number;

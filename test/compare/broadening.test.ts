@@ -14,6 +14,16 @@ function outcomes(ds: number[], seeds: number): SeedOutcome[] {
     Array.from({ length: seeds }, (_, seed) => {
       const noise = (0.05 / Math.sqrt(d)) * normal();
       const devQ = Math.abs((0.3 / Math.sqrt(d)) * normal());
+      const trajectory = {
+        max: { loss: Math.abs(noise) + 1e-9, Q: devQ, R: devQ, a: null },
+        firstExceed: { loss: null, Q: null, R: null, a: null },
+        final: { loss: Math.abs(noise), Q: devQ, R: devQ, a: null },
+        points: 10,
+        tEnd: 5,
+      };
+      // Every fourth seed reached the same state with its units swapped: as labelled |ΔR| ≈ 1.
+      const switched = seed % 4 === 1;
+      const rawR = switched ? 1 + devQ : devQ;
       return {
         d,
         seed,
@@ -22,13 +32,11 @@ function outcomes(ds: number[], seeds: number): SeedOutcome[] {
         predictedFinalLoss: 0.01,
         finalQDeviation: devQ,
         finalRDeviation: devQ,
-        trajectory: {
-          max: { loss: Math.abs(noise) + 1e-9, Q: devQ, R: devQ, a: null },
-          firstExceed: { loss: null, Q: null, R: null, a: null },
-          final: { loss: Math.abs(noise), Q: devQ, R: devQ, a: null },
-          points: 10,
-          tEnd: 5,
-        },
+        finalQDeviationRaw: devQ,
+        finalRDeviationRaw: rawR,
+        trajectory,
+        trajectoryRaw: { ...trajectory, max: { ...trajectory.max, R: rawR }, final: { ...trajectory.final, R: rawR } },
+        labelSwitched: switched,
       };
     }),
   );
@@ -60,6 +68,22 @@ describe('broadening', () => {
     )?.fit;
     expect(fit?.method).toBe('ols');
     expect(Math.abs((fit?.slope ?? 0) + 0.5)).toBeLessThan(0.1);
+  });
+
+  it('fits the matched overlap deviations; the raw ones, swamped by label-switched seeds, are kept beside them', () => {
+    const result = broadening(outcomes([100, 400, 1600, 6400], 100));
+    const slope = (key: string) => result.fits.find((f) => f.key === key)?.fit?.slope ?? NaN;
+    expect(Math.abs(slope('trajectoryRDeviationMean') + 0.5)).toBeLessThan(0.1);
+    // A quarter of the seeds at |ΔR| ≈ 1 flatten the as-labelled mean to ≈ 0.25 at every d.
+    expect(Math.abs(slope('trajectoryRDeviationRawMean'))).toBeLessThan(0.05);
+    expect(Math.abs(slope('finalRDeviationMean') + 0.5)).toBeLessThan(0.1);
+    expect(Math.abs(slope('finalRDeviationRawMean'))).toBeLessThan(0.05);
+    for (const row of result.rows) {
+      expect(row.labelSwitched).toBe(25);
+      expect(row.trajectoryRDeviationRawMean).toBeGreaterThan(0.25);
+      expect(row.trajectoryRDeviationMean).toBeLessThan(0.05);
+      expect(row.finalRDeviationRawMean).toBeGreaterThan(row.finalRDeviationMean);
+    }
   });
 
   it('leaves diverged seeds out of the statistics but counts them', () => {

@@ -4,7 +4,11 @@ import { FreeCoordinates } from '../../src/landscape/free-coordinates.js';
 import { RealisabilityTest } from '../../src/landscape/stability.js';
 import { NormalSampler } from '../../src/random/normal.js';
 import { type Overlaps, identity } from '../../src/model/overlaps.js';
-import { teacherStudentFlow } from './helpers.js';
+import { Flow } from '../../src/theory/flow.js';
+import { activationByName } from '../../src/theory/activations/index.js';
+import { randomOverlaps } from '../../src/theory/init.js';
+import { solve } from '../../src/theory/solvers/solve.js';
+import { maxAbs, rhsOf, teacherStudentFlow } from './helpers.js';
 
 function permutations(n: number): number[][] {
   if (n === 0) return [[]];
@@ -80,6 +84,56 @@ describe('end-state classification (docs/theory.md §7.9)', () => {
     expect(classifyEndState({ overlaps, loss: 0.02, maxRhs: 1e-12, nUnstable: 2 }).class).toBe('saddle');
     expect(classifyEndState({ overlaps, loss: 0.02, maxRhs: 1e-6 }, { convergedRhs: 1e-5 }).class).toBe('spurious');
     expect(classifyEndState({ overlaps, loss: 0.02, maxRhs: 1e-12 }, { globalLoss: 0.05 }).class).toBe('global');
+  });
+  it('k1 ≥ 1 stays spurious whatever the context', () => {
+    expect(
+      classifyEndState({ overlaps, loss: 0.02, maxRhs: 1e-12 }, {}, { stochastic: true, constrained: true }),
+    ).toMatchObject({ class: 'spurious', k1: 1 });
+  });
+});
+
+/** Integrate a ReLU flow (T = I) from random overlaps at d = 200 to rest and classify its end state. */
+function endState(
+  name: 'sgd' | 'ngd',
+  K: number,
+  M: number,
+  seed: number,
+  options: { lr: number; labelNoise?: number },
+) {
+  const init = randomOverlaps(K, M, 200, seed, 'init', name === 'ngd' ? 'sphere' : 'none');
+  const flow = new Flow(name, activationByName('relu'), init, options);
+  const x = solve(flow, flow.pack(init), { method: 'dopri5', tMax: 5000, saveTimes: [], convergenceTol: 1e-10 }).xFinal;
+  return { overlaps: flow.unpack(x), loss: flow.loss(x), maxRhs: maxAbs(rhsOf(flow, x)) };
+}
+
+describe('end states above the global loss with no anti-aligned unit (docs/theory.md §13, issue 9 item 8)', () => {
+  it('online SGD with label noise: the noise floor is noise-floor, not spurious k1 = 0', () => {
+    // scenarios/broadening.json's sgd flow (η = 0.5, σ = 0.3, K = M = 2): it comes to rest at L ≈ 0.0183 > 0.
+    const end = endState('sgd', 2, 2, 1, { lr: 0.5, labelNoise: 0.3 });
+    expect(end.loss).toBeGreaterThan(0.015);
+    expect(end.loss).toBeLessThan(0.02);
+    expect(end.maxRhs).toBeLessThan(1e-9);
+    expect(classifyEndState(end, {}, { stochastic: true })).toMatchObject({ class: 'noise-floor', k1: 0 });
+    // Without the context a k1 = 0 rest point stays spurious (unconstrained deterministic flows have them).
+    expect(classifyEndState(end).class).toBe('spurious');
+    // Only converged states: the same state with a large max|F| is not-converged.
+    expect(classifyEndState({ ...end, maxRhs: 1e-2 }, { convergedRhs: 1e-3 }, { stochastic: true }).class).toBe(
+      'not-converged',
+    );
+  });
+
+  it('nGD at K = M + 1 on the sphere: the k1 = 0 rest point above 0 is constrained-optimum; at K = M it is spurious', () => {
+    const end = endState('ngd', 4, 3, 0, { lr: 1 });
+    expect(end.loss).toBeGreaterThan(0.1); // the extra unit-norm unit cannot be silenced
+    expect(end.maxRhs).toBeLessThan(1e-9);
+    expect(classifyEndState(end, {}, { constrained: true })).toMatchObject({ class: 'constrained-optimum', k1: 0 });
+    expect(classifyEndState(end).class).toBe('spurious');
+    // K = M on the sphere: loss 0 is reachable, so a k1 = 0 state above it keeps the spurious label.
+    const square = {
+      ...end,
+      overlaps: { ...end.overlaps, K: 3, Q: identity(3), R: identity(3), a: new Float64Array(3).fill(1) },
+    };
+    expect(classifyEndState(square, {}, { constrained: true }).class).toBe('spurious');
   });
 });
 

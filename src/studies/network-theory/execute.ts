@@ -1,5 +1,6 @@
 import { type Broadening, type SeedOutcome, broadening } from '../../compare/broadening.js';
 import { maxAbsDifference } from '../../compare/deviation.js';
+import { relabelEndState } from '../../compare/matching.js';
 import { type Verdict, type Violation, checkTolerances, toleranceVerdicts } from '../../compare/tolerances.js';
 import type { Trajectory } from '../../model/trajectory.js';
 import { createProgress } from '../../runtime/progress.js';
@@ -28,28 +29,42 @@ export function predictionOf(record: SeedRecord): Trajectory {
   return record.reference ?? record.theory;
 }
 
-/** A seed's contribution to the broadening statistics, compared at the last common recorded time. */
+/**
+ * A seed's contribution to the broadening statistics, compared at the last common recorded time. The
+ * overlap deviations are matched: the trajectory one after the seed's relabelling against its
+ * same-init theory (record.matched), the final one after relabelling the end state against the
+ * prediction (its own matching: the T = I reference may break the plateau symmetry differently); the
+ * raw ones are kept next to them.
+ */
 function seedOutcome(d: number, record: SeedRecord): SeedOutcome {
   const net = record.network;
   const prediction = predictionOf(record);
   const last = Math.min(net.times.length, prediction.times.length) - 1;
   const L = net.layout;
   const finalLoss = net.loss[last];
+  const x = net.states[last];
+  const y = prediction.states[last];
+  const relabelled = relabelEndState(x, y, L, net.fixed.a).state;
   return {
     d,
     seed: record.seed,
     finite: record.status !== 'diverged' && Number.isFinite(finalLoss),
     finalLoss,
     predictedFinalLoss: prediction.loss[last],
-    finalQDeviation: maxAbsDifference(net.states[last], prediction.states[last], 0, L.nQ),
-    finalRDeviation: maxAbsDifference(net.states[last], prediction.states[last], L.rOffset, L.aOffset),
-    trajectory: record.deviation,
+    finalQDeviation: maxAbsDifference(relabelled, y, 0, L.nQ),
+    finalRDeviation: maxAbsDifference(relabelled, y, L.rOffset, L.aOffset),
+    finalQDeviationRaw: maxAbsDifference(x, y, 0, L.nQ),
+    finalRDeviationRaw: maxAbsDifference(x, y, L.rOffset, L.aOffset),
+    trajectory: record.matched.deviation,
+    trajectoryRaw: record.deviation,
+    labelSwitched: record.matched.labelSwitched,
   };
 }
 
 function summariseRun(run: ResolvedRun, jobs: JobResult[]): RunResult {
   const outcomes = jobs.flatMap((job) => job.seeds.map((s) => seedOutcome(job.job.d, s)));
   const stats = broadening(outcomes);
+  // Tolerances on Q, R and a deviations are checked on the matched deviations (schema.ts).
   const checks = outcomes.map((o) => ({ ...o, deviation: o.trajectory }));
   return {
     run,

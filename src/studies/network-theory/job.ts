@@ -1,6 +1,7 @@
 import { type TrajectoryDeviation, trajectoryDeviation } from '../../compare/deviation.js';
+import { type MatchedComparison, matchedComparison } from '../../compare/matching.js';
 import type { Trajectory } from '../../model/trajectory.js';
-import { type EndClass, classifyEndState } from '../../landscape/classify.js';
+import { type ClassifyContext, type EndClass, classifyEndState } from '../../landscape/classify.js';
 import {
   type BackendInfo,
   type SeedStatus,
@@ -23,10 +24,12 @@ export interface Job {
 }
 
 /**
- * Class of an end state (src/landscape/classify.ts with the scenario's thresholds): global by the loss,
- * spurious (with k1) when the flow's max|F| there is below classification.convergedRhs, else
- * not-converged. No Jacobian spectrum is computed, so "saddle" is not assigned: a run that converges
- * exactly onto a saddle is not generic. A non-finite state is not-converged with k1 null.
+ * Class of an end state (src/landscape/classify.ts with the scenario's thresholds, docs/theory.md §13):
+ * global by the loss, not-converged when the flow's max|F| there is above classification.convergedRhs,
+ * else spurious with its k1 — except a k1 = 0 state of a stochastic run (noise-floor) or of a sphere /
+ * Stiefel run at K > M (constrained-optimum), see endContext. No Jacobian spectrum is computed, so
+ * "saddle" is not assigned: a run that converges exactly onto a saddle is not generic. A non-finite
+ * state is not-converged with k1 null.
  */
 export interface EndClassification {
   class: EndClass;
@@ -51,6 +54,12 @@ export interface SeedRecord {
   reference: Trajectory | null;
   referenceKind: 'separate' | 'same-as-theory' | 'unrealisable' | 'disabled';
   deviation: TrajectoryDeviation;
+  /**
+   * The same comparison after the best relabelling of the network's student units against the theory
+   * (src/compare/matching.ts: permutation, label-switch flag, matched deviation; = deviation when the
+   * seed is not label-switched).
+   */
+  matched: MatchedComparison;
   /** End-state classes of the network and of the same-init theory, at their last common recorded time. */
   endNetwork: EndClassification;
   endTheory: EndClassification;
@@ -134,11 +143,28 @@ function flowFor(spec: NetworkTheoryConfig, run: ResolvedRun, init: Overlaps): F
   );
 }
 
+/**
+ * What classifyEndState is told about a run's end states. stochastic: an online-SGD network always (its
+ * state fluctuates at finite d), and its sgd flow when it has label noise — then the flow's rest point
+ * near the global minimum has L > 0 (the η²σ²J2 term, docs/theory.md §4.2); without label noise the
+ * flow's global minimum is at L = 0 and a k1 = 0 rest point above it is a real fixed point (spurious).
+ * constrained: the students are held on the sphere / Stiefel manifold (ngd, ongd; classify.ts applies
+ * it at K > M only).
+ */
+export function endContext(run: ResolvedRun, source: 'network' | 'theory'): ClassifyContext {
+  const online = run.composition.gradient === 'online';
+  return {
+    stochastic: online && (source === 'network' || (run.labelNoise ?? 0) > 0),
+    constrained: run.composition.constraint !== 'none',
+  };
+}
+
 function classifyEnd(
   flow: Flow,
   tr: Trajectory,
   index: number,
   thresholds: NetworkTheoryConfig['classification'],
+  context: ClassifyContext,
 ): EndClassification {
   const x = tr.states[index];
   const loss = tr.loss[index];
@@ -146,7 +172,7 @@ function classifyEnd(
   const dx = new Float64Array(x.length);
   flow.rhs(x, dx);
   const maxRhs = maxAbs(dx);
-  const c = classifyEndState({ overlaps: flow.unpack(x), loss, maxRhs }, thresholds);
+  const c = classifyEndState({ overlaps: flow.unpack(x), loss, maxRhs }, thresholds, context);
   return { class: c.class, k1: c.k1, maxRhs };
 }
 
@@ -221,6 +247,7 @@ export async function executeJob(
       }
     }
     const last = Math.min(s.trajectory.times.length, theory.trajectory.times.length) - 1;
+    const deviation = trajectoryDeviation(s.trajectory, theory.trajectory, spec.comparison.thresholds);
     return {
       seed: s.seed,
       status: s.status,
@@ -229,9 +256,10 @@ export async function executeJob(
       theoryStatus: theory.status,
       reference,
       referenceKind,
-      deviation: trajectoryDeviation(s.trajectory, theory.trajectory, spec.comparison.thresholds),
-      endNetwork: classifyEnd(theory.flow, s.trajectory, last, spec.classification),
-      endTheory: classifyEnd(theory.flow, theory.trajectory, last, spec.classification),
+      deviation,
+      matched: matchedComparison(s.trajectory, theory.trajectory, spec.comparison.thresholds, deviation),
+      endNetwork: classifyEnd(theory.flow, s.trajectory, last, spec.classification, endContext(run, 'network')),
+      endTheory: classifyEnd(theory.flow, theory.trajectory, last, spec.classification, endContext(run, 'theory')),
     };
   });
   return {

@@ -48,15 +48,27 @@ const TolerancesSchema = z
     maxLossDeviation: positive()
       .optional()
       .describe('max over seeds, d and recorded t of |loss_network − loss_theory|'),
-    maxQDeviation: positive().optional().describe('max over seeds, d, t and entries of |Q_network − Q_theory|'),
-    maxRDeviation: positive().optional().describe('max over seeds, d, t and entries of |R_network − R_theory|'),
-    maxADeviation: positive().optional().describe('max over seeds, d, t and units of |a_network − a_theory| (gd2l)'),
+    maxQDeviation: positive()
+      .optional()
+      .describe(
+        'max over seeds, d, t and entries of |Q_network − Q_theory|, after matching the student units (a label-switched seed is compared with its units relabelled; comparison.csv max_dQ_matched)',
+      ),
+    maxRDeviation: positive()
+      .optional()
+      .describe(
+        'max over seeds, d, t and entries of |R_network − R_theory|, after matching the student units (comparison.csv max_dR_matched)',
+      ),
+    maxADeviation: positive()
+      .optional()
+      .describe(
+        'max over seeds, d, t and units of |a_network − a_theory| (gd2l), after matching the student units (comparison.csv max_da_matched)',
+      ),
     maxFinalLossDeviation: positive().optional().describe('per seed, |final loss − d→∞ prediction|'),
     spreadSlope: SlopeBounds.optional().describe(
       'slope of the spread (rms over seeds) of the final loss around the d→∞ prediction, against d (log–log)',
     ),
     deviationSlope: SlopeBounds.optional().describe(
-      'slope of the mean max_t |ΔQ| (network vs theory) against d (log–log)',
+      'slope of the mean max_t |ΔQ| (network vs theory, matched student units) against d (log–log)',
     ),
   })
   .describe('Tolerances checked by `scm-harness check`; each absent tolerance is not checked.');

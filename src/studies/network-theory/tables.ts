@@ -1,4 +1,4 @@
-import type { BroadeningRow } from '../../compare/broadening.js';
+import type { BroadeningRow, SeedOutcome } from '../../compare/broadening.js';
 import type { Trajectory } from '../../model/trajectory.js';
 import { type KeyColumn, trajectoryCsvHeader, trajectoryCsvRows } from '../../io/trajectory-csv.js';
 import type { SeedRecord } from './job.js';
@@ -87,16 +87,34 @@ export const COMPARISON_COLUMNS = [
   'class_theory',
   'k1_theory',
   'max_rhs_theory',
+  // Appended (issue 9 item 8; columns are only ever added): the deviations after relabelling the
+  // network's student units (src/compare/matching.ts), equal to the raw ones unless label_switched.
+  'max_dQ_matched',
+  'max_dR_matched',
+  'max_da_matched',
+  'first_exceed_Q_matched',
+  'first_exceed_R_matched',
+  'first_exceed_a_matched',
+  'final_dQ_prediction_matched',
+  'final_dR_prediction_matched',
+  'label_switched',
+  'unit_permutation',
 ];
 
-function comparisonRow(
-  run: string,
-  flow: string,
-  d: number,
-  s: SeedRecord,
-  outcome: { predictedFinalLoss: number; finalQDeviation: number; finalRDeviation: number },
-): CsvCell[] {
+type ComparisonOutcome = Pick<
+  SeedOutcome,
+  'predictedFinalLoss' | 'finalQDeviation' | 'finalRDeviation' | 'finalQDeviationRaw' | 'finalRDeviationRaw'
+>;
+
+/**
+ * One comparison.csv row. The raw columns compare the units as labelled; the `_matched` ones after the
+ * seed's relabelling against its theory (final_d*_prediction_matched: against the prediction).
+ * label_switched: the matching rule of matching.ts held; unit_permutation: the network units compared
+ * with theory units 1..K, 1-based and ';'-separated (identity unless label_switched).
+ */
+function comparisonRow(run: string, flow: string, d: number, s: SeedRecord, outcome: ComparisonOutcome): CsvCell[] {
   const dev = s.deviation;
+  const matched = s.matched.deviation;
   return [
     run,
     flow,
@@ -117,14 +135,24 @@ function comparisonRow(
     s.network.loss[dev.points - 1],
     s.theory.loss[dev.points - 1],
     outcome.predictedFinalLoss,
-    outcome.finalQDeviation,
-    outcome.finalRDeviation,
+    outcome.finalQDeviationRaw,
+    outcome.finalRDeviationRaw,
     s.endNetwork.class,
     s.endNetwork.k1,
     s.endNetwork.maxRhs,
     s.endTheory.class,
     s.endTheory.k1,
     s.endTheory.maxRhs,
+    matched.max.Q,
+    matched.max.R,
+    matched.max.a,
+    matched.firstExceed.Q,
+    matched.firstExceed.R,
+    matched.firstExceed.a,
+    outcome.finalQDeviation,
+    outcome.finalRDeviation,
+    s.matched.labelSwitched,
+    s.matched.permutation.map((k) => k + 1).join(';'),
   ];
 }
 
@@ -156,16 +184,31 @@ export const BROADENING_COLUMNS: (keyof BroadeningRow)[] = [
   'trajectoryLossDeviationMean',
   'trajectoryQDeviationMean',
   'trajectoryRDeviationMean',
+  'finalQDeviationRawMean',
+  'finalQDeviationRawSd',
+  'finalRDeviationRawMean',
+  'finalRDeviationRawSd',
+  'trajectoryQDeviationRawMean',
+  'trajectoryRDeviationRawMean',
+  'labelSwitched',
 ];
 
-/** broadening.csv: one row per (run, d). */
+/**
+ * broadening.csv: one row per (run, d). The overlap-deviation columns (finalQDeviation…,
+ * trajectoryQDeviationMean, trajectoryRDeviationMean) are after unit matching (src/compare/broadening.ts);
+ * the `…Raw…` columns appended at the end keep the as-labelled values, labelSwitched counts the
+ * label-switched seeds.
+ */
 export function broadeningRows(runs: RunResult[]): CsvCell[][] {
   return runs.flatMap((r) => r.broadening.rows.map((row) => [r.run.id, ...BROADENING_COLUMNS.map((c) => row[c])]));
 }
 
 export const FIT_COLUMNS = ['run', 'measure', 'description', 'slope', 'slope_se', 'intercept', 'method', 'points'];
 
-/** broadening-fits.csv: the power-law fit of each spread measure against d, per run with ≥ 2 values of d. */
+/**
+ * broadening-fits.csv: the power-law fit of each spread measure against d, per run with ≥ 2 values of d.
+ * Overlap measures are fitted after unit matching; the `…RawMean` measures (extra rows) as labelled.
+ */
 export function fitRows(runs: RunResult[]): CsvCell[][] {
   return runs.flatMap((r) =>
     r.broadening.fits
