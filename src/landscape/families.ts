@@ -3,7 +3,7 @@ import { rowGram } from '../theory/init.js';
 import { fieldCovariance, identity } from '../model/overlaps.js';
 import { minEigenvalue } from '../theory/linalg/eigen.js';
 import { type BlockAnsatz, ReducedSystem, paperAnsatz } from './ansatz.js';
-import { type NewtonOptions, type NewtonStatus, levenbergMarquardt, solveFixedPoint } from './newton.js';
+import { type NewtonOptions, type NewtonStatus, newtonSolve, solveFixedPoint } from './newton.js';
 import { STABILITY_DEFAULTS, type StabilityOptions, type StabilityReport, analyseStability } from './stability.js';
 
 /**
@@ -162,7 +162,7 @@ function ansatzRoots(
   for (const guess of guesses(options.guesses ?? DEFAULT_GUESS_GRID, K > M)) {
     const s0 = guessScalars(flow, ansatz, guess.r, guess.extraNorm);
     const system = new ReducedSystem(flow, ansatz, s0);
-    const root = levenbergMarquardt((y, out) => system.residual(y, out), system.freeOf(s0), options.newton);
+    const root = newtonSolve((y, out) => system.residual(y, out), system.freeOf(s0), options.newton);
     if (root.status !== 'converged') continue;
     const s = system.scalarsOf(root.y);
     if (q6 >= 0 && s[q6] < EMBEDDING_NORM) continue;

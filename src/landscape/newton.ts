@@ -1,8 +1,8 @@
-import { LuDecomposition, Matrix } from 'ml-matrix';
 import type { Flow } from '../theory/flow.js';
+import { LuFactorisation } from '../theory/linalg/lu.js';
 import { maxAbs } from '../theory/solvers/types.js';
 import { FreeCoordinates } from './free-coordinates.js';
-import { JACOBIAN_STEP, type VectorField, centralDifferenceJacobian } from './jacobian.js';
+import type { VectorField } from './jacobian.js';
 
 /** Default target of max|F| (issue 5: "residual to 1e-12"); round-off in one rhs is ~1e-14 at K = M = 20. */
 export const NEWTON_TOLERANCE = 1e-12;
@@ -11,9 +11,8 @@ export const NEWTON_MAX_ITERATIONS = 60;
 export interface NewtonOptions {
   /** Stop when max_i |F_i| ≤ tolerance. */
   tolerance?: number;
+  /** Jacobians formed (each n evaluations of F and one LU) before giving up. */
   maxIterations?: number;
-  /** Relative central-difference step of the Jacobian (JACOBIAN_STEP). */
-  jacobianStep?: number;
 }
 
 /**
@@ -33,10 +32,20 @@ export interface RootResult {
   status: NewtonStatus;
 }
 
-/** Largest Marquardt damping relative to max diag(JᵀJ) before the iteration is declared stalled. */
-const MAX_RELATIVE_DAMPING = 1e14;
-/** First damping tried after a rejected undamped step, relative to max diag(JᵀJ). */
+/**
+ * Relative forward-difference step of Newton's Jacobian, ≈ √ε: error ≈ √ε|F″| per entry (§6.1). The
+ * root is where F = 0, whatever J is; a relative Jacobian error δ only turns quadratic convergence into
+ * a contraction ≈ κ(J)·δ per step (≈ 3e3 · 1e-8 at K = M = 17), so half the 2n evaluations of the
+ * central difference (jacobian.ts, needed for eigenvalues) buy nothing here.
+ */
+const FORWARD_STEP = 1.5e-8;
+/** Chord steps reuse one LU while each cuts |F|² by at least this factor (|F| roughly halves). */
+const CHORD_CONTRACTION = 0.25;
+/** At most this many chord steps per Jacobian. */
+const MAX_CHORD_STEPS = 8;
+/** Levenberg–Marquardt damping range relative to max diag(JᵀJ) (failed Newton step or singular J). */
 const FIRST_RELATIVE_DAMPING = 1e-8;
+const MAX_RELATIVE_DAMPING = 1e14;
 
 function sumSquares(v: Float64Array): number {
   let s = 0;
@@ -44,107 +53,182 @@ function sumSquares(v: Float64Array): number {
   return s;
 }
 
-/** Linear algebra of one Jacobian, built lazily: LU of J for Newton steps, JᵀJ for damped steps. */
-class LinearisedSystem {
-  private lu: LuDecomposition | null = null;
-  private normal: Matrix | null = null;
-  readonly scale: number;
+/**
+ * The workspaces of one Newton solve of size n (allocated once; iterations allocate nothing): the
+ * iterate and its residual, a trial point, the Jacobian (row-major) and its LU.
+ */
+class NewtonWorkspace {
+  y: Float64Array;
+  f: Float64Array;
+  phi = 0;
+  residual = 0;
+  private trialY: Float64Array;
+  private trialF: Float64Array;
+  readonly delta: Float64Array;
+  readonly jacobian: Float64Array;
+  readonly lu: LuFactorisation;
+  private damped: LuFactorisation | null = null;
+  private normal: Float64Array | null = null;
 
-  constructor(readonly J: Matrix) {
-    let scale = 0;
-    for (let j = 0; j < J.columns; j++) {
-      let column = 0;
-      for (let i = 0; i < J.rows; i++) column += J.get(i, j) ** 2;
-      scale = Math.max(scale, column);
+  constructor(
+    private readonly F: VectorField,
+    y0: Float64Array,
+  ) {
+    const n = y0.length;
+    this.y = Float64Array.from(y0);
+    this.f = new Float64Array(n);
+    this.trialY = new Float64Array(n);
+    this.trialF = new Float64Array(n);
+    this.delta = new Float64Array(n);
+    this.jacobian = new Float64Array(n * n);
+    this.lu = new LuFactorisation(n);
+    F(this.y, this.f);
+    this.phi = sumSquares(this.f);
+    this.residual = maxAbs(this.f);
+  }
+
+  /** J_ij = (F_i(y + h_j e_j) − F_i(y))/h_j, h_j = FORWARD_STEP·max(1, |y_j|): n evaluations of F. */
+  formJacobian(): void {
+    const { y, f, jacobian: J, trialF: column } = this;
+    const n = y.length;
+    for (let j = 0; j < n; j++) {
+      const yj = y[j];
+      const up = yj + FORWARD_STEP * Math.max(1, Math.abs(yj));
+      y[j] = up;
+      this.F(y, column);
+      y[j] = yj;
+      // Divide by the representable difference, so the rounding of yj + h does not bias J.
+      const inv = 1 / (up - yj);
+      for (let i = 0; i < n; i++) J[i * n + j] = (column[i] - f[i]) * inv;
     }
-    /** max diag(JᵀJ): the scale of the Marquardt damping. */
-    this.scale = scale;
   }
 
-  /** Newton step −J⁻¹F (by LU, reused across chord steps), or null when J is singular. */
-  newtonStep(f: Float64Array): Float64Array | null {
-    this.lu ??= new LuDecomposition(this.J);
-    if (this.lu.isSingular()) return null;
-    return Float64Array.from(this.lu.solve(Matrix.columnVector(Array.from(f, (v) => -v))).getColumn(0));
+  /** Try y + delta; keep it (and return true) when |F|² < threshold. */
+  tryStep(threshold: number): boolean {
+    const { y, delta, trialY } = this;
+    for (let i = 0; i < y.length; i++) trialY[i] = y[i] + delta[i];
+    this.F(trialY, this.trialF);
+    const trialPhi = sumSquares(this.trialF);
+    if (!(trialPhi < threshold)) return false;
+    this.y = trialY;
+    this.trialY = y;
+    const f = this.f;
+    this.f = this.trialF;
+    this.trialF = f;
+    this.phi = trialPhi;
+    this.residual = maxAbs(this.f);
+    return true;
   }
 
-  /** Levenberg–Marquardt step −(JᵀJ + μ diag(JᵀJ))⁻¹JᵀF, or null when singular. */
-  dampedStep(f: Float64Array, mu: number): Float64Array | null {
-    this.normal ??= this.J.transpose().mmul(this.J);
-    const A = this.normal.clone();
-    const n = A.rows;
-    // Marquardt's scaling by diag(JᵀJ), floored so that a zero column still gets damped.
-    for (let i = 0; i < n; i++) A.set(i, i, A.get(i, i) + mu * Math.max(A.get(i, i), 1e-12 * this.scale));
-    const lu = new LuDecomposition(A);
-    if (lu.isSingular()) return null;
-    const rhs = this.J.transpose().mmul(Matrix.columnVector(Array.from(f, (v) => -v)));
-    return Float64Array.from(lu.solve(rhs).getColumn(0));
+  /** delta = −J⁻¹F from the current LU. */
+  newtonDirection(): void {
+    this.lu.solve(this.f, this.delta);
+    for (let i = 0; i < this.delta.length; i++) this.delta[i] = -this.delta[i];
+  }
+
+  /**
+   * JᵀJ of the current Jacobian (formed once per Jacobian, on the first damped step) and its scale
+   * max diag(JᵀJ); 0 when J is zero or not finite.
+   */
+  normalEquations(): number {
+    const { jacobian: J } = this;
+    const n = this.f.length;
+    this.normal ??= new Float64Array(n * n);
+    const N = this.normal;
+    N.fill(0);
+    // N = Σ_k (row k of J)ᵀ(row k of J), upper triangle, rows of J read contiguously.
+    for (let k = 0; k < n; k++) {
+      const row = k * n;
+      for (let i = 0; i < n; i++) {
+        const v = J[row + i];
+        if (v === 0) continue;
+        const ni = i * n;
+        for (let j = i; j < n; j++) N[ni + j] += v * J[row + j];
+      }
+    }
+    let scale = 0;
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < i; j++) N[i * n + j] = N[j * n + i];
+      scale = Math.max(scale, N[i * n + i]);
+    }
+    return Number.isFinite(scale) ? scale : 0;
+  }
+
+  /**
+   * Levenberg–Marquardt trial delta = −(JᵀJ + μ diag(JᵀJ))⁻¹JᵀF (Marquardt's scaling, floored at
+   * 1e-12·scale so that a zero column still gets damped); true when it decreases |F|².
+   */
+  dampedStep(mu: number, scale: number): boolean {
+    const { jacobian: J, f, delta } = this;
+    const n = f.length;
+    const N = this.normal as Float64Array;
+    this.damped ??= new LuFactorisation(n);
+    const A = this.damped.a;
+    A.set(N);
+    for (let i = 0; i < n; i++) A[i * n + i] += mu * Math.max(N[i * n + i], 1e-12 * scale);
+    if (!this.damped.factor()) return false;
+    const g = this.trialY;
+    g.fill(0);
+    for (let k = 0; k < n; k++) {
+      const fk = f[k];
+      const row = k * n;
+      for (let i = 0; i < n; i++) g[i] -= J[row + i] * fk;
+    }
+    this.damped.solve(g, delta);
+    return this.tryStep(this.phi);
   }
 }
 
-/** Chord steps reuse one LU while each cuts |F|² by at least this factor (|F| roughly halves). */
-const CHORD_CONTRACTION = 0.25;
-/** At most this many chord steps per Jacobian. */
-const MAX_CHORD_STEPS = 8;
-
 /**
- * Solve F(y) = 0 (F: Rⁿ → Rⁿ) by Newton's method with Levenberg–Marquardt damping. Each iteration
- * forms a central-difference Jacobian (jacobian.ts, 2n evaluations of F) and tries the undamped Newton
- * step first (quadratic convergence near a regular root); when that fails to decrease |F|², the
- * damping μ grows ×10 (towards short gradient-descent steps on |F|², which always decrease it) and
- * shrinks ÷10 after each success. After an accepted Newton step the same LU is reused for further
- * "chord" steps (Shamanskii's method) while they contract |F| quickly: near a root a Jacobian costs
- * 2n evaluations of F and an O(n³) factorisation, a chord step one evaluation and two triangular solves.
+ * Solve F(y) = 0 (F: Rⁿ → Rⁿ) by Newton's method, Levenberg–Marquardt-damped only when needed
+ * (docs/theory.md §6.1). Each iteration forms a forward-difference Jacobian (n evaluations of F) and its
+ * LU (typed arrays, partial pivoting) and tries the full Newton step −J⁻¹F. After an accepted Newton
+ * step the same LU is reused for further "chord" steps (Shamanskii's method) while they contract |F|
+ * quickly: a chord step costs one evaluation and two triangular solves. Only when the Newton step fails
+ * to decrease |F|² (far from a root) or J is singular are JᵀJ and damped steps formed: the damping μ
+ * grows ×10 from 1e-8·max diag(JᵀJ) (towards short gradient-descent steps on |F|², which always
+ * decrease it) and shrinks ÷10 after each success, back to plain Newton below 1e-8.
  */
-export function levenbergMarquardt(F: VectorField, y0: Float64Array, options: NewtonOptions = {}): RootResult {
+export function newtonSolve(F: VectorField, y0: Float64Array, options: NewtonOptions = {}): RootResult {
   const tolerance = options.tolerance ?? NEWTON_TOLERANCE;
   const maxIterations = options.maxIterations ?? NEWTON_MAX_ITERATIONS;
-  const step = options.jacobianStep ?? JACOBIAN_STEP;
-  const n = y0.length;
-  let y = Float64Array.from(y0);
-  let f = new Float64Array(n);
-  F(y, f);
-  let residual = maxAbs(f);
-  if (!Number.isFinite(residual)) return { y, residual, iterations: 0, status: 'non-finite' };
-  let phi = sumSquares(f);
-  let mu = 0;
-  const trialF = new Float64Array(n);
-  /** Try y + delta; keep it when |F|² < threshold. */
-  const tryStep = (delta: Float64Array | null, threshold: number): boolean => {
-    if (delta === null) return false;
-    const trial = new Float64Array(n);
-    for (let i = 0; i < n; i++) trial[i] = y[i] + delta[i];
-    F(trial, trialF);
-    const trialPhi = sumSquares(trialF);
-    if (!(trialPhi < threshold)) return false;
-    y = trial;
-    f = Float64Array.from(trialF);
-    phi = trialPhi;
-    residual = maxAbs(f);
-    return true;
-  };
+  const w = new NewtonWorkspace(F, y0);
+  const result = (iterations: number, status: NewtonStatus): RootResult => ({
+    y: w.y,
+    residual: w.residual,
+    iterations,
+    status: w.residual <= tolerance ? 'converged' : status,
+  });
+  if (!Number.isFinite(w.residual)) return { y: w.y, residual: w.residual, iterations: 0, status: 'non-finite' };
+  /** Relative damping μ/max diag(JᵀJ); 0 = plain Newton. */
+  let damping = 0;
   for (let iteration = 0; iteration < maxIterations; iteration++) {
-    if (residual <= tolerance) return { y, residual, iterations: iteration, status: 'converged' };
-    const system = new LinearisedSystem(centralDifferenceJacobian(F, y, n, step));
+    if (w.residual <= tolerance) return result(iteration, 'converged');
+    w.formJacobian();
+    if (damping === 0) {
+      w.lu.a.set(w.jacobian);
+      if (w.lu.factor()) {
+        w.newtonDirection();
+        if (w.tryStep(w.phi)) {
+          for (let chord = 0; chord < MAX_CHORD_STEPS && w.residual > tolerance; chord++) {
+            w.newtonDirection();
+            if (!w.tryStep(CHORD_CONTRACTION * w.phi)) break;
+          }
+          continue;
+        }
+      }
+      damping = FIRST_RELATIVE_DAMPING;
+    }
     // A zero or non-finite Jacobian gives no descent direction (and no scale for the damping).
-    if (!(system.scale > 0 && Number.isFinite(system.scale)))
-      return { y, residual, iterations: iteration, status: 'stalled' };
-    for (;;) {
-      const accepted = tryStep(mu === 0 ? system.newtonStep(f) : system.dampedStep(f, mu), phi);
-      if (accepted) break;
-      mu = mu === 0 ? FIRST_RELATIVE_DAMPING * system.scale : mu * 10;
-      if (!(mu <= MAX_RELATIVE_DAMPING * system.scale)) {
-        return { y, residual, iterations: iteration + 1, status: residual <= tolerance ? 'converged' : 'stalled' };
-      }
+    const scale = w.normalEquations();
+    if (!(scale > 0)) return result(iteration + 1, 'stalled');
+    while (!w.dampedStep(damping * scale, scale)) {
+      damping *= 10;
+      if (!(damping <= MAX_RELATIVE_DAMPING)) return result(iteration + 1, 'stalled');
     }
-    if (mu === 0) {
-      for (let chord = 0; chord < MAX_CHORD_STEPS && residual > tolerance; chord++) {
-        if (!tryStep(system.newtonStep(f), CHORD_CONTRACTION * phi)) break;
-      }
-    }
-    mu = mu <= FIRST_RELATIVE_DAMPING * system.scale ? 0 : mu / 10;
+    damping = damping <= FIRST_RELATIVE_DAMPING ? 0 : damping / 10;
   }
-  return { y, residual, iterations: maxIterations, status: residual <= tolerance ? 'converged' : 'max-iterations' };
+  return result(maxIterations, 'max-iterations');
 }
 
 export interface FixedPointResult {
@@ -158,13 +242,13 @@ export interface FixedPointResult {
 }
 
 /**
- * Newton–Levenberg–Marquardt on F(x) = flow.rhs(x) = 0 over the free coordinates of the flow
+ * Newton (newtonSolve) on F(x) = flow.rhs(x) = 0 over the free coordinates of the flow
  * (free-coordinates.ts), from any packed start x0 (an ODE end point, an overlaps file, an ansatz
  * guess). Do not call it at the global minimum: the Jacobian is singular there (docs/theory.md §7.4).
  */
 export function solveFixedPoint(flow: Flow, x0: Float64Array, options: NewtonOptions = {}): FixedPointResult {
   const free = new FreeCoordinates(flow, x0);
-  const result = levenbergMarquardt((y, out) => free.residual(y, out), free.restrict(x0), options);
+  const result = newtonSolve((y, out) => free.residual(y, out), free.restrict(x0), options);
   const x = free.embed(result.y);
   return { x, residual: result.residual, iterations: result.iterations, status: result.status, loss: flow.loss(x) };
 }

@@ -66,7 +66,7 @@ export const FlowConfigSchema = z.strictObject({
   batch: positiveInt().default(1).describe('Mini-batch size B (stochastic flows): the η² term is divided by B.'),
 });
 
-export const SOLVER_METHODS = ['dopri5', 'euler', 'map'] as const;
+export const SOLVER_METHODS = ['dopri5', 'rkc', 'euler', 'map'] as const;
 /** dopri5 tolerances and the step budget of one solve. */
 export const SOLVER_DEFAULTS = { rtol: 1e-8, atol: 1e-10, maxSteps: 10_000_000 } as const;
 

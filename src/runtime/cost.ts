@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { InputError } from '../model/errors.js';
+import type { SolveMethod } from '../theory/solvers/types.js';
 
 /**
  * Cost model of the commands, to refuse (unless --force) a job that would silently run for hours or exhaust
@@ -64,8 +65,9 @@ export function rhsSeconds(K: number, M: number): number {
 }
 
 /** Right-hand-side evaluations of an integration to time t. */
-export function odeEvaluations(K: number, t: number, method: 'dopri5' | 'euler' | 'map', dt: number | null): number {
-  if (method !== 'dopri5' && dt !== null) return Math.ceil(t / dt);
+export function odeEvaluations(K: number, t: number, method: SolveMethod, dt: number | null): number {
+  // Fixed-step methods take t/dt steps; the adaptive ones are costed as dopri5 (an upper bound for rkc).
+  if ((method === 'euler' || method === 'map') && dt !== null) return Math.ceil(t / dt);
   const h = Math.min(0.25, 5 / K);
   return 6 * Math.ceil(t / h);
 }
@@ -102,7 +104,7 @@ export interface OdeCostInput {
   K: number;
   M: number;
   tMax: number;
-  method: 'dopri5' | 'euler' | 'map';
+  method: SolveMethod;
   dt: number | null;
   /** Dimension of the random initial weights, or null for an --init file. */
   initD: number | null;

@@ -3,7 +3,7 @@ import { NormalSampler } from '../../src/random/normal.js';
 import { solveFamily } from '../../src/landscape/families.js';
 import { FreeCoordinates, freeIndices } from '../../src/landscape/free-coordinates.js';
 import { centralDifferenceJacobian } from '../../src/landscape/jacobian.js';
-import { levenbergMarquardt, solveFixedPoint } from '../../src/landscape/newton.js';
+import { newtonSolve, solveFixedPoint } from '../../src/landscape/newton.js';
 import { perturbedOverlaps, realiseWeights } from '../../src/landscape/perturb.js';
 import { solve } from '../../src/theory/solvers/solve.js';
 import { maxAbs, maxAbsDiff, rhsOf, teacherStudentFlow } from './helpers.js';
@@ -27,12 +27,12 @@ describe('central-difference Jacobian', () => {
   });
 });
 
-describe('Levenberg–Marquardt', () => {
+describe('Newton with line search (LM only for a singular Jacobian)', () => {
   it('converges where the undamped Newton iteration diverges (atan from |y0| > 1.39)', () => {
     const F = (y: Float64Array, out: Float64Array) => {
       out[0] = Math.atan(y[0]);
     };
-    const root = levenbergMarquardt(F, Float64Array.from([3]));
+    const root = newtonSolve(F, Float64Array.from([3]));
     expect(root.status).toBe('converged');
     expect(Math.abs(root.y[0])).toBeLessThan(1e-12);
   });
@@ -42,7 +42,7 @@ describe('Levenberg–Marquardt', () => {
       out[0] = 10 * (y[1] - y[0] * y[0]);
       out[1] = 1 - y[0];
     };
-    const root = levenbergMarquardt(F, Float64Array.from([-1.2, 1]));
+    const root = newtonSolve(F, Float64Array.from([-1.2, 1]));
     expect(root.status).toBe('converged');
     expect(root.residual).toBeLessThanOrEqual(1e-12);
     expect(maxAbsDiff(root.y, [1, 1])).toBeLessThan(1e-10);
@@ -52,7 +52,7 @@ describe('Levenberg–Marquardt', () => {
     const F = (y: Float64Array, out: Float64Array) => {
       out[0] = y[0] * y[0] + 1;
     };
-    const root = levenbergMarquardt(F, Float64Array.from([0.5]));
+    const root = newtonSolve(F, Float64Array.from([0.5]));
     expect(root.status).not.toBe('converged');
     expect(root.residual).toBeGreaterThanOrEqual(1);
   });
@@ -62,7 +62,7 @@ describe('Levenberg–Marquardt', () => {
       out[0] = Number.NaN;
       out[1] = y[1];
     };
-    const root = levenbergMarquardt(F, Float64Array.from([0.5, 0.5]));
+    const root = newtonSolve(F, Float64Array.from([0.5, 0.5]));
     expect(root.status).toBe('non-finite');
     expect(root.residual).toBeNaN();
   });

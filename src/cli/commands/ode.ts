@@ -147,7 +147,7 @@ function resolveOdeFlags(f: OdeFlags): ResolvedOde {
       `map is the exact discrete population-GD map (${flowNames((d) => d.gradientFlow).join(', ')}); ${optimizer} takes random steps: use dopri5 or euler`,
     );
   }
-  const fixedStep = method !== 'dopri5';
+  const fixedStep = method === 'euler' || method === 'map';
   const dt = fixedStep
     ? parsePositiveNumber(f.dt, '--dt', ODE_DEFAULTS.eulerDt)
     : f.dt === undefined
@@ -264,11 +264,14 @@ export function registerOde(program: Command): void {
     .option('--seed <s>', `random init seed (default ${ODE_DEFAULTS.seed})`)
     .option(
       '--method <name>',
-      `integrator: ${SOLVE_METHODS.join('|')} (default dopri5); map iterates the exact discrete population-GD map (what a population-gradient network does per step of dt, at any d; not for sgd), --t-max must be a whole number of steps, log:/linear: save times are rounded to the nearest step, listed ones must be multiples of --dt`,
+      `integrator: ${SOLVE_METHODS.join('|')} (default dopri5); rkc is the stabilised explicit Runge–Kutta–Chebyshev method (cheap on long stiff stretches near fixed points); map iterates the exact discrete population-GD map (what a population-gradient network does per step of dt, at any d; not for sgd), --t-max must be a whole number of steps, log:/linear: save times are rounded to the nearest step, listed ones must be multiples of --dt`,
     )
-    .option('--dt <h>', `euler and map step (default ${ODE_DEFAULTS.eulerDt}); dopri5 initial step (default automatic)`)
-    .option('--rtol <r>', `dopri5 relative tolerance (default ${DEFAULT_RTOL})`)
-    .option('--atol <a>', `dopri5 absolute tolerance (default ${DEFAULT_ATOL})`)
+    .option(
+      '--dt <h>',
+      `euler and map step (default ${ODE_DEFAULTS.eulerDt}); dopri5/rkc initial step (default automatic)`,
+    )
+    .option('--rtol <r>', `dopri5/rkc relative tolerance (default ${DEFAULT_RTOL})`)
+    .option('--atol <a>', `dopri5/rkc absolute tolerance (default ${DEFAULT_ATOL})`)
     .option(
       '--convergence-tol <tol>',
       `stop when max|dx/dt| < tol; later save times repeat the final state; 0 = off (default ${ODE_DEFAULTS.convergenceTol})`,

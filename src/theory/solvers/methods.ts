@@ -4,6 +4,7 @@ import { ConstantStepController, PIController } from './controller.js';
 import { Dopri5Stepper } from './dopri5.js';
 import { EulerStepper } from './euler.js';
 import { MapStepper } from './map.js';
+import { RkcStepper } from './rkc.js';
 import {
   DEFAULT_ATOL,
   DEFAULT_RTOL,
@@ -36,6 +37,14 @@ export const SOLVER_METHODS: Readonly<Record<SolveOptions['method'], SolverMetho
     make: (system, o) => ({
       stepper: new Dopri5Stepper(system, o.rtol ?? DEFAULT_RTOL, o.atol ?? DEFAULT_ATOL),
       controller: new PIController({ order: 5 }),
+    }),
+  },
+  // Stabilised explicit (Runge–Kutta–Chebyshev, docs/theory.md §7.5a): its error estimate is O(h³).
+  rkc: {
+    fixedStep: false,
+    make: (system, o) => ({
+      stepper: new RkcStepper(system, o.rtol ?? DEFAULT_RTOL, o.atol ?? DEFAULT_ATOL),
+      controller: new PIController({ order: 3 }),
     }),
   },
   // The exact discrete population-GD map of a Flow (gd-map.ts) instead of integrating F.

@@ -11,11 +11,11 @@ export interface OdeSystem {
 }
 
 /**
- * dopri5 and euler integrate the flow dx/dt = F(x); map iterates the exact discrete population-GD map
+ * dopri5, rkc (stabilised explicit, for long stiff stretches) and euler integrate the flow dx/dt = F(x); map iterates the exact discrete population-GD map
  * of a Flow (gd-map.ts: what a population-gradient network's steps do to the overlaps at any d).
  */
-export type SolveMethod = 'dopri5' | 'euler' | 'map';
-export const SOLVE_METHODS: readonly SolveMethod[] = ['dopri5', 'euler', 'map'];
+export type SolveMethod = 'dopri5' | 'rkc' | 'euler' | 'map';
+export const SOLVE_METHODS: readonly SolveMethod[] = ['dopri5', 'rkc', 'euler', 'map'];
 
 export interface SolveOptions {
   method: SolveMethod;
@@ -23,10 +23,10 @@ export interface SolveOptions {
   tMax: number;
   /**
    * euler, map: the fixed step (required; map: tMax and every save time must be whole multiples of it,
-   * see onStepGrid). dopri5: the initial step (default: Hairer's automatic choice).
+   * see onStepGrid). dopri5, rkc: the initial step (default: Hairer's automatic choice).
    */
   dt?: number;
-  /** dopri5 tolerances (defaults DEFAULT_RTOL, DEFAULT_ATOL); ignored by euler and map. */
+  /** dopri5 and rkc tolerances (defaults DEFAULT_RTOL, DEFAULT_ATOL); ignored by euler and map. */
   rtol?: number;
   atol?: number;
   /** Sorted, strictly increasing times in [0, tMax] at which the state is recorded (see save-times.ts). */
