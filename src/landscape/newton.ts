@@ -33,7 +33,7 @@ export interface RootResult {
 }
 
 /**
- * Relative forward-difference step of Newton's Jacobian, ≈ √ε: error ≈ √ε|F″| per entry (§6.1). The
+ * Relative forward-difference step of Newton's Jacobian, ≈ √ε: error ≈ √ε|F″| per entry (§6). The
  * root is where F = 0, whatever J is; a relative Jacobian error δ only turns quadratic convergence into
  * a contraction ≈ κ(J)·δ per step (≈ 3e3 · 1e-8 at K = M = 17), so half the 2n evaluations of the
  * central difference (jacobian.ts, needed for eigenvalues) buy nothing here.
@@ -181,7 +181,7 @@ class NewtonWorkspace {
 
 /**
  * Solve F(y) = 0 (F: Rⁿ → Rⁿ) by Newton's method, Levenberg–Marquardt-damped only when needed
- * (docs/theory.md §6.1). Each iteration forms a forward-difference Jacobian (n evaluations of F) and its
+ * (docs/theory.md §6). Each iteration forms a forward-difference Jacobian (n evaluations of F) and its
  * LU (typed arrays, partial pivoting) and tries the full Newton step −J⁻¹F. After an accepted Newton
  * step the same LU is reused for further "chord" steps (Shamanskii's method) while they contract |F|
  * quickly: a chord step costs one evaluation and two triangular solves. Only when the Newton step fails

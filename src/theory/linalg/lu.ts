@@ -3,7 +3,7 @@
  * (Golub & Van Loan, Matrix Computations, Alg. 3.4.1): L (unit lower, below the diagonal) and U
  * overwrite the matrix, `pivot` records the row interchanges. All workspaces are allocated by the
  * constructor; factor and solve allocate nothing, so one instance serves every Newton iteration of a
- * size (docs/theory.md §6.1).
+ * size (docs/theory.md §6).
  */
 export class LuFactorisation {
   /** The matrix to factor (write it, then call factor()); holds L and U afterwards. */
