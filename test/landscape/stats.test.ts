@@ -26,7 +26,7 @@ describe('stats at K = M = 6 against the paper (Appendix G, Table 3(a))', () => 
     expect(scenario.rows).toHaveLength(1);
     const [row] = scenario.rows;
     expect(row.paper.global).toBe(98.82);
-    const result = await runStats({ ...row.config, spectrum: true }, join(work, 'k6'), {
+    const result = await runStats({ ...row.config, stability: 'dense' }, join(work, 'k6'), {
       workers: 1,
       paper: row.paper,
     });

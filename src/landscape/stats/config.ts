@@ -14,6 +14,15 @@ import { flowDefinition } from '../../theory/flows/index.js';
 export const FINISH_MODES = ['newton', 'flow'] as const;
 
 /**
+ * How a non-global rest point is certified (docs/theory.md §14; saddle-check.ts): `krylov` — the
+ * rightmost realisable Jacobian eigenvalues by Krylov–Schur on Jacobian–vector products, falling back to
+ * `dense` where Krylov cannot decide; `dense` — the full nonsymmetric eigendecomposition (1.5–2 s at
+ * K = M = 17); `off` — no check (a saddle the Newton finish lands on then counts as a minimum).
+ */
+export const STABILITY_METHODS = ['krylov', 'dense', 'off'] as const;
+export type StabilityMethod = (typeof STABILITY_METHODS)[number];
+
+/**
  * Defaults:
  * - globalLoss 1e-5, convergedRhs 1e-9: docs/theory.md §7.9.
  * - newtonStartRhs 1e-4: hand over from the ODE to Newton once the flow has slowed to max|F| < 1e-4
@@ -29,9 +38,12 @@ export const FINISH_MODES = ['newton', 'flow'] as const;
  *   tolerances buy nothing for the end state but cost steps in the early transient.
  * - firstChunk 100: the flow is integrated in chunks of doubling length (100, 200, 400, ...), checking
  *   the loss (global) and the hand-over condition in between.
- * - spectrum off: the Jacobian spectrum (saddle vs minimum) costs one n×n nonsymmetric
- *   eigendecomposition per distinct fixed point (≈ 1–2 s at K = M = 17, n = 442), more than the run
- *   itself; the paper's classes (Local / Global / None) do not need it. `--spectrum on` adds it.
+ * - stability krylov: every non-global rest point is checked for realisable unstable directions by
+ *   Krylov–Schur on Jacobian–vector products (10–40 ms at K = M = 17, docs/theory.md §14) before it
+ *   counts as a minimum; a saddle is left along its unstable direction (run.ts). Without the check a
+ *   Newton finish can land on a saddle during the slow passage by it (issue 9: K = 17 seed 173).
+ * - marginalEigenvalue 1e-4: a minimum whose largest realisable eigenvalue is above −1e-4 decays on
+ *   time scales beyond the budget tMax = 1e4; it is reported as `marginal` rather than `spurious`.
  */
 export const STATS_DEFAULTS = {
   optimizer: 'gd',
@@ -49,7 +61,8 @@ export const STATS_DEFAULTS = {
   firstChunk: 100,
   maxSteps: 10_000_000,
   finish: 'newton',
-  spectrum: false,
+  stability: 'krylov',
+  marginalEigenvalue: THRESHOLDS.marginalEigenvalue,
 } as const;
 
 const positive = () => z.number().positive();
@@ -69,6 +82,9 @@ export const StatsThresholdsSchema = z.strictObject({
   newtonMaxJump: positive()
     .default(STATS_DEFAULTS.newtonMaxJump)
     .describe('Reject a Newton root farther than this (max-norm) from the flow state.'),
+  marginalEigenvalue: positive()
+    .default(STATS_DEFAULTS.marginalEigenvalue)
+    .describe('A minimum whose largest realisable Jacobian eigenvalue is above minus this is `marginal`.'),
 });
 
 export const StatsSolverSchema = z.strictObject({
@@ -99,10 +115,12 @@ export const StatsConfigSchema = z.strictObject({
     .enum(FINISH_MODES)
     .default(STATS_DEFAULTS.finish)
     .describe('newton: Newton once the flow has slowed; flow: integrate until max|F| ≤ convergedRhs.'),
-  spectrum: z
-    .boolean()
-    .default(STATS_DEFAULTS.spectrum)
-    .describe('Tell saddles from minima by the Jacobian spectrum of converged non-global end states.'),
+  stability: z
+    .enum(STABILITY_METHODS)
+    .default(STATS_DEFAULTS.stability)
+    .describe(
+      'Check every non-global rest point for unstable directions (krylov, or dense eigendecomposition) and leave saddles; off: none.',
+    ),
 });
 
 export type StatsConfigInput = z.input<typeof StatsConfigSchema>;

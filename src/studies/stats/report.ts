@@ -7,6 +7,7 @@ import { renderPlot } from '../../report/vega.js';
 import { catalogueFamilies } from '../../landscape/catalogue.js';
 import type { StatsConfig } from '../../landscape/stats/config.js';
 import { runsCsv } from '../../landscape/stats/runs-csv.js';
+import { STATES_FILE, statesJsonl } from '../../landscape/stats/states-jsonl.js';
 import { StatsContext, type RunRecord } from '../../landscape/stats/run.js';
 import { TABLE_COLUMNS, type TableRow, tableMarkdown } from '../../landscape/stats/table.js';
 import type { StudyReport } from '../study.js';
@@ -98,12 +99,14 @@ function levelLabels(levels: StableLevel[]): LossLevel[] {
 const ON_LEVEL = 1e-3;
 
 /** End classes of the histogram's stacks, in legend order (global runs are counted, not drawn). */
-const HISTOGRAM_GROUPS = ['spurious', 'saddle', 'not-converged'];
+const HISTOGRAM_GROUPS = ['spurious', 'marginal', 'saddle', 'not-converged'];
 
 /** The x range: the converged non-global end states and the levels, plus 15%; slower runs beyond it are counted, not drawn. */
 function histogramRange(records: RunRecord[], levels: StableLevel[]): number | undefined {
   const converged = records
-    .filter((r) => (r.class === 'spurious' || r.class === 'saddle') && Number.isFinite(r.finalLoss))
+    .filter(
+      (r) => (r.class === 'spurious' || r.class === 'marginal' || r.class === 'saddle') && Number.isFinite(r.finalLoss),
+    )
     .map((r) => r.finalLoss);
   if (converged.length === 0) return undefined;
   return 1.15 * Math.max(...converged, ...levels.map((l) => l.loss));
@@ -175,7 +178,7 @@ export async function statsReport(
           },
         ];
   const table = rows.map((r) => [r.group, r.category, r.count, r.fraction, r.se]);
-  const markdown = tableMarkdown(heading, rows, records.length, expected, paper);
+  const markdown = tableMarkdown(heading, rows, records, expected, paper);
   const sections = [
     {
       heading: 'End states',
@@ -207,6 +210,7 @@ export async function statsReport(
   return {
     files: [
       ['runs.csv', runsCsv(records)],
+      [STATES_FILE, statesJsonl(result.states)],
       ['table.csv', csvText([...TABLE_COLUMNS], table)],
       ['table.md', markdown],
       ['histogram.svg', plot.svg],
