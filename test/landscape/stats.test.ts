@@ -32,7 +32,7 @@ describe('stats at K = M = 6 against the paper (Appendix G, Table 3(a))', () => 
     });
     expect(result.records).toHaveLength(300);
     const global = result.table.find((r) => r.group === 'paper' && r.category === 'global');
-    const p = row.paper.global / 100;
+    const p = (row.paper.global ?? Number.NaN) / 100;
     const se = Math.sqrt((p * (1 - p)) / 300);
     expect(Math.abs((global?.fraction ?? 0) - p)).toBeLessThan(3 * se);
     // Local end states are certified fixed points: Newton residual at the §7.9 threshold, no unstable direction.
@@ -159,8 +159,27 @@ describe('shipped stats scenarios', () => {
       for (const row of scenario.rows) {
         expect(row.config.inits).toBe(10000);
         // The published percentages are rounded to 0.01 each.
-        expect(Math.abs(row.paper.local + row.paper.global + row.paper.none - 100)).toBeLessThan(0.03);
+        const { local = Number.NaN, global = Number.NaN, none = Number.NaN } = row.paper;
+        expect(Math.abs(local + global + none - 100)).toBeLessThan(0.03);
       }
     },
   );
+
+  it('main-table1 (k1 distribution) and main-table2 (global by optimizer) load with the published numbers', () => {
+    const t1 = loadStatsScenario(join(dir, 'main-table1.json'), {});
+    expect(t1.rows.map((r) => [r.id, r.config.initD])).toEqual([
+      ['K17-M17', 1000],
+      ['K18-M17', 1000],
+      ['K19-M17', 1000],
+    ]);
+    expect(t1.rows.map((r) => r.paper.k1?.['0'])).toEqual([13.09, 59.29, 99.63]);
+    expect(t1.rows[0].paper.k1).toEqual({ '0': 13.09, '1': 27.52, '2': 29.05, '3': 18.94, '4': 7.55 });
+    const t2 = loadStatsScenario(join(dir, 'main-table2.json'), { rows: [18] });
+    expect(t2.rows.map((r) => [r.config.optimizer, r.paper.global ?? r.paper.outcome])).toEqual([
+      ['gd', 64.18],
+      ['gd2l', 67.91],
+      ['ngd', 58.35],
+      ['ongd', 'no-convergence'],
+    ]);
+  });
 });

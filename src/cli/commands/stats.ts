@@ -13,8 +13,8 @@ import {
 } from '../../landscape/stats/config.js';
 import { runStats, type StatsRunResult } from '../../studies/stats/runner.js';
 import type { StatsResult } from '../../studies/stats/compute.js';
-import { loadStatsScenario, statsScenarioSummary } from '../../studies/stats/scenario.js';
-import { paperAgrees } from '../../studies/stats/report.js';
+import { loadStatsScenario, scenarioViolations, statsScenarioSummary } from '../../studies/stats/scenario.js';
+import { paperAgrees } from '../../studies/stats/paper.js';
 import { withOutputDirectory } from '../../io/output-dir.js';
 import { checkCost } from '../../runtime/cost.js';
 import { estimateStatsRun } from '../cost.js';
@@ -94,6 +94,17 @@ function stabilityFlag(f: Record<string, string | undefined>): StabilityMethod {
   return parseEnum(f.stability, STABILITY_METHODS, '--stability', STATS_DEFAULTS.stability);
 }
 
+/** --check: every published cell beyond |z| = 3 on stderr, exit status 1 (0 when there is none). */
+function reportViolations(violations: string[]): void {
+  if (violations.length === 0) {
+    process.stderr.write('stats --check: every published cell within |z| ≤ 3\n');
+    return;
+  }
+  process.stderr.write(`stats --check: ${violations.length} published cell(s) beyond |z| = 3:\n`);
+  for (const v of violations) process.stderr.write(`  ${v}\n`);
+  process.exitCode = 1;
+}
+
 /** Flags a scenario file sets (key of the commander options → flag). */
 const SCENARIO_EXCLUSIVE: [string, string][] = [
   ['K', '--K'],
@@ -144,8 +155,8 @@ async function runStatsCommand(f: Flags): Promise<void> {
     for (const row of scenario.rows)
       checkCost(estimateStatsRun(row.config, workers), f.force !== undefined, `${row.id}`);
     const summaries: Record<string, unknown>[] = [];
+    const results: StatsResult[] = [];
     await withOutputDirectory(out, '--out', async () => {
-      const results: StatsResult[] = [];
       for (const row of scenario.rows) {
         // Each row directory is locked too: a plain `stats --out DIR/<row>` must not write it meanwhile.
         const result = await withOutputDirectory(join(out, row.id), '--out', (rowDir) => {
@@ -161,7 +172,7 @@ async function runStatsCommand(f: Flags): Promise<void> {
           out: join(out, row.id),
           ...jsonSummary(row.config, result),
           paper: row.paper,
-          withinThreeSE: paperAgrees(result.table, result.records.length, row.paper),
+          withinThreeSE: paperAgrees(result.records, row.paper),
         });
         results.push(result);
       }
@@ -179,9 +190,11 @@ async function runStatsCommand(f: Flags): Promise<void> {
       process.stdout.write(
         `${JSON.stringify({ command: 'stats', scenario: resolve(f.scenario), name: scenario.name, out, rows: summaries })}\n`,
       );
+    if (f.check !== undefined) reportViolations(scenarioViolations(scenario, results));
     return;
   }
   rejectFlag(f.rows, '--rows', 'only applies with --scenario');
+  rejectFlag(f.check, '--check', 'only applies with --scenario (it compares with the published numbers)');
   const config = configFromFlags(f);
   checkCost(estimateStatsRun(config, workers), f.force !== undefined, '--K');
   const result = await withOutputDirectory(out, '--out', (dir) => {
@@ -274,6 +287,10 @@ export function registerStats(program: Command): void {
       'run every row of a stats scenario (scenarios/table1.json …) into DIR/K<K>-M<M>/, plus DIR/summary.md against the paper',
     )
     .option('--rows <Ks>', 'with --scenario: only the rows with these K (e.g. 6..8)')
+    .option(
+      '--check',
+      'with --scenario: exit 1 listing every published cell more than 3 two-proportion SE from the observed fraction',
+    )
     .option(
       '--format <fmt>',
       'text: one summary line per directory on stdout; json: the summary (config, counts, table) as JSON (default text)',

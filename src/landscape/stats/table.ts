@@ -87,14 +87,8 @@ export function timeHorizons(records: RunRecord[]): string[][] {
 
 const pct = (x: number) => (Number.isFinite(x) ? (100 * x).toFixed(2) : '–');
 
-/** Markdown of the table; `paper` (percent, Appendix G) adds the published row and z-scores. */
-export function tableMarkdown(
-  title: string,
-  rows: TableRow[],
-  records: RunRecord[],
-  expected: number | null,
-  paper?: { local: number; global: number; none: number },
-): string {
+/** Markdown of the table (the comparison with a paper is added by the stats study, studies/stats/paper.ts). */
+export function tableMarkdown(title: string, rows: TableRow[], records: RunRecord[], expected: number | null): string {
   const total = records.length;
   const lines = [
     `# ${title}`,
@@ -102,20 +96,11 @@ export function tableMarkdown(
     `${total} runs${expected !== null && expected !== total ? ` of ${expected} expected (incomplete)` : ''}.`,
     '',
   ];
-  const section = (heading: string, group: TableRow['group'], withPaper: boolean) => {
+  const section = (heading: string, group: TableRow['group']) => {
     const selected = rows.filter((r) => r.group === group);
     if (selected.length === 0) return;
-    const header = ['category', 'count', '%', '± SE (%)', ...(withPaper ? ['paper (%)', 'z'] : [])];
-    const cells = selected.map((r) => {
-      const row = [r.category, String(r.count), pct(r.fraction), pct(r.se)];
-      if (withPaper && paper) {
-        const published = paper[r.category as keyof typeof paper] / 100;
-        // z against the binomial SE at the published rate (finite even when we observe 0 or n).
-        const se = Math.sqrt((published * (1 - published)) / total);
-        row.push(pct(published), se > 0 ? ((r.fraction - published) / se).toFixed(2) : '–');
-      }
-      return row;
-    });
+    const header = ['category', 'count', '%', '± SE (%)'];
+    const cells = selected.map((r) => [r.category, String(r.count), pct(r.fraction), pct(r.se)]);
     lines.push(
       `## ${heading}`,
       '',
@@ -123,9 +108,9 @@ export function tableMarkdown(
       '',
     );
   };
-  section('Paper columns (Appendix G)', 'paper', paper !== undefined);
-  section('Classes', 'class', false);
-  section('Local minima by k1 (fraction of all runs)', 'k1', false);
+  section('Paper columns (Appendix G)', 'paper');
+  section('Classes', 'class');
+  section('Local minima by k1 (fraction of all runs)', 'k1');
   const horizons = timeHorizons(records);
   if (horizons.length > 0)
     lines.push(

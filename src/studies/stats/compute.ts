@@ -9,7 +9,7 @@ import { type TableRow, summariseRuns } from '../../landscape/stats/table.js';
 import { runPool } from '../../runtime/pool.js';
 import { createProgress } from '../../runtime/progress.js';
 import type { StudyContext } from '../study.js';
-import type { PaperRow } from './report.js';
+import type { PaperRow } from './paper.js';
 
 /** One stats run: a configuration, the directory that holds its runs.csv (resumable), and what to compare with. */
 export interface StatsStudyConfig {

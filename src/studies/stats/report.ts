@@ -9,25 +9,10 @@ import type { StatsConfig } from '../../landscape/stats/config.js';
 import { runsCsv } from '../../landscape/stats/runs-csv.js';
 import { STATES_FILE, statesJsonl } from '../../landscape/stats/states-jsonl.js';
 import { StatsContext, type RunRecord } from '../../landscape/stats/run.js';
-import { TABLE_COLUMNS, type TableRow, tableMarkdown } from '../../landscape/stats/table.js';
+import { TABLE_COLUMNS, tableMarkdown } from '../../landscape/stats/table.js';
 import type { StudyReport } from '../study.js';
 import type { StatsResult } from './compute.js';
-
-/** Published Appendix G percentages for one row, when the run reproduces one (scenarios). */
-export interface PaperRow {
-  local: number;
-  global: number;
-  none: number;
-}
-
-/** Every paper column (local, global, none) within 3 binomial SE (at the published rate) of Appendix G. */
-export function paperAgrees(rows: TableRow[], n: number, paper: PaperRow): boolean {
-  return (['local', 'global', 'none'] as const).every((category) => {
-    const observed = rows.find((r) => r.group === 'paper' && r.category === category)?.fraction ?? Number.NaN;
-    const p = paper[category] / 100;
-    return Math.abs(observed - p) <= 3 * Math.sqrt((p * (1 - p)) / n) + 1e-12;
-  });
-}
+import { paperAgrees, paperCellsMarkdown } from './paper.js';
 
 export function statsTitle(c: StatsConfig): string {
   return `${c.optimizer} ${c.activation} K=${c.K} M=${c.M}, init d=${c.initD}`;
@@ -118,10 +103,10 @@ function histogramRange(records: RunRecord[], levels: StableLevel[]): number | u
  * run (fewer initialisations than configured, e.g. a merge of some shards) is marked as such.
  */
 export function statsVerdict(result: StatsResult, passed: boolean): PageVerdict {
-  const { records, expected, paper, table } = result;
+  const { records, expected, paper } = result;
   if (records.length !== expected)
     return { state: 'fail', text: `incomplete: ${records.length} of ${expected} initialisations` };
-  const verdict = toleranceVerdict(paper ? [{ pass: paperAgrees(table, records.length, paper) }] : [], 'study');
+  const verdict = toleranceVerdict(paper ? [{ pass: paperAgrees(records, paper) }] : [], 'study');
   return !passed && verdict.state !== 'fail' ? { state: 'fail', text: 'tolerances violated' } : verdict;
 }
 
@@ -178,7 +163,7 @@ export async function statsReport(
           },
         ];
   const table = rows.map((r) => [r.group, r.category, r.count, r.fraction, r.se]);
-  const markdown = tableMarkdown(heading, rows, records, expected, paper);
+  const markdown = `${tableMarkdown(heading, rows, records, expected)}${paper ? `\n${paperCellsMarkdown(records, paper)}` : ''}`;
   const sections = [
     {
       heading: 'End states',
