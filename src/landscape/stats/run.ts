@@ -45,7 +45,7 @@ export interface RunRecord {
   /** Saddles met on the way, in order. */
   saddles: PassedSaddle[];
   /** End-state overlaps of a non-global run (states.jsonl); not a runs.csv column. */
-  endState?: Pick<OverlapsJSON, 'Q' | 'R' | 'T'>;
+  endState?: Pick<Required<OverlapsJSON>, 'Q' | 'R' | 'T'>;
 }
 
 /** Per-thread state of a stats run: the flow (workspaces) and the stability checker with its cache. */
