@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { resolveStatsConfig } from '../../src/landscape/stats/config.js';
 import { mergeStats } from '../../src/studies/stats/merge.js';
-import { StatsContext, runInitialisation } from '../../src/landscape/stats/run.js';
+import { type RunRecord, StatsContext, runInitialisation } from '../../src/landscape/stats/run.js';
+import { statsResult } from '../../src/studies/stats/compute.js';
+import { initDimensionPlot } from '../../src/studies/stats/init-dimension.js';
 import { runStats } from '../../src/studies/stats/runner.js';
 import { loadStatsScenario } from '../../src/studies/stats/scenario.js';
 import { cli, readCsv } from '../helpers/cli.js';
@@ -148,6 +150,25 @@ describe('scm-harness stats / merge: flags', () => {
   });
 });
 
+function record(seed: number): RunRecord {
+  return {
+    seed,
+    finalLoss: 0.02,
+    class: 'global',
+    k1: 0,
+    k1Argmax: 0,
+    steps: 1,
+    wallTime: 0,
+    tFinal: 1,
+    maxRhs: 1e-12,
+    finish: 'newton',
+    newtonIterations: 0,
+    nUnstable: null,
+    maxRealEigenvalue: null,
+    saddles: [],
+  };
+}
+
 describe('shipped stats scenarios', () => {
   const dir = join(root, 'scenarios');
   it.each(['table1.json', 'table2.json', 'table3.json'])(
@@ -164,6 +185,26 @@ describe('shipped stats scenarios', () => {
       }
     },
   );
+
+  it('init-dimension varies initD per row (ids K8-M8-d8 … K17-M17-d1000) and charts it', () => {
+    const s = loadStatsScenario(join(dir, 'init-dimension.json'), {});
+    expect(s.rows[0].id).toBe('K8-M8-d8');
+    expect(s.rows.map((r) => r.config.initD)).toEqual([8, 16, 32, 100, 300, 1000, 17, 34, 100, 300, 1000]);
+    const fake = (initD: number, global: number) =>
+      statsResult(
+        { ...s.rows[0].config, initD },
+        Array.from({ length: 10 }, (_, i) => ({
+          ...record(i),
+          class: i < global ? ('global' as const) : ('spurious' as const),
+          k1: i < global ? 0 : 1,
+        })),
+        10,
+      );
+    const plot = initDimensionPlot([fake(8, 9), fake(1000, 7)]);
+    expect(plot?.id).toBe('init-dimension');
+    expect(JSON.stringify(plot?.spec)).toContain('"series":"gd K=8 M=8 k1=1"');
+    expect(initDimensionPlot([fake(8, 9), fake(8, 7)])).toBeNull();
+  });
 
   it('main-table1 (k1 distribution) and main-table2 (global by optimizer) load with the published numbers', () => {
     const t1 = loadStatsScenario(join(dir, 'main-table1.json'), {});

@@ -1,7 +1,6 @@
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../../model/errors.js';
-import { writeFileAtomic } from '../../io/atomic.js';
 import { configDocument, readConfigJson, writeConfigJson } from '../../io/config-file.js';
 import {
   FINISH_MODES,
@@ -13,7 +12,7 @@ import {
 } from '../../landscape/stats/config.js';
 import { runStats, type StatsRunResult } from '../../studies/stats/runner.js';
 import type { StatsResult } from '../../studies/stats/compute.js';
-import { loadStatsScenario, scenarioViolations, statsScenarioSummary } from '../../studies/stats/scenario.js';
+import { loadStatsScenario, scenarioViolations, writeStatsScenarioSummary } from '../../studies/stats/scenario.js';
 import { paperAgrees } from '../../studies/stats/paper.js';
 import { withOutputDirectory } from '../../io/output-dir.js';
 import { checkCost } from '../../runtime/cost.js';
@@ -184,7 +183,7 @@ async function runStatsCommand(f: Flags): Promise<void> {
         workers,
         rows: scenario.rows.map((r) => r.id),
       });
-      writeFileAtomic(join(out, 'summary.md'), statsScenarioSummary(scenario, results));
+      await writeStatsScenarioSummary(out, scenario, results);
     });
     if (format === 'json')
       process.stdout.write(

@@ -3,7 +3,11 @@ import { InputError } from '../../model/errors.js';
 import { readJsonFile } from '../../io/read-json.js';
 import { type StatsConfig, StatsConfigSchema, resolveStatsConfig } from '../../landscape/stats/config.js';
 import { markdownTable } from '../../io/markdown.js';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../../io/atomic.js';
+import { renderPlot } from '../../report/vega.js';
 import type { StatsResult } from './compute.js';
+import { initDimensionPlot } from './init-dimension.js';
 import { type PaperRow, PaperRowSchema, paperCells } from './paper.js';
 
 /**
@@ -35,6 +39,11 @@ export const StatsScenarioSchema = z.strictObject({
           .min(1)
           .optional()
           .describe('Overrides base.optimizer for this row (tables that compare optimizers).'),
+        initD: z
+          .int()
+          .min(1)
+          .optional()
+          .describe('Overrides base.initD for this row (the initialisation dimension as a studied variable).'),
         thresholds: StatsConfigSchema.shape.thresholds.unwrap().partial().optional(),
         paper: PaperRowSchema,
       }),
@@ -79,11 +88,12 @@ export function loadStatsScenario(
       K: row.K,
       M: row.M,
       ...(row.optimizer ? { optimizer: row.optimizer } : {}),
+      ...(row.initD ? { initD: row.initD } : {}),
       inits: overrides.inits ?? s.base.inits,
       ...(overrides.shard ? { shard: overrides.shard } : {}),
       thresholds: { ...s.base.thresholds, ...row.thresholds },
     };
-    const id = `${row.optimizer ? `${row.optimizer}-` : ''}K${row.K}-M${row.M}`;
+    const id = `${row.optimizer ? `${row.optimizer}-` : ''}K${row.K}-M${row.M}${row.initD ? `-d${row.initD}` : ''}`;
     return { id, config: resolveStatsConfig(input, `--scenario rows[${i}]`), paper: row.paper };
   });
   return { name: s.name, description: s.description, source: s.source, rows };
@@ -125,4 +135,16 @@ export function statsScenarioSummary(scenario: StatsScenario, results: StatsResu
   const table = markdownTable(header, tableRows, ['left', 'right', 'left', 'right', 'right', 'right', 'left']);
   const lines = [`# ${scenario.name}`, '', scenario.description, '', `Source: ${scenario.source}`, '', table];
   return `${lines.join('\n')}\n`;
+}
+
+/** DIR/summary.md, and DIR/init-dimension.svg when the rows vary the initialisation dimension. */
+export async function writeStatsScenarioSummary(
+  out: string,
+  scenario: StatsScenario,
+  results: StatsResult[],
+): Promise<void> {
+  const plot = initDimensionPlot(results);
+  const note = plot ? `\n![${plot.title}](init-dimension.svg)\n\n${plot.caption}\n` : '';
+  writeFileAtomic(join(out, 'summary.md'), `${statsScenarioSummary(scenario, results)}${note}`);
+  if (plot) writeFileAtomic(join(out, 'init-dimension.svg'), (await renderPlot(plot)).svg);
 }
