@@ -53,14 +53,14 @@ export function estimateTrain(config: TrainConfig, workers: number): CostEstimat
 /**
  * One stats initialisation (the limit applies per run: the whole table is resumable and shardable, and its
  * progress bar shows the ETA): random init at initD, the flow until it slows down (typically t ≈ 400 at
- * K = M = 17, reports/bench/stats.md; at most tMax), the Newton finish, the spectrum when on.
+ * K = M = 17, reports/bench/stats.md; at most tMax), the Newton finish, the dense spectrum when asked for (the Krylov check costs about one Newton solve's RHS evaluations, within the estimate's margin).
  */
 export function estimateStatsRun(config: StatsConfig, workers: number): CostEstimate {
   const { K, M } = config;
   const t = Math.min(config.solver.tMax, 400);
   let seconds = initSeconds(K, M, config.initD) + odeEvaluations(K, t, 'dopri5', null) * rhsSeconds(K, M);
   if (config.finish === 'newton') seconds += newtonSeconds(K, M);
-  if (config.spectrum) seconds += spectrumSeconds(K, M);
+  if (config.stability === 'dense') seconds += spectrumSeconds(K, M);
   const bytes = lanes(workers) * (jacobianBytes(K, M) + 8 * (K + M) * config.initD);
   return { seconds, bytes, what: `one stats initialisation at K = ${K}, M = ${M}` };
 }

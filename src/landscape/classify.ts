@@ -10,6 +10,8 @@ import type { Overlaps } from '../model/overlaps.js';
  *   global loss exist there: `fixed-points --K 8 --M 8` finds 30, all saddles, which a Newton finish
  *   without a spectrum can land on; a stable one would be a spurious minimum);
  * - saddle: converged, but with a realisable unstable direction (only when a spectrum was supplied);
+ * - marginal: converged, no realisable unstable direction, but the largest realisable eigenvalue is
+ *   within the caller's marginal tolerance of 0 (stats: −1e-4, slower than its time budget resolves; §14);
  * - not-converged: max|F| above convergedRhs at the end of the budget;
  * - noise-floor: a converged, non-global k1 = 0 end state of a stochastic run (context.stochastic:
  *   online SGD, whose label noise keeps the loss above 0 — the sgd flow's η²σ²J2 term, docs/theory.md
@@ -20,7 +22,8 @@ import type { Overlaps } from '../model/overlaps.js';
  *   so loss 0 is out of reach and the best state has L > 0 (ngd at K = M + 1, issue 9 item 2).
  * The last two are decided by the context a caller passes; without it a k1 = 0 state stays spurious.
  */
-export type EndClass = 'global' | 'spurious' | 'saddle' | 'not-converged' | 'noise-floor' | 'constrained-optimum';
+export type EndClass =
+  'global' | 'spurious' | 'saddle' | 'not-converged' | 'noise-floor' | 'constrained-optimum' | 'marginal';
 /** Every class, the original four first (runs.csv and the stats tables list them in this order). */
 export const END_CLASSES: readonly EndClass[] = [
   'global',
@@ -29,6 +32,7 @@ export const END_CLASSES: readonly EndClass[] = [
   'not-converged',
   'noise-floor',
   'constrained-optimum',
+  'marginal',
 ];
 
 /**
@@ -57,6 +61,8 @@ export interface EndState {
   maxRhs: number;
   /** Realisable unstable directions of the Jacobian (stability.ts), when the spectrum was computed. */
   nUnstable?: number;
+  /** No unstable direction, but the largest realisable eigenvalue is within a marginal tolerance of 0. */
+  marginal?: boolean;
 }
 
 export interface Classification {
@@ -170,7 +176,7 @@ export function countAntiAlignedArgmax(o: Overlaps): number {
 
 /**
  * Classify an end state (see EndClass); thresholds default to CLASSIFY_DEFAULTS. Order: global (by the
- * loss), not-converged, saddle, then a k1 = 0 state is noise-floor when context.stochastic,
+ * loss), not-converged, saddle, marginal, then a k1 = 0 state is noise-floor when context.stochastic,
  * constrained-optimum when context.constrained and K > M, else (and for every k1 ≥ 1) spurious. A
  * stochastic constrained run's k1 = 0 state is noise-floor: it fluctuates around its best level.
  */
@@ -186,6 +192,7 @@ export function classifyEndState(
   if (state.loss < globalLoss) return { class: 'global', k1, k1Argmax };
   if (!(state.maxRhs <= convergedRhs)) return { class: 'not-converged', k1, k1Argmax };
   if (state.nUnstable !== undefined && state.nUnstable > 0) return { class: 'saddle', k1, k1Argmax };
+  if (state.marginal) return { class: 'marginal', k1, k1Argmax };
   if (k1 === 0 && context.stochastic) return { class: 'noise-floor', k1, k1Argmax };
   if (k1 === 0 && context.constrained && state.overlaps.K > state.overlaps.M)
     return { class: 'constrained-optimum', k1, k1Argmax };

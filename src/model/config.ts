@@ -16,7 +16,9 @@ import { z } from 'zod';
  * - networkConvergedRhs: a finite-d network's end state with max|F| above this is not converged
  *   (finite-d runs fluctuate, so looser than convergedRhs);
  * - newtonStartRhs, newtonMinLoss, newtonMaxJump: when `stats` hands over from the flow to Newton
- *   (src/landscape/stats/config.ts explains each value).
+ *   (src/landscape/stats/config.ts explains each value);
+ * - marginalEigenvalue: a stats end state whose largest realisable Jacobian eigenvalue is above minus
+ *   this decays more slowly than the stats time budget (1e4) resolves: `marginal` (§14).
  */
 export const THRESHOLDS = {
   globalLoss: 1e-5,
@@ -26,6 +28,7 @@ export const THRESHOLDS = {
   newtonStartRhs: 1e-4,
   newtonMinLoss: 1e-3,
   newtonMaxJump: 0.2,
+  marginalEigenvalue: 1e-4,
 } as const;
 
 const positive = () => z.number().positive();

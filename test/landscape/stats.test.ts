@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { resolveStatsConfig } from '../../src/landscape/stats/config.js';
 import { mergeStats } from '../../src/studies/stats/merge.js';
-import { StatsContext, runInitialisation } from '../../src/landscape/stats/run.js';
+import { type RunRecord, StatsContext, runInitialisation } from '../../src/landscape/stats/run.js';
+import { statsResult } from '../../src/studies/stats/compute.js';
+import { initDimensionPlot } from '../../src/studies/stats/init-dimension.js';
 import { runStats } from '../../src/studies/stats/runner.js';
 import { loadStatsScenario } from '../../src/studies/stats/scenario.js';
 import { cli, readCsv } from '../helpers/cli.js';
@@ -26,13 +28,13 @@ describe('stats at K = M = 6 against the paper (Appendix G, Table 3(a))', () => 
     expect(scenario.rows).toHaveLength(1);
     const [row] = scenario.rows;
     expect(row.paper.global).toBe(98.82);
-    const result = await runStats({ ...row.config, spectrum: true }, join(work, 'k6'), {
+    const result = await runStats({ ...row.config, stability: 'dense' }, join(work, 'k6'), {
       workers: 1,
       paper: row.paper,
     });
     expect(result.records).toHaveLength(300);
     const global = result.table.find((r) => r.group === 'paper' && r.category === 'global');
-    const p = row.paper.global / 100;
+    const p = (row.paper.global ?? Number.NaN) / 100;
     const se = Math.sqrt((p * (1 - p)) / 300);
     expect(Math.abs((global?.fraction ?? 0) - p)).toBeLessThan(3 * se);
     // Local end states are certified fixed points: Newton residual at the §7.9 threshold, no unstable direction.
@@ -148,6 +150,25 @@ describe('scm-harness stats / merge: flags', () => {
   });
 });
 
+function record(seed: number): RunRecord {
+  return {
+    seed,
+    finalLoss: 0.02,
+    class: 'global',
+    k1: 0,
+    k1Argmax: 0,
+    steps: 1,
+    wallTime: 0,
+    tFinal: 1,
+    maxRhs: 1e-12,
+    finish: 'newton',
+    newtonIterations: 0,
+    nUnstable: null,
+    maxRealEigenvalue: null,
+    saddles: [],
+  };
+}
+
 describe('shipped stats scenarios', () => {
   const dir = join(root, 'scenarios');
   it.each(['table1.json', 'table2.json', 'table3.json'])(
@@ -159,8 +180,47 @@ describe('shipped stats scenarios', () => {
       for (const row of scenario.rows) {
         expect(row.config.inits).toBe(10000);
         // The published percentages are rounded to 0.01 each.
-        expect(Math.abs(row.paper.local + row.paper.global + row.paper.none - 100)).toBeLessThan(0.03);
+        const { local = Number.NaN, global = Number.NaN, none = Number.NaN } = row.paper;
+        expect(Math.abs(local + global + none - 100)).toBeLessThan(0.03);
       }
     },
   );
+
+  it('init-dimension varies initD per row (ids K8-M8-d8 … K17-M17-d1000) and charts it', () => {
+    const s = loadStatsScenario(join(dir, 'init-dimension.json'), {});
+    expect(s.rows[0].id).toBe('K8-M8-d8');
+    expect(s.rows.map((r) => r.config.initD)).toEqual([8, 16, 32, 100, 300, 1000, 17, 34, 100, 300, 1000]);
+    const fake = (initD: number, global: number) =>
+      statsResult(
+        { ...s.rows[0].config, initD },
+        Array.from({ length: 10 }, (_, i) => ({
+          ...record(i),
+          class: i < global ? ('global' as const) : ('spurious' as const),
+          k1: i < global ? 0 : 1,
+        })),
+        10,
+      );
+    const plot = initDimensionPlot([fake(8, 9), fake(1000, 7)]);
+    expect(plot?.id).toBe('init-dimension');
+    expect(JSON.stringify(plot?.spec)).toContain('"series":"gd K=8 M=8 k1=1"');
+    expect(initDimensionPlot([fake(8, 9), fake(8, 7)])).toBeNull();
+  });
+
+  it('main-table1 (k1 distribution) and main-table2 (global by optimizer) load with the published numbers', () => {
+    const t1 = loadStatsScenario(join(dir, 'main-table1.json'), {});
+    expect(t1.rows.map((r) => [r.id, r.config.initD])).toEqual([
+      ['K17-M17', 1000],
+      ['K18-M17', 1000],
+      ['K19-M17', 1000],
+    ]);
+    expect(t1.rows.map((r) => r.paper.k1?.['0'])).toEqual([13.09, 59.29, 99.63]);
+    expect(t1.rows[0].paper.k1).toEqual({ '0': 13.09, '1': 27.52, '2': 29.05, '3': 18.94, '4': 7.55 });
+    const t2 = loadStatsScenario(join(dir, 'main-table2.json'), { rows: [18] });
+    expect(t2.rows.map((r) => [r.config.optimizer, r.paper.global ?? r.paper.outcome])).toEqual([
+      ['gd', 64.18],
+      ['gd2l', 67.91],
+      ['ngd', 58.35],
+      ['ongd', 'no-convergence'],
+    ]);
+  });
 });

@@ -61,15 +61,25 @@ function statsRecords(): RunRecord[] {
     finish: 'newton' as const,
     newtonIterations: 1,
     nUnstable: null,
+    maxRealEigenvalue: null,
+    saddles: [],
   };
   return [
-    ...Array.from({ length: 90 }, (_, i) => ({ ...base, seed: i, finalLoss: 1e-7, class: 'global' as const, k1: 0 })),
+    ...Array.from({ length: 90 }, (_, i) => ({
+      ...base,
+      seed: i,
+      finalLoss: 1e-7,
+      class: 'global' as const,
+      k1: 0,
+      k1Argmax: 0,
+    })),
     ...Array.from({ length: 8 }, (_, i) => ({
       ...base,
       seed: 90 + i,
       finalLoss: 0.02508058,
       class: 'spurious' as const,
       k1: 1,
+      k1Argmax: 1,
     })),
     ...Array.from({ length: 2 }, (_, i) => ({
       ...base,
@@ -77,6 +87,7 @@ function statsRecords(): RunRecord[] {
       finalLoss: 0.0262,
       class: 'spurious' as const,
       k1: 3,
+      k1Argmax: 3,
     })),
   ];
 }
@@ -125,7 +136,14 @@ describe('stats page', () => {
       provenance(),
     );
     const files = Object.fromEntries(report.files);
-    expect(Object.keys(files)).toEqual(['runs.csv', 'table.csv', 'table.md', 'histogram.svg', 'histogram.html']);
+    expect(Object.keys(files)).toEqual([
+      'runs.csv',
+      'states.jsonl',
+      'table.csv',
+      'table.md',
+      'histogram.svg',
+      'histogram.html',
+    ]);
     const html = files['histogram.html'];
     expect(html).toContain('no tolerances in this study');
     expect(html).not.toContain('all tolerances hold');

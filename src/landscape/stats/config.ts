@@ -14,13 +14,22 @@ import { flowDefinition } from '../../theory/flows/index.js';
 export const FINISH_MODES = ['newton', 'flow'] as const;
 
 /**
+ * How a non-global rest point is certified (docs/theory.md §14; saddle-check.ts): `krylov` — the
+ * rightmost realisable Jacobian eigenvalues by Krylov–Schur on Jacobian–vector products, falling back to
+ * `dense` where Krylov cannot decide; `dense` — the full nonsymmetric eigendecomposition (1.5–2 s at
+ * K = M = 17); `off` — no check (a saddle the Newton finish lands on then counts as a minimum).
+ */
+export const STABILITY_METHODS = ['krylov', 'dense', 'off'] as const;
+export type StabilityMethod = (typeof STABILITY_METHODS)[number];
+
+/**
  * Defaults:
  * - globalLoss 1e-5, convergedRhs 1e-9: docs/theory.md §7.9.
- * - finish flow: the flow integrates to rest (max|F| ≤ 1e-9). Since the slow stretch is integrated by
- *   rkc (docs/theory.md §7.5a) the last decades of max|F| cost fewer right-hand sides than one Newton
- *   Jacobian (≈ 900 vs 442 evaluations plus an O(n³) LU at K = M = 17, 25 % less wall time per run),
- *   and the end state is the flow's own: a Newton root near a slow saddle passage can be another
- *   fixed point (seed 1018 at K = M = 17: Newton k1 = 6, flow k1 = 2). `newton` remains available.
+ * - finish newton. `flow` (integrate to max|F| ≤ 1e-9) is the exact alternative: since the slow stretch
+ *   is integrated by rkc (docs/theory.md §7.5a) its last decades of max|F| cost about as much as one
+ *   Newton Jacobian at K = M = 17 (≈ 900 right-hand sides vs 442 plus an O(n³) LU), and a Newton root
+ *   near a slow saddle passage can be another fixed point (seed 1018 at K = M = 17 without the stability
+ *   check: Newton k1 = 6, flow k1 = 2).
  * - newtonStartRhs 1e-4 (finish newton): hand over from the ODE to Newton once the flow has slowed to
  *   max|F| < 1e-4 (issue 5); from there Newton needs 1–2 Jacobians.
  * - newtonMinLoss 1e-3: no Newton while the loss is this small — the run is heading for the global
@@ -35,9 +44,12 @@ export const FINISH_MODES = ['newton', 'flow'] as const;
  *   right-hand sides while they slow the final approach to rest (the tail then carries an error ~rtol).
  * - firstChunk 100: the flow is integrated in chunks of doubling length (100, 200, 400, ...), checking
  *   the loss (global) and the hand-over condition in between.
- * - spectrum off: the Jacobian spectrum (saddle vs minimum) costs one n×n nonsymmetric
- *   eigendecomposition per distinct fixed point (≈ 1–2 s at K = M = 17, n = 442), more than the run
- *   itself; the paper's classes (Local / Global / None) do not need it. `--spectrum on` adds it.
+ * - stability krylov: every non-global rest point is checked for realisable unstable directions by
+ *   Krylov–Schur on Jacobian–vector products (10–40 ms at K = M = 17, docs/theory.md §14) before it
+ *   counts as a minimum; a saddle is left along its unstable direction (run.ts). Without the check a
+ *   Newton finish can land on a saddle during the slow passage by it (issue 9: K = 17 seed 173).
+ * - marginalEigenvalue 1e-4: a minimum whose largest realisable eigenvalue is above −1e-4 decays on
+ *   time scales beyond the budget tMax = 1e4; it is reported as `marginal` rather than `spurious`.
  */
 export const STATS_DEFAULTS = {
   optimizer: 'gd',
@@ -54,8 +66,9 @@ export const STATS_DEFAULTS = {
   atol: 1e-9,
   firstChunk: 100,
   maxSteps: 10_000_000,
-  finish: 'flow',
-  spectrum: false,
+  finish: 'newton',
+  stability: 'krylov',
+  marginalEigenvalue: THRESHOLDS.marginalEigenvalue,
 } as const;
 
 const positive = () => z.number().positive();
@@ -75,6 +88,9 @@ export const StatsThresholdsSchema = z.strictObject({
   newtonMaxJump: positive()
     .default(STATS_DEFAULTS.newtonMaxJump)
     .describe('Reject a Newton root farther than this (max-norm) from the flow state.'),
+  marginalEigenvalue: positive()
+    .default(STATS_DEFAULTS.marginalEigenvalue)
+    .describe('A minimum whose largest realisable Jacobian eigenvalue is above minus this is `marginal`.'),
 });
 
 export const StatsSolverSchema = z.strictObject({
@@ -105,10 +121,12 @@ export const StatsConfigSchema = z.strictObject({
     .enum(FINISH_MODES)
     .default(STATS_DEFAULTS.finish)
     .describe('newton: Newton once the flow has slowed; flow: integrate until max|F| ≤ convergedRhs.'),
-  spectrum: z
-    .boolean()
-    .default(STATS_DEFAULTS.spectrum)
-    .describe('Tell saddles from minima by the Jacobian spectrum of converged non-global end states.'),
+  stability: z
+    .enum(STABILITY_METHODS)
+    .default(STATS_DEFAULTS.stability)
+    .describe(
+      'Check every non-global rest point for unstable directions (krylov, or dense eigendecomposition) and leave saddles; off: none.',
+    ),
 });
 
 export type StatsConfigInput = z.input<typeof StatsConfigSchema>;

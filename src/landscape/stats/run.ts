@@ -1,11 +1,12 @@
+import { type OverlapsJSON, overlapsToJSON } from '../../model/overlaps.js';
 import { makeFlow } from '../../theory/config.js';
 import { type Flow } from '../../theory/flow.js';
 import { randomOverlaps, studentConstraintOf } from '../../theory/init.js';
 import { solve } from '../../theory/solvers/solve.js';
 import { CLASSIFY_DEFAULTS, type EndClass, classifyEndState } from '../classify.js';
 import { solveFixedPoint } from '../newton.js';
-import { analyseStability } from '../stability.js';
 import type { StatsConfig } from './config.js';
+import { type PointStability, StabilityChecker } from './saddle-check.js';
 
 /**
  * How a run ended: `loss` (global by the loss), `newton` (Newton certified a fixed point after the flow
@@ -14,12 +15,21 @@ import type { StatsConfig } from './config.js';
  */
 export type RunFinish = 'loss' | 'newton' | 'flow' | 't-max' | 'diverged' | 'max-steps';
 
-/** One row of runs.csv. */
+/** A saddle the run was pushed off (docs/theory.md §14): its loss and its number of realisable unstable directions. */
+export interface PassedSaddle {
+  loss: number;
+  index: number;
+}
+
+/** One row of runs.csv (plus, for non-global end states, the overlaps written to states.jsonl). */
 export interface RunRecord {
   seed: number;
   finalLoss: number;
   class: EndClass;
+  /** Anti-aligned students under one-to-one matching (classify.ts). */
   k1: number;
+  /** Students whose own largest-|R| teacher overlap is negative. */
+  k1Argmax: number;
   /** Accepted + rejected ODE steps. */
   steps: number;
   wallTime: number;
@@ -28,42 +38,20 @@ export interface RunRecord {
   maxRhs: number;
   finish: RunFinish;
   newtonIterations: number;
-  /** Realisable unstable directions at the end state; null when the spectrum was not computed. */
+  /** Realisable unstable directions at the end state; null when no stability check was made. */
   nUnstable: number | null;
+  /** Largest real part of the realisable Jacobian spectrum at the end state; null when not checked. */
+  maxRealEigenvalue: number | null;
+  /** Saddles met on the way, in order. */
+  saddles: PassedSaddle[];
+  /** End-state overlaps of a non-global run (states.jsonl); not a runs.csv column. */
+  endState?: Pick<Required<OverlapsJSON>, 'Q' | 'R' | 'T'>;
 }
 
-/**
- * The spectrum (stability.ts) is the expensive part of a classification (an n×n nonsymmetric
- * eigenproblem, n = 442 at K = M = 17), and runs land on the same few families up to a permutation of
- * units. Its result is cached per thread under a permutation-invariant key — the loss (10 digits) and
- * the sorted diagonal of Q (7 digits): fixed points that agree in both are the same family, and a key
- * split by rounding only costs a recomputation.
- */
-export class SpectrumCache {
-  private readonly cache = new Map<string, number>();
-  hits = 0;
-  misses = 0;
-
-  unstableDirections(flow: Flow, x: Float64Array, loss: number): number {
-    const { K } = flow.layout;
-    const diag = Array.from({ length: K }, (_, k) => x[flow.layout.q(k, k)]).sort((a, b) => a - b);
-    const key = `${loss.toPrecision(10)}|${diag.map((v) => v.toPrecision(7)).join(',')}`;
-    const known = this.cache.get(key);
-    if (known !== undefined) {
-      this.hits++;
-      return known;
-    }
-    this.misses++;
-    const n = analyseStability(flow, x).nUnstable;
-    this.cache.set(key, n);
-    return n;
-  }
-}
-
-/** Per-thread state of a stats run: the flow (workspaces) and the spectrum cache. */
+/** Per-thread state of a stats run: the flow (workspaces) and the stability checker with its cache. */
 export class StatsContext {
   readonly flow: Flow;
-  readonly spectra = new SpectrumCache();
+  readonly stability: StabilityChecker | null;
 
   constructor(readonly config: StatsConfig) {
     const { K, M } = config;
@@ -71,6 +59,10 @@ export class StatsContext {
       { K, M, activation: config.activation, alpha: config.alpha },
       { name: config.optimizer, lr: config.lr },
     );
+    this.stability =
+      config.stability === 'off'
+        ? null
+        : new StabilityChecker(this.flow, config.stability, config.thresholds.marginalEigenvalue);
   }
 }
 
@@ -89,6 +81,18 @@ const NEWTON_ATTEMPT_ITERATIONS = 8;
  */
 const RKC_START_RHS = 1e-2;
 
+/**
+ * Leaving a saddle (docs/theory.md §14): the state is put at the saddle plus ESCAPE_STEP along its
+ * leading unstable realisable direction (unit 2-norm), far above the Newton residual (1e-9) and the
+ * Ritz-vector error (≈ 1e-8), small enough to stay in the linear regime (the saddles' eigenvalues vary
+ * on O(0.1) scales of the overlaps). The flow then runs without a convergence test for the time the
+ * linearisation needs to carry the deviation to ESCAPE_REACH, ln(REACH/STEP)/Re λ (600 time units at
+ * Re λ = 7.6e-3, the K = 17 seed-173 saddle of issue 9), so that it cannot hand the state straight back
+ * to Newton and the same saddle.
+ */
+const ESCAPE_STEP = 1e-3;
+const ESCAPE_REACH = 0.1;
+
 function maxAbsDiff(a: Float64Array, b: Float64Array): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
@@ -101,10 +105,12 @@ function maxAbsDiff(a: Float64Array, b: Float64Array): number {
  * through the transient and by rkc once max|F| < RKC_START_RHS (§7.5a).
  * After each chunk: loss < globalLoss → global. With finish = newton, once the flow has slowed to
  * max|F| < newtonStartRhs (and the loss is not near 0), Newton (newton.ts) polishes the state to rest
- * (max|F| ≤ 1e-9, §7.9); a root close to the flow state (newtonMaxJump) that is not a saddle ends the
- * run — a saddle or a failed / far Newton lets the flow continue with a 10× tighter hand-over. With
- * finish = flow the run ends when the flow itself is at rest. The end state is then classified with
- * the configured thresholds (classify.ts). Deterministic in
+ * (max|F| ≤ 1e-9, §7.9); a root far from the flow state (newtonMaxJump) or a failed Newton lets the flow
+ * continue with a 10× tighter hand-over. With finish = flow the run ends when the flow itself is at rest.
+ * A non-global rest point is accepted as an end state only after the stability check (stability ≠ off,
+ * saddle-check.ts): a saddle is left along its unstable direction (ESCAPE_STEP) and recorded in
+ * `saddles`; a run whose budget ends while it is still leaving one ends on that saddle (class saddle).
+ * The end state is then classified with the configured thresholds (classify.ts). Deterministic in
  * (config, seed): wall time aside, the record does not depend on the thread or the order of runs.
  */
 export function runInitialisation(ctx: StatsContext, seed: number): RunRecord {
@@ -114,37 +120,50 @@ export function runInitialisation(ctx: StatsContext, seed: number): RunRecord {
   let x = flow.pack(randomOverlaps(c.K, c.M, c.initD, seed, 'initD', studentConstraintOf(c.optimizer)));
   let t = 0;
   let steps = 0;
-  let chunk = c.solver.firstChunk;
   // When to stop is separate from how to classify: a run stops only at rest, max|F| ≤
   // min(convergedRhs, 1e-9) (§7.9), or at tMax; the classification then applies convergedRhs — the nGD
   // tables' 1e-2 is a verdict on end states, not a reason to stop a run early in its transient.
   const atRest = Math.min(th.convergedRhs, CLASSIFY_DEFAULTS.convergedRhs);
-  let handOver = c.finish === 'newton' ? Math.max(th.newtonStartRhs, atRest) : atRest;
+  const firstHandOver = c.finish === 'newton' ? Math.max(th.newtonStartRhs, atRest) : atRest;
+  let handOver = firstHandOver;
+  let chunk = c.solver.firstChunk;
   let newtonIterations = 0;
   let maxRhs = Number.POSITIVE_INFINITY;
-  const end = (finish: RunFinish, state: Float64Array, rhs: number, nUnstable: number | null): RunRecord => {
+  const saddles: PassedSaddle[] = [];
+  const end = (finish: RunFinish, state: Float64Array, rhs: number, stability: PointStability | null): RunRecord => {
     const loss = flow.loss(state);
+    const overlaps = flow.unpack(state);
     const cls = classifyEndState(
-      { overlaps: flow.unpack(state), loss, maxRhs: rhs, ...(nUnstable === null ? {} : { nUnstable }) },
+      {
+        overlaps,
+        loss,
+        maxRhs: rhs,
+        ...(stability ? { nUnstable: stability.nUnstable, marginal: stability.kind === 'marginal' } : {}),
+      },
       th,
     );
+    const { Q, R, T } = overlapsToJSON(overlaps);
     return {
       seed,
       finalLoss: loss,
       class: cls.class,
       k1: cls.k1,
+      k1Argmax: cls.k1Argmax,
       steps,
       wallTime: (performance.now() - started) / 1000,
       tFinal: t,
       maxRhs: rhs,
       finish,
       newtonIterations,
-      nUnstable,
+      nUnstable: stability?.nUnstable ?? null,
+      maxRealEigenvalue: stability?.maxRealEigenvalue ?? null,
+      saddles,
+      ...(cls.class === 'global' ? {} : { endState: { Q, R, T } }),
     };
   };
-  while (t < c.solver.tMax) {
-    const span = Math.min(chunk, c.solver.tMax - t);
-    // §7.5a: dopri5 through the transient, rkc once the flow has slowed (stability-limited stretch).
+  const integrate = (span: number, convergenceTol: number) => {
+    // §7.5a: dopri5 through the transient, rkc once the flow has slowed (a stability-limited stretch);
+    // dopri5 stops at the switch (unless the caller runs without a convergence test).
     const slow = maxRhs < RKC_START_RHS;
     const r = solve(flow, x, {
       method: slow ? 'rkc' : 'dopri5',
@@ -152,33 +171,64 @@ export function runInitialisation(ctx: StatsContext, seed: number): RunRecord {
       saveTimes: [],
       rtol: c.solver.rtol,
       atol: c.solver.atol,
-      convergenceTol: slow ? handOver : Math.max(handOver, RKC_START_RHS),
+      convergenceTol: slow || convergenceTol === 0 ? convergenceTol : Math.max(convergenceTol, RKC_START_RHS),
       maxSteps: Math.max(1, c.solver.maxSteps - steps),
     });
     x = r.xFinal;
     t += r.tFinal;
     steps += r.steps + r.rejected;
     maxRhs = r.maxRhs;
-    if (r.status === 'diverged' || r.status === 'max-steps') return end(r.status, x, maxRhs, null);
+    return r.status;
+  };
+  /** A rest point reached: its verdict, or null when it is a saddle the run has now been pushed off. */
+  const settle = (point: Float64Array, loss: number): PointStability | null | 'unchecked' => {
+    if (!ctx.stability) return 'unchecked';
+    const stability = ctx.stability.check(point, loss);
+    if (stability.kind !== 'saddle' || !stability.escape) return stability;
+    saddles.push({ loss, index: stability.nUnstable });
+    for (let i = 0; i < x.length; i++) x[i] = point[i] + ESCAPE_STEP * stability.escape[i];
+    const span = Math.log(ESCAPE_REACH / ESCAPE_STEP) / stability.maxRealEigenvalue;
+    if (t + span >= c.solver.tMax) {
+      // The budget ends before the run could leave this saddle: it ends on the saddle (not integrated further).
+      t = c.solver.tMax;
+      return stability;
+    }
+    integrate(span, 0);
+    handOver = firstHandOver;
+    chunk = c.solver.firstChunk;
+    return null;
+  };
+  while (t < c.solver.tMax) {
+    const status = integrate(Math.min(chunk, c.solver.tMax - t), handOver);
+    if (status === 'diverged' || status === 'max-steps') return end(status, x, maxRhs, null);
     const loss = flow.loss(x);
     if (loss < th.globalLoss) return end('loss', x, maxRhs, null);
     // dopri5 stopped at the rkc switch: go on from here with rkc (the chunk continues).
-    if (r.status === 'converged' && !slow && maxRhs >= handOver) continue;
-    if (r.status === 'converged') {
+    if (status === 'converged' && maxRhs >= handOver) continue;
+    if (status === 'converged') {
       if (handOver <= atRest) {
         // The flow itself is at rest to the §7.9 tolerance: a minimum, or a saddle it converged onto.
-        return end('flow', x, maxRhs, c.spectrum ? ctx.spectra.unstableDirections(flow, x, loss) : null);
+        const point = Float64Array.from(x);
+        const rhs = maxRhs;
+        const verdict = settle(point, loss);
+        if (verdict === 'unchecked') return end('flow', point, rhs, null);
+        if (verdict !== null)
+          return end(verdict.kind === 'saddle' && t >= c.solver.tMax ? 't-max' : 'flow', point, rhs, verdict);
+        continue;
       }
       if (loss >= th.newtonMinLoss) {
         const root = solveFixedPoint(flow, x, { tolerance: atRest, maxIterations: NEWTON_ATTEMPT_ITERATIONS });
         newtonIterations += root.iterations;
         if (root.status === 'converged' && maxAbsDiff(root.x, x) <= th.newtonMaxJump) {
-          const nUnstable = c.spectrum ? ctx.spectra.unstableDirections(flow, root.x, root.loss) : null;
-          if (nUnstable === null || nUnstable === 0) return end('newton', root.x, root.residual, nUnstable);
+          const verdict = settle(root.x, root.loss);
+          if (verdict === 'unchecked') return end('newton', root.x, root.residual, null);
+          if (verdict !== null && (verdict.kind !== 'saddle' || t >= c.solver.tMax))
+            return end(verdict.kind === 'saddle' ? 't-max' : 'newton', root.x, root.residual, verdict);
+          if (verdict === null) continue;
         }
       }
-      // Not finished here (a saddle, a failed or far Newton root, or the loss still small): the flow
-      // goes on, and hands over again only once it has slowed 10× further.
+      // Not finished here (a saddle without an escape direction, a failed or far Newton root, or the
+      // loss still small): the flow goes on, and hands over again only once it has slowed 10× further.
       handOver = Math.max(handOver / 10, atRest);
     }
     chunk *= 2;

@@ -2,9 +2,13 @@ import { appendFileSync, existsSync, readFileSync, truncateSync } from 'node:fs'
 import { InputError } from '../../model/errors.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { END_CLASSES, type EndClass } from '../classify.js';
-import type { RunFinish, RunRecord } from './run.js';
+import type { PassedSaddle, RunFinish, RunRecord } from './run.js';
 
-/** runs.csv columns (issue 5: seed, final loss, class, k1, steps, wall time; plus t_final and max|F|). */
+/**
+ * runs.csv columns (issue 5: seed, final loss, class, k1, steps, wall time; plus t_final and max|F|;
+ * issue 9 appended the rest). `saddle_path` lists the saddles passed as `loss:index` separated by `;`
+ * (no comma, so the file needs no quoting).
+ */
 export const RUN_COLUMNS = [
   'seed',
   'final_loss',
@@ -17,6 +21,10 @@ export const RUN_COLUMNS = [
   'finish',
   'newton_iterations',
   'n_unstable',
+  'max_real_eigenvalue',
+  'saddles_passed',
+  'saddle_path',
+  'k1_argmax',
 ] as const;
 const HEADER = RUN_COLUMNS.join(',');
 const FINISHES: readonly RunFinish[] = ['loss', 'newton', 'flow', 't-max', 'diverged', 'max-steps'];
@@ -35,6 +43,10 @@ export function runLine(r: RunRecord): string {
     r.finish,
     r.newtonIterations,
     r.nUnstable ?? '',
+    r.maxRealEigenvalue ?? '',
+    r.saddles.length,
+    r.saddles.map((p) => `${p.loss}:${p.index}`).join(';'),
+    r.k1Argmax,
   ].join(',');
 }
 
@@ -64,7 +76,22 @@ function parseRunLine(line: string, where: string): RunRecord {
     finish,
     newtonIterations: num(9),
     nUnstable: cells[10] === '' ? null : num(10),
+    maxRealEigenvalue: cells[11] === '' ? null : num(11),
+    saddles: parseSaddlePath(cells[13], num(12), where),
+    k1Argmax: num(14),
   };
+}
+
+function parseSaddlePath(cell: string, count: number, where: string): PassedSaddle[] {
+  const entries = cell === '' ? [] : cell.split(';');
+  if (entries.length !== count)
+    throw new InputError(where, `saddles_passed is ${count} but saddle_path lists ${entries.length}`);
+  return entries.map((entry) => {
+    const [loss, index] = entry.split(':').map(Number);
+    if (!Number.isFinite(loss) || !Number.isInteger(index))
+      throw new InputError(where, `column saddle_path: "${entry}" is not loss:index`);
+    return { loss, index };
+  });
 }
 
 /**

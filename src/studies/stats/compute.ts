@@ -4,11 +4,12 @@ import { InputError } from '../../model/errors.js';
 import { type StatsConfig, firstDifference, shardSeeds, statsIdentity } from '../../landscape/stats/config.js';
 import { type RunRecord, StatsContext, runInitialisation } from '../../landscape/stats/run.js';
 import { appendRun, openRuns } from '../../landscape/stats/runs-csv.js';
+import { STATES_FILE, appendState, openStates, stateLine } from '../../landscape/stats/states-jsonl.js';
 import { type TableRow, summariseRuns } from '../../landscape/stats/table.js';
 import { runPool } from '../../runtime/pool.js';
 import { createProgress } from '../../runtime/progress.js';
 import type { StudyContext } from '../study.js';
-import type { PaperRow } from './report.js';
+import type { PaperRow } from './paper.js';
 
 /** One stats run: a configuration, the directory that holds its runs.csv (resumable), and what to compare with. */
 export interface StatsStudyConfig {
@@ -27,6 +28,8 @@ export interface StatsResult {
   config: StatsConfig;
   /** Every recorded run of the shard (resumed ones included), in order of arrival. */
   records: RunRecord[];
+  /** states.jsonl lines of the non-global runs, by seed. */
+  states: Map<number, string>;
   /** End-state fractions with binomial standard errors. */
   table: TableRow[];
   /** Runs the shard (or merged run) should hold. */
@@ -44,7 +47,16 @@ export function statsResult(
   expected: number,
   extra: Partial<StatsResult> = {},
 ): StatsResult {
-  return { config, records, table: summariseRuns(records), expected, computed: 0, wallSeconds: 0, ...extra };
+  return {
+    config,
+    records,
+    states: new Map(),
+    table: summariseRuns(records),
+    expected,
+    computed: 0,
+    wallSeconds: 0,
+    ...extra,
+  };
 }
 
 /**
@@ -83,6 +95,8 @@ export async function computeStats(study: StatsStudyConfig, ctx: StudyContext): 
   bindOutputDirectory(dir, config);
   const runsPath = join(dir, 'runs.csv');
   const records = openRuns(runsPath);
+  const statesPath = join(dir, STATES_FILE);
+  const states = openStates(statesPath, new Set(records.map((r) => r.seed)));
   const wanted = shardSeeds(config);
   const wantedSet = new Set(wanted);
   const stray = records.find((r) => !wantedSet.has(r.seed));
@@ -97,6 +111,12 @@ export async function computeStats(study: StatsStudyConfig, ctx: StudyContext): 
       })
     : null;
   const record = (r: RunRecord) => {
+    // The state first: runs.csv decides on resume which runs exist (states-jsonl.ts).
+    const line = stateLine(r);
+    if (line !== null) {
+      appendState(statesPath, line);
+      states.set(r.seed, line);
+    }
     appendRun(runsPath, r);
     records.push(r);
     study.onRecord?.(r, records.length, wanted.length);
@@ -115,6 +135,7 @@ export async function computeStats(study: StatsStudyConfig, ctx: StudyContext): 
   progress?.done();
   return statsResult(config, records, wanted.length, {
     ...(study.paper ? { paper: study.paper } : {}),
+    states,
     computed: todo.length,
     wallSeconds: (performance.now() - started) / 1000,
   });

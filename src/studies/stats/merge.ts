@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { InputError } from '../../model/errors.js';
 import { type StatsConfig, firstDifference, statsIdentity } from '../../landscape/stats/config.js';
 import { parseRuns } from '../../landscape/stats/runs-csv.js';
+import { STATES_FILE, readStates } from '../../landscape/stats/states-jsonl.js';
 import { statsResult } from './compute.js';
 import { writeStatsReport } from './runner.js';
 import type { RunRecord } from '../../landscape/stats/run.js';
@@ -13,6 +14,7 @@ interface Shard {
   dir: string;
   config: StatsConfig;
   records: RunRecord[];
+  states: Map<number, string>;
 }
 
 function readShard(dir: string): Shard {
@@ -22,12 +24,12 @@ function readShard(dir: string): Shard {
     throw new InputError(dir, 'is not a stats output directory (config.json and runs.csv expected)');
   if (doc.command !== 'stats') throw new InputError(join(dir, 'config.json'), 'is not the config.json of a stats run');
   const text = readFileSync(runsPath, 'utf8');
-  // A shard that is still running (or was killed) may end in an unterminated line: use complete lines.
-  return {
-    dir,
-    config: doc.resolved as unknown as StatsConfig,
-    records: parseRuns(text.slice(0, text.lastIndexOf('\n') + 1), runsPath),
-  };
+  // A shard that is still running (or was killed) may end in an unterminated line: use complete lines,
+  // and only the states of the runs they record.
+  const records = parseRuns(text.slice(0, text.lastIndexOf('\n') + 1), runsPath);
+  const seeds = new Set(records.map((r) => r.seed));
+  const states = [...readStates(join(dir, STATES_FILE))].filter(([seed]) => seeds.has(seed));
+  return { dir, config: doc.resolved as unknown as StatsConfig, records, states: new Map(states) };
 }
 
 export interface MergeResult {
@@ -67,7 +69,8 @@ export async function mergeStats(dirs: string[], out: string): Promise<MergeResu
   const config: StatsConfig = { ...shards[0].config, shard: { index: 0, count: 1 } };
   const expected = shards[0].config.inits;
   const shardList = [...indices].sort((a, b) => a - b);
-  const result = statsResult(config, records, expected);
+  const states = new Map(shards.flatMap((s) => [...s.states]));
+  const result = statsResult(config, records, expected, { states });
   await writeStatsReport(outDir, result);
   writeConfigJson(outDir, 'merge', {
     ...reference,

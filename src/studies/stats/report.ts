@@ -7,26 +7,12 @@ import { renderPlot } from '../../report/vega.js';
 import { catalogueFamilies } from '../../landscape/catalogue.js';
 import type { StatsConfig } from '../../landscape/stats/config.js';
 import { runsCsv } from '../../landscape/stats/runs-csv.js';
+import { STATES_FILE, statesJsonl } from '../../landscape/stats/states-jsonl.js';
 import { StatsContext, type RunRecord } from '../../landscape/stats/run.js';
-import { TABLE_COLUMNS, type TableRow, tableMarkdown } from '../../landscape/stats/table.js';
+import { TABLE_COLUMNS, tableMarkdown } from '../../landscape/stats/table.js';
 import type { StudyReport } from '../study.js';
 import type { StatsResult } from './compute.js';
-
-/** Published Appendix G percentages for one row, when the run reproduces one (scenarios). */
-export interface PaperRow {
-  local: number;
-  global: number;
-  none: number;
-}
-
-/** Every paper column (local, global, none) within 3 binomial SE (at the published rate) of Appendix G. */
-export function paperAgrees(rows: TableRow[], n: number, paper: PaperRow): boolean {
-  return (['local', 'global', 'none'] as const).every((category) => {
-    const observed = rows.find((r) => r.group === 'paper' && r.category === category)?.fraction ?? Number.NaN;
-    const p = paper[category] / 100;
-    return Math.abs(observed - p) <= 3 * Math.sqrt((p * (1 - p)) / n) + 1e-12;
-  });
-}
+import { paperAgrees, paperCellsMarkdown } from './paper.js';
 
 export function statsTitle(c: StatsConfig): string {
   return `${c.optimizer} ${c.activation} K=${c.K} M=${c.M}, init d=${c.initD}`;
@@ -98,12 +84,14 @@ function levelLabels(levels: StableLevel[]): LossLevel[] {
 const ON_LEVEL = 1e-3;
 
 /** End classes of the histogram's stacks, in legend order (global runs are counted, not drawn). */
-const HISTOGRAM_GROUPS = ['spurious', 'saddle', 'not-converged'];
+const HISTOGRAM_GROUPS = ['spurious', 'marginal', 'saddle', 'not-converged'];
 
 /** The x range: the converged non-global end states and the levels, plus 15%; slower runs beyond it are counted, not drawn. */
 function histogramRange(records: RunRecord[], levels: StableLevel[]): number | undefined {
   const converged = records
-    .filter((r) => (r.class === 'spurious' || r.class === 'saddle') && Number.isFinite(r.finalLoss))
+    .filter(
+      (r) => (r.class === 'spurious' || r.class === 'marginal' || r.class === 'saddle') && Number.isFinite(r.finalLoss),
+    )
     .map((r) => r.finalLoss);
   if (converged.length === 0) return undefined;
   return 1.15 * Math.max(...converged, ...levels.map((l) => l.loss));
@@ -115,10 +103,10 @@ function histogramRange(records: RunRecord[], levels: StableLevel[]): number | u
  * run (fewer initialisations than configured, e.g. a merge of some shards) is marked as such.
  */
 export function statsVerdict(result: StatsResult, passed: boolean): PageVerdict {
-  const { records, expected, paper, table } = result;
+  const { records, expected, paper } = result;
   if (records.length !== expected)
     return { state: 'fail', text: `incomplete: ${records.length} of ${expected} initialisations` };
-  const verdict = toleranceVerdict(paper ? [{ pass: paperAgrees(table, records.length, paper) }] : [], 'study');
+  const verdict = toleranceVerdict(paper ? [{ pass: paperAgrees(records, paper) }] : [], 'study');
   return !passed && verdict.state !== 'fail' ? { state: 'fail', text: 'tolerances violated' } : verdict;
 }
 
@@ -175,7 +163,7 @@ export async function statsReport(
           },
         ];
   const table = rows.map((r) => [r.group, r.category, r.count, r.fraction, r.se]);
-  const markdown = tableMarkdown(heading, rows, records.length, expected, paper);
+  const markdown = `${tableMarkdown(heading, rows, records, expected)}${paper ? `\n${paperCellsMarkdown(records, paper)}` : ''}`;
   const sections = [
     {
       heading: 'End states',
@@ -207,6 +195,7 @@ export async function statsReport(
   return {
     files: [
       ['runs.csv', runsCsv(records)],
+      [STATES_FILE, statesJsonl(result.states)],
       ['table.csv', csvText([...TABLE_COLUMNS], table)],
       ['table.md', markdown],
       ['histogram.svg', plot.svg],

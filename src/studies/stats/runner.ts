@@ -4,7 +4,7 @@ import { provenance } from '../../io/provenance.js';
 import type { StatsConfig } from '../../landscape/stats/config.js';
 import type { RunRecord } from '../../landscape/stats/run.js';
 import type { StatsResult } from './compute.js';
-import type { PaperRow } from './report.js';
+import type { PaperRow } from './paper.js';
 import { statsStudy } from './study.js';
 
 export { bindOutputDirectory } from './compute.js';

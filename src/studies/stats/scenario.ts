@@ -3,8 +3,12 @@ import { InputError } from '../../model/errors.js';
 import { readJsonFile } from '../../io/read-json.js';
 import { type StatsConfig, StatsConfigSchema, resolveStatsConfig } from '../../landscape/stats/config.js';
 import { markdownTable } from '../../io/markdown.js';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../../io/atomic.js';
+import { renderPlot } from '../../report/vega.js';
 import type { StatsResult } from './compute.js';
-import { type PaperRow, paperAgrees } from './report.js';
+import { initDimensionPlot } from './init-dimension.js';
+import { type PaperRow, PaperRowSchema, paperCells } from './paper.js';
 
 /**
  * A statistics scenario (scenarios/table1.json, …): one published table of end-state fractions
@@ -14,8 +18,6 @@ import { type PaperRow, paperAgrees } from './report.js';
  * schema, not a section of the network-vs-theory scenario schema (src/scenario/schema.ts): a stats
  * scenario has no network runs, and its rows are independent ODE ensembles.
  */
-const PercentSchema = z.number().min(0).max(100);
-
 export const StatsScenarioSchema = z.strictObject({
   $schema: z.string().optional(),
   kind: z
@@ -32,8 +34,18 @@ export const StatsScenarioSchema = z.strictObject({
       z.strictObject({
         K: z.int().min(1),
         M: z.int().min(1),
+        optimizer: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('Overrides base.optimizer for this row (tables that compare optimizers).'),
+        initD: z
+          .int()
+          .min(1)
+          .optional()
+          .describe('Overrides base.initD for this row (the initialisation dimension as a studied variable).'),
         thresholds: StatsConfigSchema.shape.thresholds.unwrap().partial().optional(),
-        paper: z.strictObject({ local: PercentSchema, global: PercentSchema, none: PercentSchema }),
+        paper: PaperRowSchema,
       }),
     )
     .min(1),
@@ -75,45 +87,64 @@ export function loadStatsScenario(
       ...s.base,
       K: row.K,
       M: row.M,
+      ...(row.optimizer ? { optimizer: row.optimizer } : {}),
+      ...(row.initD ? { initD: row.initD } : {}),
       inits: overrides.inits ?? s.base.inits,
       ...(overrides.shard ? { shard: overrides.shard } : {}),
       thresholds: { ...s.base.thresholds, ...row.thresholds },
     };
-    return { id: `K${row.K}-M${row.M}`, config: resolveStatsConfig(input, `--scenario rows[${i}]`), paper: row.paper };
+    const id = `${row.optimizer ? `${row.optimizer}-` : ''}K${row.K}-M${row.M}${row.initD ? `-d${row.initD}` : ''}`;
+    return { id, config: resolveStatsConfig(input, `--scenario rows[${i}]`), paper: row.paper };
   });
   return { name: s.name, description: s.description, source: s.source, rows };
 }
 
-/** DIR/summary.md of a stats scenario: one line per row (in the scenario's order) against the published percentages. */
+/** Published cells of every row farther than the z limit (`--check`), as "row cell: observed vs published (z)". */
+export function scenarioViolations(scenario: StatsScenario, results: StatsResult[]): string[] {
+  return scenario.rows.flatMap((row, i) =>
+    paperCells(results[i].records, row.paper)
+      .filter((c) => !c.pass)
+      .map(
+        (c) =>
+          `${row.id} ${c.cell}: ${(100 * c.observed).toFixed(2)} % vs ${(100 * c.published).toFixed(2)} % (z = ${c.z.toFixed(2)}, n = ${results[i].records.length})`,
+      ),
+  );
+}
+
+/**
+ * DIR/summary.md of a stats scenario: for each row (in the scenario's order) every published number with
+ * the observed fraction and its z (paper.ts), and the published outcomes without numbers.
+ */
 export function statsScenarioSummary(scenario: StatsScenario, results: StatsResult[]): string {
-  const tableRows = scenario.rows.map((row, i) => {
-    const result = results[i];
-    const pct = (c: string) =>
-      (100 * (result.table.find((t) => t.group === 'paper' && t.category === c)?.fraction ?? Number.NaN)).toFixed(2);
-    const agrees = paperAgrees(result.table, result.records.length, row.paper);
-    const paper = `${row.paper.local} / ${row.paper.global} / ${row.paper.none}`;
-    return [
-      row.config.K,
-      row.config.M,
-      result.records.length,
-      pct('local'),
-      pct('global'),
-      pct('none'),
-      paper,
-      agrees ? 'yes' : 'no',
-    ];
+  const tableRows = scenario.rows.flatMap((row, i) => {
+    const n = results[i].records.length;
+    const cells = paperCells(results[i].records, row.paper).map((c) => [
+      row.id,
+      String(n),
+      c.cell,
+      (100 * c.observed).toFixed(2),
+      (100 * c.published).toFixed(2),
+      c.z.toFixed(2),
+      c.pass ? 'yes' : 'NO',
+    ]);
+    return row.paper.outcome
+      ? [...cells, [row.id, String(n), 'outcome', '', row.paper.outcome, '', 'not checked']]
+      : cells;
   });
-  const header = ['K', 'M', 'runs', 'local %', 'global %', 'none %', 'paper local / global / none', 'within 3 SE'];
-  const table = markdownTable(header, tableRows, [
-    'right',
-    'right',
-    'right',
-    'right',
-    'right',
-    'right',
-    'left',
-    'left',
-  ]);
+  const header = ['row', 'runs', 'cell', 'observed %', 'published %', 'z', '|z| ≤ 3'];
+  const table = markdownTable(header, tableRows, ['left', 'right', 'left', 'right', 'right', 'right', 'left']);
   const lines = [`# ${scenario.name}`, '', scenario.description, '', `Source: ${scenario.source}`, '', table];
   return `${lines.join('\n')}\n`;
+}
+
+/** DIR/summary.md, and DIR/init-dimension.svg when the rows vary the initialisation dimension. */
+export async function writeStatsScenarioSummary(
+  out: string,
+  scenario: StatsScenario,
+  results: StatsResult[],
+): Promise<void> {
+  const plot = initDimensionPlot(results);
+  const note = plot ? `\n![${plot.title}](init-dimension.svg)\n\n${plot.caption}\n` : '';
+  writeFileAtomic(join(out, 'summary.md'), `${statsScenarioSummary(scenario, results)}${note}`);
+  if (plot) writeFileAtomic(join(out, 'init-dimension.svg'), (await renderPlot(plot)).svg);
 }

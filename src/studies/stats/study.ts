@@ -1,20 +1,21 @@
 import type { Verdict, Violation } from '../../compare/tolerances.js';
 import type { Study } from '../study.js';
 import { type StatsResult, type StatsStudyConfig, computeStats } from './compute.js';
-import { paperAgrees, statsReport } from './report.js';
+import { PAPER_Z_LIMIT, paperAgrees } from './paper.js';
+import { statsReport } from './report.js';
 
 /** The run is complete, and (for a table row) every paper column is within 3 binomial SE of Appendix G. */
 function verdicts(result: StatsResult): Verdict[] {
-  const { records, expected, paper, table } = result;
+  const { records, expected, paper } = result;
   const n = records.length;
   const out: Verdict[] = [
     { metric: 'stats.runs', tolerance: `${expected} initialisations`, observed: String(n), pass: n === expected },
   ];
   if (paper) {
-    const pass = paperAgrees(table, n, paper);
+    const pass = paperAgrees(records, paper);
     out.push({
       metric: 'stats.paper',
-      tolerance: '3 binomial SE of Appendix G',
+      tolerance: `every published cell within |z| ≤ ${PAPER_Z_LIMIT} (two-proportion)`,
       observed: pass ? 'within' : 'outside',
       pass,
     });
@@ -23,7 +24,7 @@ function verdicts(result: StatsResult): Verdict[] {
 }
 
 function headline({ records, expected, paper }: StatsResult): string {
-  return `${records.length} of ${expected} initialisations${paper ? '; paper columns within 3 binomial SE of Appendix G' : ''}`;
+  return `${records.length} of ${expected} initialisations${paper ? '; published cells within |z| ≤ 3' : ''}`;
 }
 
 /**
