@@ -16,6 +16,9 @@ const REFERENCE_SEEDS = 20;
 const SCALING_INITS: Record<number, number> = { 8: 40, 17: 20, 30: 6, 50: 2, 100: 1 };
 const TARGET_INITS = 1e4;
 const TARGET_MINUTES = 10;
+/** Fixed reading of the measurements of 2026-12-01 (issue 11), kept with the table it explains. */
+const BEFORE =
+  '## Before issue 11, and how to read the load\n\nBefore (dopri5 to the hand-over, Newton–LM with ml-matrix; reports/bench/stats.md of commit 87cf43c, load 1.6): K = M = 17, 2 workers, 6.52 inits/s (25.5 min for 1e4), 0.35 s per init on one thread ≈ 1.8e4 right-hand-side equivalents (19.3 µs per rhs, reports/bench/ode.md). Now, in right-hand-side equivalents per init (one thread, load-independent): 4.2e3 with `--finish flow` (4.2× fewer), 7.2e3 with the default `--finish newton` plus the Krylov saddle check (2.4×). At the unloaded 19.3 µs per rhs that is 0.081 s (flow) and 0.14 s (newton) per init and thread, i.e. ≈ 24 and ≈ 14 inits/s on 2 free cores (target 16.7). On a machine at load ≈ 10 (this run) two workers are no faster than one. The dopri5 flow-only reference in the same run is the wall-clock yardstick: the runner is 3.9× (flow) and 2.7× (newton) faster on the same seeds. Per-init cost grows like K^3.3: the right-hand side like K³, the right-hand sides per init like K^0.7. K = M = 100 (one init, 1.8e4 right-hand sides): at the load factor of this run (80.7 / 19.3 µs at K = 17) ≈ 27 s per init unloaded, so 500 inits take ≈ 1.9 h on 2 cores; the goal (1 h) needs ≈ 2× fewer right-hand sides or a 2× faster one (profile at K = 17: the K·n² product driftFromStein 47 %, the asin/sqrt Stein coefficients 16 %, rkc`s vector updates 9 %).\n';
 
 const fmt = (x: number, digits = 3) => (Number.isFinite(x) ? x.toPrecision(digits) : String(x));
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
@@ -54,10 +57,14 @@ function classes(records: RunRecord[]): string {
     .join(', ');
 }
 
-async function throughput(K: number, workers: number): Promise<{ seconds: number; records: RunRecord[] }> {
+async function throughput(
+  K: number,
+  workers: number,
+  finish: 'newton' | 'flow',
+): Promise<{ seconds: number; records: RunRecord[] }> {
   const dir = mkdtempSync(join(tmpdir(), 'scm-bench-stats-'));
   try {
-    const config = resolveStatsConfig({ K, M: K, inits: THROUGHPUT_INITS[K], seed: 1000 });
+    const config = resolveStatsConfig({ K, M: K, inits: THROUGHPUT_INITS[K], seed: 1000, finish });
     const started = performance.now();
     let lastRecord = started;
     const result = await runStats(config, dir, { workers, onRecord: () => (lastRecord = performance.now()) });
@@ -82,7 +89,7 @@ async function run(): Promise<string> {
     '',
     `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, ${new Date().toISOString()}. Load average (1, 5, 15 min) at start: ${load()} — the machine is shared, so wall-clock rates are lower bounds; the yardstick columns (right-hand-side equivalents, measured in the same run) are load-independent.`,
     '',
-    'Each `stats` run (default configuration): random init at d = K (seed = base + i); dopri5 (rtol 1e-6, atol 1e-9) in chunks of doubling length until max|F| < 1e-2, then rkc (Runge–Kutta–Chebyshev, same tolerances, docs/theory.md §7.5a) until the flow is at rest (max|F| ≤ 1e-9, `--finish flow`, the default) or t = 1e4; global as soon as L < 1e-5 after a chunk.',
+    'Each `stats` run (default configuration): random init at d = K (seed = base + i); dopri5 (rtol 1e-6, atol 1e-9) in chunks of doubling length until max|F| < 1e-2, then rkc (Runge–Kutta–Chebyshev, same tolerances, docs/theory.md §7.5a); global as soon as L < 1e-5 after a chunk. `newton` (the default finish) hands over to Newton (typed-array LU, src/landscape/newton.ts) at max|F| < 1e-4; `flow` integrates to rest (max|F| ≤ 1e-9) or t = 1e4. Both with the default Krylov saddle check of every non-global rest point (§13, §14).',
     '',
     '## Throughput',
     '',
@@ -91,31 +98,33 @@ async function run(): Promise<string> {
   lines.push(
     `Yardstick: one ReLU gd right-hand side at K = M = 17 takes ${fmt(rhs17 * 1e6)} µs here now (one thread, same run). No compiled (C) yardstick exists in this repository; the right-hand side is the unit of work of every method, so "init cost / rhs" is the load-independent figure. Rates count from the start to the last recorded run (worker start-up included).`,
     '',
-    '| K = M | workers | inits | runs (s) | inits/s | ⇒ 1e4 inits (min) | wall per init ÷ rhs (1 thread) | end states |',
-    '|---:|---:|---:|---:|---:|---:|---:|---|',
+    '| K = M | workers | finish | inits | runs (s) | inits/s | ⇒ 1e4 inits (min) | wall per init ÷ rhs (1 thread) | end states |',
+    '|---:|---:|---|---:|---:|---:|---:|---:|---|',
   );
   const rhsByK = new Map<number, number>([[17, rhs17]]);
-  const rates: { K: number; workers: number; rate: number }[] = [];
-  for (const [K, workers] of [
-    [8, 1],
-    [8, 2],
-    [17, 1],
-    [17, 2],
+  const rates: { K: number; workers: number; finish: string; rate: number }[] = [];
+  for (const [K, workers, finish] of [
+    [8, 1, 'newton'],
+    [8, 2, 'newton'],
+    [17, 1, 'newton'],
+    [17, 2, 'newton'],
+    [17, 1, 'flow'],
+    [17, 2, 'flow'],
   ] as const) {
     if (!rhsByK.has(K)) rhsByK.set(K, rhsSeconds(K));
-    const t = await throughput(K, workers);
+    const t = await throughput(K, workers, finish);
     const rate = t.records.length / t.seconds;
-    rates.push({ K, workers, rate });
+    rates.push({ K, workers, finish, rate });
     const perInit = sum(t.records.map((r) => r.wallTime)) / t.records.length;
     lines.push(
-      `| ${K} | ${workers} | ${t.records.length} | ${fmt(t.seconds)} | ${fmt(rate)} | ${fmt(TARGET_INITS / rate / 60)} | ${workers === 1 ? fmt(perInit / (rhsByK.get(K) as number)) : '—'} | ${classes(t.records)} |`,
+      `| ${K} | ${workers} | ${finish} | ${t.records.length} | ${fmt(t.seconds)} | ${fmt(rate)} | ${fmt(TARGET_INITS / rate / 60)} | ${workers === 1 ? fmt(perInit / (rhsByK.get(K) as number)) : '—'} | ${classes(t.records)} |`,
     );
   }
-  const best = rates.find((r) => r.K === 17 && r.workers === 2) as { rate: number };
+  const at17 = rates.filter((r) => r.K === 17 && r.workers === 2);
   const needed = TARGET_INITS / (TARGET_MINUTES * 60);
   lines.push(
     '',
-    `Target (issue 11): K = M = 17, 1e4 initialisations in ≤ ${TARGET_MINUTES} min on 2 cores, i.e. ≥ ${fmt(needed)} inits/s. Measured here: ${fmt(best.rate)} inits/s ⇒ ${fmt(TARGET_INITS / best.rate / 60)} min at load ${load()}. At the yardstick's rate, the measured right-hand sides per init (next table) give the unloaded figure.`,
+    `Target (issue 11): K = M = 17, 1e4 initialisations in ≤ ${TARGET_MINUTES} min on 2 cores, i.e. ≥ ${fmt(needed)} inits/s. Measured here: ${at17.map((r) => `finish ${r.finish} ${fmt(r.rate)} inits/s ⇒ ${fmt(TARGET_INITS / r.rate / 60)} min`).join(', ')} (load now ${load()}). At the yardstick's rate, the measured right-hand sides per init (next table) give the unloaded figure.`,
     '',
     '## End states against the dopri5 flow-only classification (K = M = 17, one thread)',
     '',
@@ -134,7 +143,7 @@ async function run(): Promise<string> {
     '',
     '## Cost per init against K (one thread, K = M)',
     '',
-    'rhs evals/init counts every right-hand side (dopri5 and rkc stages, rkc power iterations); exponent = least-squares slope of log(cost) against log K.',
+    'The integration alone: `--finish flow --stability off` (a dense Newton Jacobian at K = 100 would be 15 150² doubles, and its LU ~1e12 flops). rhs evals/init counts every right-hand side (dopri5 and rkc stages, rkc power iterations); exponent = least-squares slope of log(cost) against log K.',
     '',
     '| K = M | state size | inits | s/init | rhs µs | rhs evals/init | s/init ÷ rhs | load at end |',
     '|---:|---:|---:|---:|---:|---:|---:|---|',
@@ -145,7 +154,7 @@ async function run(): Promise<string> {
   for (const [Ktext, inits] of Object.entries(SCALING_INITS)) {
     const K = Number(Ktext);
     const rhs = rhsByK.get(K) ?? rhsSeconds(K);
-    const ctx = new StatsContext(resolveStatsConfig({ K, M: K, inits, seed: 3000 }));
+    const ctx = new StatsContext(resolveStatsConfig({ K, M: K, inits, seed: 3000, finish: 'flow', stability: 'off' }));
     let calls = 0;
     const evaluate = ctx.flow.rhs.bind(ctx.flow);
     ctx.flow.rhs = (x, dx) => {
@@ -165,6 +174,7 @@ async function run(): Promise<string> {
     '',
     `Fitted exponents over K = ${Ks.join(', ')}: wall per init ∝ K^${fmt(exponent(Ks, costs), 2)}, right-hand sides per init ∝ K^${fmt(exponent(Ks, evals), 2)} (one right-hand side is K·(K+M)² multiply-adds, ∝ K³). Goal for K = M = 100: 500 inits ≤ 1 h on 2 cores (≤ 14.4 s per init and thread).`,
     '',
+    BEFORE,
   );
   return `${lines.join('\n')}\n`;
 }
