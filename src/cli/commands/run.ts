@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { type ScenarioResult, allVerdicts, executeScenario } from '../../studies/scenario/execute.js';
 import { loadScenario } from '../../studies/scenario/resolve.js';
 import { writeReport } from '../../studies/scenario/write.js';
+import { toleranceTally } from '../../compare/tolerances.js';
 import { withOutputDirectory } from '../../io/output-dir.js';
 import { checkCost } from '../../runtime/cost.js';
 import { estimateScenario } from '../cost.js';
@@ -41,13 +42,11 @@ export async function runScenarioFile(name: 'run' | 'check', file: string, flags
       return { result, files: await writeReport(result, dir, reproducingCommand(name, file, flags)) };
     },
   );
-  const verdicts = allVerdicts(result);
-  const holding = verdicts.filter((v) => v.pass).length;
   process.stdout.write(
     `${scenario.name}: report written to ${files[files.length - 1]} (summary: ${files[files.length - 2]})\n`,
   );
   process.stdout.write(
-    `${scenario.name}: ${holding} of ${verdicts.length} tolerances hold, ${result.wallSeconds.toFixed(1)} s\n`,
+    `${scenario.name}: ${toleranceTally(allVerdicts(result))}, ${result.wallSeconds.toFixed(1)} s\n`,
   );
   return result;
 }
