@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
-import { type ScenarioResult, allVerdicts, executeScenario } from '../../studies/scenario/execute.js';
-import { loadScenario } from '../../studies/scenario/resolve.js';
-import { writeReport } from '../../studies/scenario/write.js';
+import type { ScenarioResult } from '../../studies/scenario/execute.js';
 import { toleranceTally } from '../../compare/tolerances.js';
 import { withOutputDirectory } from '../../io/output-dir.js';
 import { checkCost } from '../../runtime/cost.js';
@@ -30,6 +28,12 @@ function reproducingCommand(name: 'run' | 'check', file: string, flags: RunFlags
  * scenario, write the report atomically, and print where it is and the tolerance verdict.
  */
 export async function runScenarioFile(name: 'run' | 'check', file: string, flags: RunFlags): Promise<ScenarioResult> {
+  // The studies (TensorFlow.js networks, Vega reports) are loaded only now: start-up stays short (issue 11).
+  const [{ allVerdicts, executeScenario }, { loadScenario }, { writeReport }] = await Promise.all([
+    import('../../studies/scenario/execute.js'),
+    import('../../studies/scenario/resolve.js'),
+    import('../../studies/scenario/write.js'),
+  ]);
   const scenario = loadScenario(file);
   const workers = parsePositiveInteger(flags.workers, '--workers', 1);
   checkCost(estimateScenario(scenario, workers), flags.force === true, file);

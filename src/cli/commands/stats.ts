@@ -4,10 +4,8 @@ import { InputError } from '../../model/errors.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { configDocument, readConfigJson, writeConfigJson } from '../../io/config-file.js';
 import { FINISH_MODES, STATS_DEFAULTS, type StatsConfig, resolveStatsConfig } from '../../landscape/stats/config.js';
-import { runStats, type StatsRunResult } from '../../studies/stats/runner.js';
+import type { StatsRunResult } from '../../studies/stats/runner.js';
 import type { StatsResult } from '../../studies/stats/compute.js';
-import { loadStatsScenario, statsScenarioSummary } from '../../studies/stats/scenario.js';
-import { paperAgrees } from '../../studies/stats/report.js';
 import { withOutputDirectory } from '../../io/output-dir.js';
 import { checkCost } from '../../runtime/cost.js';
 import { estimateStatsRun } from '../cost.js';
@@ -109,6 +107,12 @@ function summaryLine(
 }
 
 async function runStatsCommand(f: Flags): Promise<void> {
+  // The study (worker pool, Vega histogram) is loaded only now: start-up stays short (issue 11).
+  const [{ runStats }, { loadStatsScenario, statsScenarioSummary }, { paperAgrees }] = await Promise.all([
+    import('../../studies/stats/runner.js'),
+    import('../../studies/stats/scenario.js'),
+    import('../../studies/stats/report.js'),
+  ]);
   if (f.out === undefined) throw new InputError('--out', 'is required (the output directory)');
   const out = resolve(f.out);
   const workers = parsePositiveInteger(f.workers, '--workers', 1);
