@@ -4,6 +4,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { hessianBenchmark } from './hessian.js';
 import { networkBenchmark } from './network.js';
 import { odeBenchmark } from './ode.js';
+import { startupBenchmark } from './startup.js';
 import { statsBenchmark } from './stats.js';
 
 /**
@@ -18,7 +19,7 @@ export interface Benchmark {
   run(): Promise<string> | string;
 }
 
-const benchmarks: Benchmark[] = [odeBenchmark, networkBenchmark, statsBenchmark, hessianBenchmark];
+const benchmarks: Benchmark[] = [startupBenchmark, odeBenchmark, networkBenchmark, statsBenchmark, hessianBenchmark];
 
 const reportDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'reports', 'bench');
 

@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { InputError } from '../model/errors.js';
-import { provenance } from '../io/provenance.js';
+import { packageInfo } from '../io/provenance.js';
 import { commands } from './commands/index.js';
 
 /**
@@ -10,7 +10,7 @@ import { commands } from './commands/index.js';
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('scm-harness')
     .description('Validate the mean-field theory of two-layer networks against real finite-d networks')
-    .version(provenance().version)
+    .version(packageInfo().version)
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   for (const register of commands) register(program);

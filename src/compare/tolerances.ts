@@ -84,6 +84,12 @@ export interface Verdict {
   pass: boolean;
 }
 
+/** "2 of 3 tolerances hold", or "no tolerances checked" when there are none (never "0 of 0"). */
+export function toleranceTally(verdicts: readonly Verdict[]): string {
+  if (verdicts.length === 0) return 'no tolerances checked';
+  return `${verdicts.filter((v) => v.pass).length} of ${verdicts.length} tolerances hold`;
+}
+
 /** Every tolerance of the run with its worst observation and pass/fail. */
 export function toleranceVerdicts(
   run: string,

@@ -17,6 +17,19 @@ export interface Provenance {
 }
 
 let cached: Omit<Provenance, 'createdAt' | 'command'> | undefined;
+let cachedPackage: { name: string; version: string } | undefined;
+
+/** name and version from package.json, without asking git (the CLI's --version; start-up time, issue 11). */
+export function packageInfo(): { name: string; version: string } {
+  if (!cachedPackage) {
+    const pkg = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as {
+      name: string;
+      version: string;
+    };
+    cachedPackage = { name: pkg.name, version: pkg.version };
+  }
+  return cachedPackage;
+}
 
 function git(args: string[]): string | null {
   try {
@@ -31,15 +44,13 @@ function git(args: string[]): string | null {
 /** What every config.json records next to its outputs: package version, git commit, runtime. */
 export function provenance(): Provenance {
   if (!cached) {
-    const pkg = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as {
-      name: string;
-      version: string;
-    };
+    const pkg = packageInfo();
     // Only this package's own checkout: installed under another project's node_modules, git would walk
     // up and report the consumer's commit.
-    const top = git(['rev-parse', '--show-toplevel']);
-    const own = top !== null && realpathSync(top) === realpathSync(packageRoot);
-    const commit = own ? git(['rev-parse', 'HEAD']) : null;
+    // One git call for both (each call is a process start: CLI start-up, issue 11).
+    const [top, head] = git(['rev-parse', '--show-toplevel', 'HEAD'])?.split('\n') ?? [];
+    const own = top !== undefined && realpathSync(top) === realpathSync(packageRoot);
+    const commit = own && head !== undefined ? head : null;
     const status = commit === null ? null : git(['status', '--porcelain', '--untracked-files=no']);
     cached = {
       package: pkg.name,

@@ -1,4 +1,5 @@
 import { type Overlaps, type OverlapsJSON, overlapsToJSON } from '../model/overlaps.js';
+import { clampLoss } from '../io/loss.js';
 import type { Flow } from '../theory/flow.js';
 import { countAntiAligned, countAntiAlignedArgmax } from './classify.js';
 import { groupDistinct, permutationSignature } from './distinct.js';
@@ -73,7 +74,7 @@ export function fixedPointJSON(
   return {
     ...overlapsToJSON(p.overlaps),
     fixedPoint: {
-      loss: s.loss,
+      loss: clampLoss(s.loss),
       k1: p.k1,
       k1_argmax: p.k1Argmax,
       ansatz_labels: p.labels,

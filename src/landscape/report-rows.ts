@@ -1,4 +1,5 @@
 import type { CsvCell } from '../io/csv.js';
+import { clampLoss } from '../io/loss.js';
 import { ANSATZ_SCALAR_NAMES } from './ansatz.js';
 import type { CataloguedPoint } from './catalogue.js';
 import type { StabilityReport } from './stability.js';
@@ -59,7 +60,8 @@ export function familyCells(r: FamilyRow): CsvCell[] {
   const finite = (v: number) => (Number.isFinite(v) ? v : null);
   return [
     r.k1,
-    r.loss,
+    // Clamped at 0 like every written loss: a −1e-16 at a global minimum is round-off (io/loss.ts).
+    clampLoss(r.loss),
     r.residual,
     st.nUnstable,
     finite(st.maxRealEigenvalue),

@@ -4,21 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { InputError } from '../model/errors.js';
-
-/**
- * TensorFlow.js backends the network engine can run on:
- * - wasm: @tensorflow/tfjs-backend-wasm (the default; its .wasm binaries ship inside the npm package);
- * - cpu: @tensorflow/tfjs-backend-cpu (plain JavaScript kernels);
- * - node: @tensorflow/tfjs-node (native TensorFlow). It is an optional peer dependency, loaded only when
- *   asked for, because its install script downloads libtensorflow and cannot run everywhere.
- */
-export type ConcreteBackend = 'wasm' | 'cpu' | 'node';
-/**
- * `auto` (the default): tfjs-node when the user has installed it, else the embedded wasm backend, else
- * cpu if wasm cannot start. config.json records the backend actually used (`active`).
- */
-export type BackendName = 'auto' | ConcreteBackend;
-export const BACKEND_NAMES: readonly BackendName[] = ['auto', 'wasm', 'cpu', 'node'];
+import type { BackendName, ConcreteBackend } from './backend-names.js';
 
 /** tfjs's registry name of each backend (tfjs-node registers itself as "tensorflow"). */
 const TFJS_NAME: Record<ConcreteBackend, string> = { wasm: 'wasm', cpu: 'cpu', node: 'tensorflow' };

@@ -10,7 +10,7 @@ import {
 } from '../model/optimizer.js';
 import { type ActivationName, resolveActivationChoice } from '../theory/activations/index.js';
 import { flowDefinition, flowNames } from '../theory/flows/index.js';
-import { BACKEND_NAMES, type BackendName } from './backend.js';
+import { BACKEND_NAMES, type BackendName } from './backend-names.js';
 import { readInitialWeights } from './init.js';
 import { DEFAULT_RECORD, formatRecordSpec, parseRecordSpec } from './record.js';
 

@@ -1,5 +1,6 @@
 /** Public API of the network engine (issue 3): real finite-d teacher–student networks in TensorFlow.js. */
-export { BACKEND_NAMES, type BackendInfo, type BackendName, selectBackend } from './backend.js';
+export { BACKEND_NAMES, type BackendName } from './backend-names.js';
+export { type BackendInfo, selectBackend } from './backend.js';
 export {
   CONSTRAINTS,
   type ConstraintName,

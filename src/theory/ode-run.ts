@@ -63,8 +63,11 @@ export function odeSaveTimes(config: OdeConfig): number[] {
   return s.method === 'map' ? buildGridSaveTimes(spec, config.tMax, s.dt as number) : buildSaveTimes(spec, config.tMax);
 }
 
-/** Integrate the flow of `config` from `initial` (T, v and untrained a are taken from it). */
-export function runOde(config: OdeConfig, initial: Overlaps): OdeRun {
+/**
+ * Integrate the flow of `config` from `initial` (T, v and untrained a are taken from it); `onStep` receives
+ * the time after each accepted step (progress).
+ */
+export function runOde(config: OdeConfig, initial: Overlaps, onStep?: (t: number) => void): OdeRun {
   const flow = flowFromConfig(config, initial);
   const s = config.solver;
   const result = solve(flow, flow.pack(initial), {
@@ -76,6 +79,7 @@ export function runOde(config: OdeConfig, initial: Overlaps): OdeRun {
     saveTimes: odeSaveTimes(config),
     convergenceTol: s.convergenceTol,
     maxSteps: s.maxSteps,
+    ...(onStep === undefined ? {} : { onStep }),
   });
   const init = config.init.kind === 'random' ? { seed: config.init.seed, d: config.init.d } : {};
   return { flow, result, trajectory: trajectoryFromSolve(flow, result, init) };

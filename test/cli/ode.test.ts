@@ -1,8 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.js';
+import { assertBuilt, root } from '../helpers/built.js';
 import { randomOverlaps } from '../../src/theory/init.js';
 import { overlapsToJSON } from '../../src/model/overlaps.js';
 
@@ -371,5 +373,29 @@ describe('scm-harness ode: invalid input exits 2, names the flag, writes nothing
     expect(j.code).toBe(2);
     expect(j.stderr).toContain('--out');
     expect(existsSync(join(work, 'json-out'))).toBe(false);
+  });
+});
+
+describe('scm-harness ode: progress (#8 item 5)', () => {
+  it('off a terminal with SCM_HARNESS_PROGRESS_SECONDS=0: plain lines in t/tMax on stderr, ending at 100%', () => {
+    assertBuilt(['cli', 'cli/commands', 'runtime', 'theory', 'theory/solvers']);
+    const dir = join(work, 'progress');
+    const r = spawnSync(
+      process.execPath,
+      [join(root, 'bin', 'scm-harness'), ...BASE.slice(0, -4), '--t-max', '20', '--out', dir],
+      { cwd: root, encoding: 'utf8', env: { ...process.env, CI: '1', SCM_HARNESS_PROGRESS_SECONDS: '0' } },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines.length).toBeGreaterThan(3);
+    for (const line of lines.slice(0, -1)) expect(line).toMatch(/^ode: \d+% \(t = [\d.e+-]+\), ETA .*, \d+\.\d s$/);
+    expect(lines.at(-1)).toMatch(/^ode: 100% \(t = 20\.0\), \d+\.\d s$/);
+    expect(existsSync(join(dir, 'trajectory.csv'))).toBe(true);
+  });
+
+  it('a short run with the default interval prints nothing on stderr', async () => {
+    const r = await cli(...BASE, '--out', join(work, 'quiet'));
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
   });
 });

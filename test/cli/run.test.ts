@@ -91,6 +91,21 @@ describe('scm-harness check scenarios/quickstart.json', () => {
   });
 });
 
+describe('a scenario without tolerances', () => {
+  it('says "no tolerances checked" on stdout and in the summary headline, never "0 of 0 tolerances hold"', async () => {
+    const s = quickstart();
+    s.runs = [{ ...s.runs[0], d: [20], seeds: [0], tMax: 2 }];
+    delete s.runs[0].tolerances;
+    const out = join(work, 'no-tolerances');
+    const r = await inProcess(['run', scenarioFile('no-tolerances', s), '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^quickstart: no tolerances checked, [\d.]+ s$/m);
+    const summary = readFileSync(join(out, 'summary.md'), 'utf8');
+    expect(summary).toContain('; no tolerances checked; wall time');
+    expect(r.stdout + summary).not.toMatch(/0 of 0/);
+  });
+});
+
 describe('--workers', () => {
   it('two worker threads give byte-identical tables to one', () => {
     const s = quickstart();

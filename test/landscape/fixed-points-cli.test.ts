@@ -63,6 +63,19 @@ describe('scm-harness fixed-points', () => {
     });
   });
 
+  it('clamps a round-off negative loss at 0 in families.csv and the fixed point JSON (io/loss.ts)', async () => {
+    // At K = M = 5 the global minimum's float64 loss cancels to about −1e-16.
+    const dir = join(work, 'k5-clamp');
+    const r = await cli('fixed-points', '--K', '5', '--M', '5', '--k1', '0', '--out', dir);
+    expect(r.code, r.stderr).toBe(0);
+    const rows = readCsv(readFileSync(join(dir, 'families.csv'), 'utf8'));
+    expect(rows[0]).toMatchObject({ verdict: 'global-minimum', loss: '0' });
+    for (const row of rows) {
+      expect(Number(row.loss)).toBeGreaterThanOrEqual(0);
+      expect(JSON.parse(readFileSync(join(dir, row.file), 'utf8')).fixedPoint.loss).toBe(Number(row.loss));
+    }
+  });
+
   it('families.csv has one row per distinct fixed point, labelled by its measured k1 (issue 9)', async () => {
     const dir = join(work, 'k8');
     const r = await cli('fixed-points', '--K', '8', '--M', '8', '--out', dir);

@@ -5,6 +5,8 @@ import { executeScenario, networkRuns } from '../../src/studies/scenario/execute
 import { resolveScenario } from '../../src/studies/scenario/resolve.js';
 import { COMPARISON_COLUMNS, comparisonRows } from '../../src/studies/network-theory/tables.js';
 import type { SeedRecord } from '../../src/studies/network-theory/job.js';
+import { keyFigures } from '../../src/studies/network-theory/figures.js';
+import { overlapHeatmaps } from '../../src/studies/network-theory/sections.js';
 
 /**
  * Label switching and the noise floor in `run` (issue 9 item 8), on scenarios/broadening.json reduced to
@@ -111,5 +113,36 @@ describe('matched deviations and end classes of online SGD', () => {
       }
       expect(s.endNetwork.class).not.toBe('spurious');
     }
+  });
+
+  it('key figures report the matched deviations, with the as-labelled |ΔR| and the switched count beside them', () => {
+    const row = keyFigures(run).find((r) => r.d === 100);
+    const job = run.jobs.find((j) => j.job.d === 100);
+    expect(row?.labelSwitched).toBe(job?.seeds.filter((s) => s.matched.labelSwitched).length);
+    expect(row?.maxRRaw).toBeGreaterThan(0.9);
+    expect(row?.maxR).toBeLessThan(0.6);
+    expect(row?.maxR).toBe(Math.max(...(job?.seeds.map((s) => s.matched.deviation.max.R ?? 0) ?? [])));
+  });
+
+  it('the overlap heat maps show a label-switched seed relabelled, unit for unit against the theory', () => {
+    const job = run.jobs.find((j) => j.job.d === 100) as (typeof run.jobs)[number];
+    const first = job.seeds.find((s) => s.matched.labelSwitched) as SeedRecord;
+    // The heat maps show the first finite seed of the last job: make it the switched one.
+    const reduced = { ...run, jobs: [{ ...job, seeds: [first] }] };
+    const values = (id: string) =>
+      (
+        overlapHeatmaps(reduced).find((p) => p.id === `${run.run.id}-${id}`)?.spec.data as {
+          values: { row: string; col: string; value: number }[];
+        }
+      ).values;
+    const network = values('R-network');
+    const theory = values('R-theory');
+    expect(network.map((v) => `${v.row}/${v.col}`)).toEqual(theory.map((v) => `${v.row}/${v.col}`));
+    // As labelled the units are swapped (|ΔR| ≈ 1); relabelled, the maps agree to the finite-d fluctuations.
+    const gap = Math.max(...network.map((v, i) => Math.abs(v.value - theory[i].value)));
+    expect(gap).toBeLessThanOrEqual(first.matched.finalBest + 1e-12);
+    expect(gap).toBeLessThan(0.1);
+    const caption = overlapHeatmaps(reduced).find((p) => p.id === `${run.run.id}-R-network`)?.caption;
+    expect(caption).toContain("Label-switched seed: the network's units shown as s1, s2 are its units 2, 1");
   });
 });

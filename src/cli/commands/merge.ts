@@ -3,7 +3,6 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../../model/errors.js';
 import { withOutputDirectory } from '../../io/output-dir.js';
-import { mergeStats } from '../../studies/stats/merge.js';
 import { checkStoredStatsConfig } from './stats.js';
 
 /** `merge DIR... --out DIR`: combine the shards of a stats run (stats-merge.ts). */
@@ -14,6 +13,8 @@ async function runMergeCommand(dirs: string[], f: { out?: string }): Promise<voi
     throw new InputError('--out', 'must differ from the directories being merged');
   // A shard directory (with runs.csv) must hold a complete stats configuration; other directories are named by mergeStats.
   for (const dir of dirs) if (existsSync(join(dir, 'runs.csv'))) checkStoredStatsConfig(dir, dir);
+  // Loaded on use, like the stats study (issue 11).
+  const { mergeStats } = await import('../../studies/stats/merge.js');
   const result = await withOutputDirectory(out, '--out', () => mergeStats(dirs, out));
   const global = result.table.find((r) => r.group === 'paper' && r.category === 'global');
   process.stdout.write(

@@ -13,6 +13,7 @@ import { flowDefinition, flowNames } from '../../theory/flows/index.js';
 import { type StudentConstraint, randomOverlaps, studentConstraintOf } from '../../theory/init.js';
 import { type OdeConfig, type OdeRun, odeSaveTimes, runOde } from '../../theory/ode-run.js';
 import { checkCost, estimateOde } from '../../runtime/cost.js';
+import { createProgress } from '../../runtime/progress.js';
 import { type Overlaps, overlapsToJSON } from '../../model/overlaps.js';
 import { overlapsFromJSON } from '../../theory/overlaps.js';
 import { DEFAULT_ATOL, DEFAULT_MAX_STEPS, DEFAULT_RTOL, SOLVE_METHODS } from '../../theory/solvers/types.js';
@@ -222,11 +223,33 @@ function resolvedOde(r: ResolvedOde, run: OdeRun, wallSeconds: number): Record<s
   };
 }
 
+/** Progress updates per integration at most (one per advance of t by tMax/PROGRESS_UPDATES): cheap at any step count. */
+const PROGRESS_UPDATES = 200;
+
+/**
+ * Integrate with progress in t/tMax on stderr: a bar on a terminal, plain lines otherwise, silent for a run
+ * shorter than the line interval (finalLine 'after-periodic', as train and fixed-points).
+ */
+function integrateWithProgress(config: OdeConfig, initial: Overlaps): OdeRun {
+  const progress = createProgress('ode', config.tMax, { finalLine: 'after-periodic' });
+  const stride = config.tMax / PROGRESS_UPDATES;
+  let shown = 0;
+  try {
+    return runOde(config, initial, (t) => {
+      if (t - shown < stride && t < config.tMax) return;
+      shown = t;
+      progress.update(t, `(t = ${t.toPrecision(3)})`);
+    });
+  } finally {
+    progress.done();
+  }
+}
+
 async function runOdeCommand(flags: OdeFlags): Promise<void> {
   const resolved = resolveOdeFlags(flags);
   const integrate = () => {
     const started = performance.now();
-    const run = runOde(resolved.config, resolved.initial);
+    const run = integrateWithProgress(resolved.config, resolved.initial);
     return { run, doc: resolvedOde(resolved, run, (performance.now() - started) / 1000) };
   };
   if (resolved.format === 'json') {

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { type ScenarioResult, allVerdicts, executeScenario } from '../../studies/scenario/execute.js';
-import { loadScenario } from '../../studies/scenario/resolve.js';
-import { writeReport } from '../../studies/scenario/write.js';
+import type { ScenarioResult } from '../../studies/scenario/execute.js';
+import { toleranceTally } from '../../compare/tolerances.js';
 import { withOutputDirectory } from '../../io/output-dir.js';
 import { checkCost } from '../../runtime/cost.js';
 import { estimateScenario } from '../cost.js';
@@ -29,6 +28,12 @@ function reproducingCommand(name: 'run' | 'check', file: string, flags: RunFlags
  * scenario, write the report atomically, and print where it is and the tolerance verdict.
  */
 export async function runScenarioFile(name: 'run' | 'check', file: string, flags: RunFlags): Promise<ScenarioResult> {
+  // The studies (TensorFlow.js networks, Vega reports) are loaded only now: start-up stays short (issue 11).
+  const [{ allVerdicts, executeScenario }, { loadScenario }, { writeReport }] = await Promise.all([
+    import('../../studies/scenario/execute.js'),
+    import('../../studies/scenario/resolve.js'),
+    import('../../studies/scenario/write.js'),
+  ]);
   const scenario = loadScenario(file);
   const workers = parsePositiveInteger(flags.workers, '--workers', 1);
   checkCost(estimateScenario(scenario, workers), flags.force === true, file);
@@ -41,13 +46,11 @@ export async function runScenarioFile(name: 'run' | 'check', file: string, flags
       return { result, files: await writeReport(result, dir, reproducingCommand(name, file, flags)) };
     },
   );
-  const verdicts = allVerdicts(result);
-  const holding = verdicts.filter((v) => v.pass).length;
   process.stdout.write(
     `${scenario.name}: report written to ${files[files.length - 1]} (summary: ${files[files.length - 2]})\n`,
   );
   process.stdout.write(
-    `${scenario.name}: ${holding} of ${verdicts.length} tolerances hold, ${result.wallSeconds.toFixed(1)} s\n`,
+    `${scenario.name}: ${toleranceTally(allVerdicts(result))}, ${result.wallSeconds.toFixed(1)} s\n`,
   );
   return result;
 }

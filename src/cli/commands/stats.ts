@@ -10,10 +10,8 @@ import {
   type StatsConfig,
   resolveStatsConfig,
 } from '../../landscape/stats/config.js';
-import { runStats, type StatsRunResult } from '../../studies/stats/runner.js';
+import type { StatsRunResult } from '../../studies/stats/runner.js';
 import type { StatsResult } from '../../studies/stats/compute.js';
-import { loadStatsScenario, scenarioViolations, writeStatsScenarioSummary } from '../../studies/stats/scenario.js';
-import { paperAgrees } from '../../studies/stats/paper.js';
 import { withOutputDirectory } from '../../io/output-dir.js';
 import { checkCost } from '../../runtime/cost.js';
 import { estimateStatsRun } from '../cost.js';
@@ -138,6 +136,13 @@ function summaryLine(
 }
 
 async function runStatsCommand(f: Flags): Promise<void> {
+  // The study (worker pool, Vega histogram) is loaded only now: start-up stays short (issue 11).
+  const [{ runStats }, { loadStatsScenario, scenarioViolations, writeStatsScenarioSummary }, { paperAgrees }] =
+    await Promise.all([
+      import('../../studies/stats/runner.js'),
+      import('../../studies/stats/scenario.js'),
+      import('../../studies/stats/paper.js'),
+    ]);
   if (f.out === undefined) throw new InputError('--out', 'is required (the output directory)');
   const out = resolve(f.out);
   const workers = parsePositiveInteger(f.workers, '--workers', 1);

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_LEAKY_ALPHA, activationNames } from '../../theory/activations/index.js';
-import { BACKEND_NAMES, selectBackend } from '../../network/backend.js';
+import { BACKEND_NAMES } from '../../network/backend-names.js';
 import {
   CONSTRAINTS,
   GRADIENT_SOURCES,
@@ -19,9 +19,7 @@ import {
 import { withOutputDirectory } from '../../io/output-dir.js';
 import { configDocument } from '../../io/config-file.js';
 import { clampLoss } from '../../io/loss.js';
-import { resolvedTrainRun, writeTrainOutputs } from '../../network/output.js';
-import { splitSeeds, trainEnsembleParallel } from '../../network/parallel.js';
-import { type EnsembleResult, type TrainProgress, trainEnsemble } from '../../network/train.js';
+import type { EnsembleResult, TrainProgress } from '../../network/train.js';
 import { type Progress, createProgress } from '../../runtime/progress.js';
 import { checkCost } from '../../runtime/cost.js';
 import { estimateTrain } from '../cost.js';
@@ -130,7 +128,12 @@ function outcome(result: EnsembleResult): { line: string; hint: string | null } 
 }
 
 /** The command's result on stdout: one line of text, or (--format json) the summary as one JSON document. */
-function printOutcome(result: EnsembleResult, out: string, workers: number, format: 'text' | 'json'): void {
+function printOutcome(
+  result: EnsembleResult,
+  document: () => Record<string, unknown>,
+  out: string,
+  format: 'text' | 'json',
+): void {
   const { line, hint } = outcome(result);
   if (format === 'json') {
     const final = result.seeds.map((r) => ({
@@ -141,9 +144,7 @@ function printOutcome(result: EnsembleResult, out: string, workers: number, form
       loss: clampLoss(r.end.loss),
       gradNorm: r.end.gradNorm,
     }));
-    process.stdout.write(
-      `${JSON.stringify({ ...configDocument('train', resolvedTrainRun(result, { workers })), out, final, hint })}\n`,
-    );
+    process.stdout.write(`${JSON.stringify({ ...configDocument('train', document()), out, final, hint })}\n`);
   } else {
     process.stdout.write(`${line}\n`);
   }
@@ -154,6 +155,13 @@ async function runTrainCommand(flags: TrainFlags): Promise<void> {
   const { input, out, workers, format, force } = trainInputFromFlags(flags);
   const config = resolveTrainConfig(input);
   checkCost(estimateTrain(config, workers), force, '--K');
+  // TensorFlow.js is loaded only now: `--help` and the other commands start without it (issue 11).
+  const [{ selectBackend }, { splitSeeds, trainEnsembleParallel }, { trainEnsemble }, output] = await Promise.all([
+    import('../../network/backend.js'),
+    import('../../network/parallel.js'),
+    import('../../network/train.js'),
+    import('../../network/output.js'),
+  ]);
   // Fail here, with the one-line message, if the backend is unavailable (e.g. node without tfjs-node).
   await selectBackend(config.backend);
   await withOutputDirectory(out, '--out', async (dir) => {
@@ -168,8 +176,8 @@ async function runTrainCommand(flags: TrainFlags): Promise<void> {
     } finally {
       progress.done();
     }
-    writeTrainOutputs(dir, result, { workers });
-    printOutcome(result, out, workers, format);
+    output.writeTrainOutputs(dir, result, { workers });
+    printOutcome(result, () => output.resolvedTrainRun(result, { workers }), out, format);
   });
 }
 

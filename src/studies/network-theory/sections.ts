@@ -1,3 +1,4 @@
+import { permuteState } from '../../compare/matching.js';
 import { permuteRows, permuteSymmetric, unitOrderByTeacher } from '../../compare/units.js';
 import { unpackOverlaps } from '../../model/overlaps.js';
 import type { Trajectory } from '../../model/trajectory.js';
@@ -73,21 +74,30 @@ function readoutPlot(r: RunResult): PlotSpec | null {
   return { ...plot, caption: `${plot.caption} ${shown} of ${r.run.seeds.length} seeds per d.` };
 }
 
-/** Final Q and R of the network and of the theory, for the first finite seed at the largest d. */
-function heatmaps(r: RunResult): PlotSpec[] {
+/**
+ * Final Q and R of the network and of the theory, for the first finite seed at the largest d. The network's
+ * units are relabelled by the seed's matched permutation first (SeedRecord.matched, docs/theory.md §16), so
+ * a label-switched seed is shown unit for unit against the theory; both are then ordered by teacher.
+ */
+export function overlapHeatmaps(r: RunResult): PlotSpec[] {
   const job = r.jobs[r.jobs.length - 1];
   const record = job.seeds.find((s) => s.status !== 'diverged') ?? job.seeds[0];
   const { K, M } = record.network.layout;
   const last = Math.min(record.network.times.length, record.theory.times.length) - 1;
   const t = record.network.times[last];
-  const netFinal = unpackOverlaps(record.network.states[last], record.network.layout, record.network.fixed);
+  const { permutation, labelSwitched } = record.matched;
+  const network = permuteState(record.network.states[last], record.network.layout, permutation);
+  const netFinal = unpackOverlaps(network, record.network.layout, record.network.fixed);
   const thFinal = unpackOverlaps(record.theory.states[last], record.theory.layout, record.theory.fixed);
   const order = unitOrderByTeacher(netFinal.R, K, M);
   const students = order.map((k) => `s${k + 1}`);
   const teachers = Array.from({ length: M }, (_, m) => `t${m + 1}`);
   const where = `seed ${record.seed}, d = ${job.job.d}, t = ${fmt(t)}`;
-  const caption =
-    'Students ordered by their matched teacher (maximum Σ|R| matching of the network state); negative R on the diagonal marks an anti-aligned unit.';
+  const relabelled = labelSwitched
+    ? ` Label-switched seed: the network's units shown as ${permutation.map((_, k) => `s${k + 1}`).join(', ')} are its units ${permutation.map((p) => p + 1).join(', ')} (unit matching, docs/theory.md §16).`
+    : '';
+  const caption = `Students ordered by their matched teacher (maximum Σ|R| matching of the network state); negative R on the diagonal marks an anti-aligned unit.${relabelled}`;
+  const theoryCaption = 'The ODE from the same initial overlaps, same unit order.';
   return [
     overlapHeatmapPlot(
       `${r.run.id}-Q-network`,
@@ -108,7 +118,7 @@ function heatmaps(r: RunResult): PlotSpec[] {
     overlapHeatmapPlot(
       `${r.run.id}-Q-theory`,
       `Q, theory (${where})`,
-      'The ODE from the same initial overlaps, same unit order.',
+      theoryCaption,
       permuteSymmetric(thFinal.Q, order),
       students,
       students,
@@ -116,7 +126,7 @@ function heatmaps(r: RunResult): PlotSpec[] {
     overlapHeatmapPlot(
       `${r.run.id}-R-theory`,
       `R, theory (${where})`,
-      'The ODE from the same initial overlaps, same unit order.',
+      theoryCaption,
       permuteRows(thFinal.R, M, order),
       students,
       teachers,
@@ -200,7 +210,7 @@ export async function runSection(r: RunResult): Promise<ReportSection> {
     lossPlot(r),
     ...(readouts ? [readouts] : []),
     histogram(r),
-    ...heatmaps(r),
+    ...overlapHeatmaps(r),
     ...(r.jobs.length >= 2 ? [deviationPlot(r)] : []),
   ];
   const c = r.run.composition;

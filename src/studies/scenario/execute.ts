@@ -1,4 +1,4 @@
-import type { Verdict, Violation } from '../../compare/tolerances.js';
+import { type Verdict, type Violation, toleranceTally } from '../../compare/tolerances.js';
 import { studies, studyOf } from '../index.js';
 import type { RunResult } from '../network-theory/execute.js';
 import { networkTheoryStudy } from '../network-theory/study.js';
@@ -53,10 +53,8 @@ export function allVerdicts(result: ScenarioResult): Verdict[] {
 
 /** One sentence on how the studies went, for the page subtitle and the summary. */
 export function headline(result: ScenarioResult): string {
-  const verdicts = allVerdicts(result);
-  const failed = verdicts.filter((v) => !v.pass).length;
   const parts = result.studies.map((o) => studyOf(o.kind).headline(o.result));
-  return `${parts.join('; ')}; ${verdicts.length - failed} of ${verdicts.length} tolerances hold; wall time ${result.wallSeconds.toFixed(1)} s on ${result.workers} worker(s).`;
+  return `${parts.join('; ')}; ${toleranceTally(allVerdicts(result))}; wall time ${result.wallSeconds.toFixed(1)} s on ${result.workers} worker(s).`;
 }
 
 /** The network-vs-theory runs of a result (empty when the scenario has none). */

@@ -82,6 +82,7 @@ export function solve(system: OdeSystem, x0: Float64Array, options: SolveOptions
   const { tMax, saveTimes } = options;
   const tol = options.convergenceTol ?? 0;
   const maxSteps = options.maxSteps ?? DEFAULT_MAX_STEPS;
+  const onStep = options.onStep;
   const { stepper, controller } = SOLVER_METHODS[options.method].make(system, options);
   const dim = x0.length;
   let x = x0.slice();
@@ -141,6 +142,7 @@ export function solve(system: OdeSystem, x0: Float64Array, options: SolveOptions
     x = xNew;
     xNew = previous;
     t = tEnd;
+    if (onStep !== undefined) onStep(t);
     h = controller.nextStep;
     maxRhs = maxAbs(stepper.derivative);
     if (maxRhs < tol) status = 'converged';

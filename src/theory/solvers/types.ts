@@ -38,6 +38,8 @@ export interface SolveOptions {
   convergenceTol?: number;
   /** Give up after this many attempted steps (accepted + rejected); default DEFAULT_MAX_STEPS. */
   maxSteps?: number;
+  /** Called with the new time t after every accepted step (progress display); absent = no call. */
+  onStep?: (t: number) => void;
 }
 
 /**
