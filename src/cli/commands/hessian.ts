@@ -11,6 +11,7 @@ import {
   CRITICAL_GRADIENT,
   HESSIAN_METHODS,
   type HessianAnalysis,
+  MAX_PARAMETERS,
   type HessianMethod,
   SPECTRUM_TOLERANCES,
   type WeightRealisation,
@@ -26,12 +27,6 @@ type Flags = Record<string, string | undefined>;
 /** gd: the Hessian in V only (readouts fixed); gd2l: V and the readouts a (docs/theory.md §17, docs/hessian.md). */
 export const HESSIAN_OPTIMIZERS = ['gd', 'gd2l'] as const;
 export type HessianOptimizer = (typeof HESSIAN_OPTIMIZERS)[number];
-
-/**
- * Largest number of parameters P = K·d (+K): the dense P×P eigendecomposition costs O(P³) (K = d = 20,
- * P = 400, takes well under a second; P = 1200 about half a minute).
- */
-export const MAX_PARAMETERS = 1200;
 
 /** What `hessian` and `arcs` share: the overlaps of --from realised in weights at --d, ReLU, gd or gd2l. */
 export interface ResolvedPoint {

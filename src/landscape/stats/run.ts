@@ -99,6 +99,17 @@ function maxAbsDiff(a: Float64Array, b: Float64Array): number {
  * (config, seed): wall time aside, the record does not depend on the thread or the order of runs.
  */
 export function runInitialisation(ctx: StatsContext, seed: number): RunRecord {
+  return runInitialisationState(ctx, seed).record;
+}
+
+/** A run and the packed state it ended in (the census clusters end states by their overlaps). */
+export interface RunOutcome {
+  record: RunRecord;
+  state: Float64Array;
+}
+
+/** runInitialisation, keeping the end state (what the record's loss, class and k1 describe). */
+export function runInitialisationState(ctx: StatsContext, seed: number): RunOutcome {
   const started = performance.now();
   const { config: c, flow } = ctx;
   const th = c.thresholds;
@@ -113,13 +124,13 @@ export function runInitialisation(ctx: StatsContext, seed: number): RunRecord {
   let handOver = c.finish === 'newton' ? Math.max(th.newtonStartRhs, atRest) : atRest;
   let newtonIterations = 0;
   let maxRhs = Number.POSITIVE_INFINITY;
-  const end = (finish: RunFinish, state: Float64Array, rhs: number, nUnstable: number | null): RunRecord => {
+  const end = (finish: RunFinish, state: Float64Array, rhs: number, nUnstable: number | null): RunOutcome => {
     const loss = flow.loss(state);
     const cls = classifyEndState(
       { overlaps: flow.unpack(state), loss, maxRhs: rhs, ...(nUnstable === null ? {} : { nUnstable }) },
       th,
     );
-    return {
+    const record: RunRecord = {
       seed,
       finalLoss: loss,
       class: cls.class,
@@ -132,6 +143,8 @@ export function runInitialisation(ctx: StatsContext, seed: number): RunRecord {
       newtonIterations,
       nUnstable,
     };
+    // A copy: the solver may reuse its buffers in the next run of this context.
+    return { record, state: Float64Array.from(state) };
   };
   while (t < c.solver.tMax) {
     const span = Math.min(chunk, c.solver.tMax - t);
