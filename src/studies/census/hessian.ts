@@ -65,6 +65,6 @@ export function pointHessian(c: CensusConfig, o: Overlaps): PointHessian {
     max: a.eigenvalues[a.size - 1],
     negative: a.counts.negative,
     eigenvalues: a.eigenvalues,
-    note: contacts === 0 ? '' : `${contacts} contact(s): C² not C³, exact Hessian is the continuous limit`,
+    note: contacts === 0 ? '' : `${contacts} contact(s): C² not C³; exact Hessian is the continuous limit`,
   };
 }
