@@ -1,6 +1,8 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { clopperPearsonUpper, regularizedBeta } from '../../src/studies/census/binomial.js';
 import { resolveCensusConfig } from '../../src/studies/census/config.js';
+import { loadCensusScenario } from '../../src/studies/census/scenario.js';
 import { fitInverseK, studentQuantile } from '../../src/studies/census/fit.js';
 
 describe('Clopper–Pearson upper bounds (census reach_upper95)', () => {
@@ -70,5 +72,20 @@ describe('census configuration', () => {
     expect(() => resolveCensusConfig({ M: [4], initD: 3 })).toThrow(/census\.initD/);
     expect(() => resolveCensusConfig({ M: [4], optimizer: 'sgd' })).toThrow(/census\.optimizer/);
     expect(() => resolveCensusConfig({ M: [4, 4] })).toThrow(/census\.M/);
+  });
+});
+
+describe('scenarios/hidden-minima.json', () => {
+  it('is K = M = 6..12 and K = M + 1 = 7..13 with 1000 initialisations and Hessians', () => {
+    const s = loadCensusScenario(join(import.meta.dirname, '..', '..', 'scenarios', 'hidden-minima.json'), {});
+    expect(s.name).toBe('hidden-minima');
+    const shapes = s.config.shapes.map((x) => `${x.K}/${x.M}`);
+    expect(shapes).toEqual(
+      [6, 7, 8, 9, 10, 11, 12]
+        .flatMap((M) => [`${M}/${M}`])
+        .concat([6, 7, 8, 9, 10, 11, 12].map((M) => `${M + 1}/${M}`)),
+    );
+    expect(s.config.inits).toBe(1000);
+    expect(s.config.hessian).toBe(true);
   });
 });

@@ -1,6 +1,7 @@
 import { writeConfigJson } from '../../io/config-file.js';
 import { provenance } from '../../io/provenance.js';
-import { writeStudyFiles } from '../study.js';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../../io/atomic.js';
 import { type CensusConfig, censusConfigRecord } from './config.js';
 import type { CensusResult } from './compute.js';
 import { censusStudy } from './study.js';
@@ -21,7 +22,7 @@ export interface CensusRunOptions {
 export async function runCensus(config: CensusConfig, dir: string, options: CensusRunOptions): Promise<CensusResult> {
   const result = await censusStudy.run(config, { workers: options.workers, progress: options.progress });
   const report = await censusStudy.report(result, { provenance: provenance() });
-  writeStudyFiles(dir, report.files);
+  for (const [name, text] of report.files) writeFileAtomic(join(dir, name), text);
   writeConfigJson(dir, 'census', {
     ...censusConfigRecord(config),
     ...options.record,
