@@ -50,8 +50,6 @@ export const CensusConfigSchema = z.strictObject({
     .describe('Weight-space Hessian (ReLU, gd/gd2l) of every point at d = rank of its joint Gram matrix.'),
 });
 
-export type CensusConfigInput = z.input<typeof CensusConfigSchema>;
-
 export interface CensusShape {
   K: number;
   M: number;

@@ -42,7 +42,7 @@ export interface CensusRow {
   hidden: boolean;
 }
 
-export function isStable(p: CensusPoint): boolean {
+function isStable(p: CensusPoint): boolean {
   const v = p.fixedPoint.stability.verdict;
   return v === 'stable' || v === 'global-minimum';
 }
