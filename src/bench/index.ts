@@ -1,6 +1,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../io/atomic.js';
+import { censusBenchmark } from './census.js';
 import { hessianBenchmark } from './hessian.js';
 import { networkBenchmark } from './network.js';
 import { odeBenchmark } from './ode.js';
@@ -19,7 +20,14 @@ export interface Benchmark {
   run(): Promise<string> | string;
 }
 
-const benchmarks: Benchmark[] = [startupBenchmark, odeBenchmark, networkBenchmark, statsBenchmark, hessianBenchmark];
+const benchmarks: Benchmark[] = [
+  startupBenchmark,
+  odeBenchmark,
+  networkBenchmark,
+  statsBenchmark,
+  hessianBenchmark,
+  censusBenchmark,
+];
 
 const reportDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'reports', 'bench');
 

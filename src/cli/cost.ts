@@ -2,6 +2,7 @@ import type { TrainConfig } from '../network/config.js';
 import { totalSteps } from '../network/config.js';
 import { parseRecordSpec } from '../network/record.js';
 import type { StatsConfig } from '../landscape/stats/config.js';
+import type { CensusConfig } from '../studies/census/config.js';
 import type { Scenario } from '../studies/scenario/resolve.js';
 import {
   type CostEstimate,
@@ -15,6 +16,7 @@ import {
   rhsSeconds,
   savedBytes,
   spectrumSeconds,
+  stateSize,
 } from '../runtime/cost.js';
 
 /**
@@ -63,6 +65,34 @@ export function estimateStatsRun(config: StatsConfig, workers: number): CostEsti
   if (config.stability === 'dense') seconds += spectrumSeconds(K, M);
   const bytes = lanes(workers) * (jacobianBytes(K, M) + 8 * (K + M) * config.initD);
   return { seconds, bytes, what: `one stats initialisation at K = ${K}, M = ${M}` };
+}
+
+/**
+ * Roots per k1 family and seconds per P³ of a dense symmetric eigendecomposition (ml-matrix): K = M = 8
+ * has 54 distinct points over 9 families (src/landscape/catalogue.ts), and P = 400 took 0.37 s
+ * (docs/hessian.md "Timing"), i.e. ~6 ns·P³.
+ */
+const CENSUS_ROOTS_PER_FAMILY = 6;
+const HESSIAN_EIGEN_NS = 6;
+
+/**
+ * A census: per shape, the initialisations (as `stats`, spectrum on, spread over the workers), the
+ * catalogue (one spectrum per root) and a Hessian per point at d ≤ K + M.
+ */
+export function estimateCensus(config: CensusConfig, workers: number): CostEstimate {
+  let seconds = 0;
+  let bytes = 0;
+  for (const { K, M, stats } of config.shapes) {
+    const run = estimateStatsRun(stats, workers);
+    const points = CENSUS_ROOTS_PER_FAMILY * (M + 1);
+    const P = K * (K + M);
+    seconds += (stats.inits * run.seconds) / lanes(workers) + points * spectrumSeconds(K, M);
+    if (config.hessian) seconds += points * HESSIAN_EIGEN_NS * 1e-9 * P ** 3;
+    // End states held until the report: inits × state size; a Hessian is 2 P × P matrices.
+    bytes = Math.max(bytes, run.bytes + 8 * stats.inits * stateSize(K, M) + 16 * P * P);
+  }
+  const last = config.shapes[config.shapes.length - 1];
+  return { seconds, bytes, what: `census of ${config.shapes.length} shape(s) up to K = ${last.K}, M = ${last.M}` };
 }
 
 export interface FixedPointCostInput {

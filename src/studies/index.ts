@@ -1,6 +1,7 @@
 import { networkTheoryStudy } from './network-theory/study.js';
 import { perturbationStudy } from './perturbation/study.js';
 import { statsStudy } from './stats/study.js';
+import { censusStudy } from './census/study.js';
 import type { Study } from './study.js';
 
 export type { ReportContext, Study, StudyContext, StudyOutcome, StudyReport } from './study.js';
@@ -8,7 +9,7 @@ export type { ReportContext, Study, StudyContext, StudyOutcome, StudyReport } fr
 /**
  * The study registry. A scenario runs, and its report lists, every registered study whose configOf is
  * non-null, in registration order (so the order of the files, report sections and summary blocks is
- * this order). Studies with their own entry point (stats) are registered too; their configOf is null.
+ * this order). Studies with their own entry point (stats, census) are registered too; their configOf is null.
  */
 const registry: Study<unknown, unknown>[] = [];
 
@@ -43,3 +44,4 @@ export function studyOf(kind: string): Study<unknown, unknown> {
 registerStudy(networkTheoryStudy);
 registerStudy(perturbationStudy);
 registerStudy(statsStudy);
+registerStudy(censusStudy);

@@ -122,6 +122,6 @@ describe('studies as plug-ins', () => {
   it('registering a kind twice is an error', () => {
     expect(() => registerStudy(initialLossStudy)).toThrow(/"initial-loss" is already registered/);
     expect(() => registerStudy({ ...initialLossStudy, kind: 'network-theory' })).toThrow(/already registered/);
-    expect(studies().map((s) => s.kind)).toEqual(['network-theory', 'perturbation', 'stats', 'initial-loss']);
+    expect(studies().map((s) => s.kind)).toEqual(['network-theory', 'perturbation', 'stats', 'census', 'initial-loss']);
   });
 });

@@ -9,6 +9,7 @@ import { registerStats } from './stats.js';
 import { registerMerge } from './merge.js';
 import { registerHessian } from './hessian.js';
 import { registerArcs } from './arcs.js';
+import { registerCensus } from './census.js';
 
 /** Every subcommand registers itself on the program; one line per command. */
 export const commands: ((program: Command) => void)[] = [
@@ -22,4 +23,5 @@ export const commands: ((program: Command) => void)[] = [
   registerMerge,
   registerHessian,
   registerArcs,
+  registerCensus,
 ];

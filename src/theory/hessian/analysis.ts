@@ -38,6 +38,12 @@ export const SPECTRUM_TOLERANCES: Readonly<Record<HessianMethod, { zero: number;
   fd: { zero: 1e-5, cluster: 1e-5 },
 };
 
+/**
+ * Largest number of parameters P = K·d (+K) of a Hessian spectrum: the dense P×P eigendecomposition costs
+ * O(P³) (K = d = 20, P = 400, takes well under a second; P = 1200 about half a minute).
+ */
+export const MAX_PARAMETERS = 1200;
+
 /** |∇L| at or below this (absolute) and the summary calls the point critical (Newton-polished points reach ~1e-12). */
 export const CRITICAL_GRADIENT = 1e-8;
 
