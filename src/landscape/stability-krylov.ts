@@ -1,5 +1,6 @@
 import type { Flow } from '../theory/flow.js';
-import { KrylovSchur, type KrylovSchurResult, type RitzPair } from '../theory/linalg/arnoldi.js';
+import { KrylovSchur } from '../theory/linalg/krylov/krylov-schur.js';
+import type { KrylovSchurResult, RitzPair } from '../theory/linalg/krylov/types.js';
 import { fieldCovariance } from '../model/overlaps.js';
 import { minEigenvalue, symmetricEigen } from '../theory/linalg/eigen.js';
 import { FreeCoordinates } from './free-coordinates.js';
@@ -14,7 +15,7 @@ import {
 
 /**
  * Matrix-free linear stability of a fixed point (issue #9): the rightmost eigenvalues of the Jacobian
- * of F on the free coordinates by Krylov–Schur (src/theory/linalg/arnoldi.ts), from Jacobian–vector
+ * of F on the free coordinates by Krylov–Schur (src/theory/linalg/krylov/), from Jacobian–vector
  * products of F by central differences, with the realisability test of stability.ts. It answers what
  * analyseStability answers for a non-global point — verdict, the largest realisable real part, the
  * unstable and marginal realisable directions — plus the leading unstable direction, at a few hundred
