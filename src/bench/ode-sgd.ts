@@ -74,7 +74,7 @@ function quadrupleSum(
 function sgdRow(name: ActivationName, K: number, rate: Rate): string[] {
   const act = activationByName(name);
   // d = K + M: a full-rank Ω. At d < 4 every 4-field set is exactly singular and takes the generic
-  // recursion (relu-sgd.ts), which would time that path instead (the η² term restores full rank after
+  // recursion (relu-sgd/four-field-sets.ts), which would time that path instead (the η² term restores full rank after
   // the first step).
   const o = randomOverlaps(K, K, 2 * K, 1);
   const gd = new Flow('gd', act, o, { lr: LR });

@@ -14,7 +14,8 @@ import { type StabilityReport, analyseStability } from '../landscape/stability.j
 import { activationByName } from '../theory/activations/index.js';
 import { Flow } from '../theory/flow.js';
 import { randomOverlaps } from '../theory/init.js';
-import { KrylovSchur, type MatVec, type RitzPair, type Which } from '../theory/linalg/arnoldi.js';
+import { KrylovSchur } from '../theory/linalg/krylov/krylov-schur.js';
+import type { MatVec, RitzPair, Which } from '../theory/linalg/krylov/types.js';
 import { teacherOnlyOverlaps } from '../model/overlaps.js';
 import { solve } from '../theory/solvers/solve.js';
 import type { Benchmark } from './index.js';

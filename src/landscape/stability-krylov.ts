@@ -1,20 +1,16 @@
 import type { Flow } from '../theory/flow.js';
-import { KrylovSchur, type KrylovSchurResult, type RitzPair } from '../theory/linalg/arnoldi.js';
+import { KrylovSchur } from '../theory/linalg/krylov/krylov-schur.js';
+import type { KrylovSchurResult } from '../theory/linalg/krylov/types.js';
 import { fieldCovariance } from '../model/overlaps.js';
-import { minEigenvalue, symmetricEigen } from '../theory/linalg/eigen.js';
+import { minEigenvalue } from '../theory/linalg/eigen.js';
 import { FreeCoordinates } from './free-coordinates.js';
 import { JACOBIAN_STEP } from './jacobian.js';
-import {
-  type Eigenvalue,
-  RealisabilityTest,
-  STABILITY_DEFAULTS,
-  type StabilityOptions,
-  type Verdict,
-} from './stability.js';
+import { type KrylovEigenvalue, type TaggedEigenvalue, tagRealisable } from './krylov-realisability.js';
+import { RealisabilityTest, STABILITY_DEFAULTS, type StabilityOptions, type Verdict } from './stability.js';
 
 /**
  * Matrix-free linear stability of a fixed point (issue #9): the rightmost eigenvalues of the Jacobian
- * of F on the free coordinates by Krylov–Schur (src/theory/linalg/arnoldi.ts), from Jacobian–vector
+ * of F on the free coordinates by Krylov–Schur (src/theory/linalg/krylov/), from Jacobian–vector
  * products of F by central differences, with the realisability test of stability.ts. It answers what
  * analyseStability answers for a non-global point — verdict, the largest realisable real part, the
  * unstable and marginal realisable directions — plus the leading unstable direction, at a few hundred
@@ -69,12 +65,6 @@ export interface KrylovStabilityOptions extends StabilityOptions {
   multiplicityRounds?: number;
   /** Start vector on the free coordinates (default: seeded random). */
   start?: Float64Array;
-}
-
-export interface KrylovEigenvalue extends Eigenvalue {
-  /** Ritz residual ‖J y − λ y‖ for the unit Ritz vector y. */
-  residual: number;
-  converged: boolean;
 }
 
 /**
@@ -182,244 +172,6 @@ export class JacobianVectorProduct {
   };
 }
 
-/**
- * Ritz values closer than CLUSTER·‖J‖_est are one cluster for the realisability test (≈ 9e-7 at
- * K = M = 17, 4e-7 at 8). Exact multiplicities (the permutation symmetry of the families) come out
- * split by ~1e-11 – 1e-10 (finite-difference noise, Ritz error ≤ tol·‖J‖ ≈ 1e-8 for well-conditioned
- * eigenvalues), far inside; merging eigenvalues that truly differ by less than ~1e-6 only tests an
- * approximately invariant span, whose growth rates the stability cut (1e-6) cannot tell apart anyway.
- */
-const CLUSTER = 1e-7;
-
-interface Tagged extends KrylovEigenvalue {
-  pair: RitzPair;
-  /** A realisable real direction for this eigenvalue (Re y, Im y, or a combination within its cluster). */
-  realVector?: Float64Array;
-}
-
-/**
- * Z = Nᵀ δΩ(v) N, the compression of a direction's δΩ onto the null space N of Ω, exactly as
- * RealisabilityTest builds it (same null tolerance; its null basis is private, so the construction is
- * repeated here rather than changing stability.ts). RealisabilityTest decides single vectors; this
- * class serves the eigenspace test of clusterRealisability.
- */
-class NullSpaceCompression {
-  readonly k: number;
-  private readonly N: Float64Array;
-  private readonly n: number;
-
-  constructor(
-    private readonly flow: Flow,
-    x: Float64Array,
-    private readonly free: FreeCoordinates,
-    nullTolerance: number,
-  ) {
-    const n = flow.n;
-    this.n = n;
-    const { values, vectors } = symmetricEigen(fieldCovariance(flow.unpack(x)), n);
-    const threshold = nullTolerance * Math.max(1, ...values);
-    const columns = values.flatMap((v, i) => (v <= threshold ? [i] : []));
-    this.k = columns.length;
-    this.N = new Float64Array(n * this.k);
-    columns.forEach((c, j) => {
-      for (let i = 0; i < n; i++) this.N[i * this.k + j] = vectors.get(i, c);
-    });
-  }
-
-  /** Z (k × k, row-major) of the free-coordinate direction v, divided by max|δΩ| (0 if δΩ = 0). */
-  compress(v: Float64Array): Float64Array {
-    const { n, k, N } = this;
-    const delta = this.free.embed(v, new Float64Array(this.flow.layout.dim));
-    const dOmega = fieldCovariance({ ...this.flow.unpack(delta), T: new Float64Array(this.flow.layout.M ** 2) });
-    const scale = dOmega.reduce((m, e) => Math.max(m, Math.abs(e)), 0);
-    const z = new Float64Array(k * k);
-    if (scale === 0) return z;
-    const t = new Float64Array(n * k);
-    for (let i = 0; i < n; i++)
-      for (let b = 0; b < k; b++) {
-        let s = 0;
-        for (let j = 0; j < n; j++) s += dOmega[i * n + j] * N[j * k + b];
-        t[i * k + b] = s;
-      }
-    for (let a = 0; a < k; a++)
-      for (let b = 0; b < k; b++) {
-        let s = 0;
-        for (let i = 0; i < n; i++) s += N[i * k + a] * t[i * k + b];
-        z[a * k + b] = s / scale;
-      }
-    for (let a = 0; a < k; a++)
-      for (let b = 0; b < a; b++) z[a * k + b] = z[b * k + a] = 0.5 * (z[a * k + b] + z[b * k + a]);
-    return z;
-  }
-}
-
-const dotF = (a: Float64Array, b: Float64Array) => a.reduce((s, v, i) => s + v * b[i], 0);
-
-/**
- * Realisable directions in the span of the real vectors v_1..v_p of a cluster of (numerically) equal
- * eigenvalues. Testing eigenvectors one by one (analyseStability) depends on the basis a solver
- * happens to return for a multiple eigenvalue: at the K = M families Ω is singular and an eigenspace
- * of the Lyapunov growth of S = Q − RRᵀ is {U C Uᵀ : C symmetric}, whose generic members are
- * indefinite although it contains the semidefinite U C Uᵀ, C ⪰ 0. Two tests, each verified with
- * RealisabilityTest on the combination it proposes:
- * - a PD element: with P an orthonormal basis of the joint range of the Z_i, the least-squares
- *   combination Z* = Σ c_i PᵀZ_iP closest to the identity; if Z* is positive definite (λ_min > 1e-3
- *   λ_max), the PSD members of the span form a full-dimensional cone, so the span has a basis of
- *   realisable directions: all p count;
- * - tangent directions: combinations with ‖Σ c_i Z_i‖_F ≤ cone (the Z_i are scaled by max|δΩ| as in
- *   RealisabilityTest, so this is its tolerance), i.e. Gram eigenvalues ≤ cone²; each counts.
- * A span whose only semidefinite members are singular on the joint range (and not tangent) is not
- * detected: then only the per-vector tests count.
- */
-function clusterRealisability(
-  comp: NullSpaceCompression,
-  test: RealisabilityTest,
-  vectors: Float64Array[],
-  cone: number,
-): { count: number; combination: Float64Array | null } {
-  const p = vectors.length;
-  const k = comp.k;
-  const Z = vectors.map((v) => comp.compress(v));
-  const combine = (c: ArrayLike<number>) => {
-    const w = new Float64Array(vectors[0].length);
-    for (let i = 0; i < p; i++) for (let r = 0; r < w.length; r++) w[r] += c[i] * vectors[i][r];
-    return w;
-  };
-  // Joint range of the Z_i: eigenvectors of Σ Z_i Z_iᵀ.
-  const A = new Float64Array(k * k);
-  for (const z of Z)
-    for (let a = 0; a < k; a++)
-      for (let b = 0; b < k; b++) {
-        let s = 0;
-        for (let c = 0; c < k; c++) s += z[a * k + c] * z[b * k + c];
-        A[a * k + b] += s;
-      }
-  const range = symmetricEigen(A, k);
-  const top = Math.max(...range.values);
-  if (!(top > 0)) return { count: p, combination: vectors[0] };
-  const cols = range.values.flatMap((v, i) => (v > 1e-10 * top ? [i] : []));
-  const r = cols.length;
-  const Zr = Z.map((z) => {
-    const out = new Float64Array(r * r);
-    for (let a = 0; a < r; a++)
-      for (let b = 0; b < r; b++) {
-        let s = 0;
-        for (let i = 0; i < k; i++)
-          for (let j = 0; j < k; j++) s += range.vectors.get(i, cols[a]) * z[i * k + j] * range.vectors.get(j, cols[b]);
-        out[a * r + b] = s;
-      }
-    return out;
-  });
-  // Gram matrix of the compressed Z_i; its eigenvectors give the least-squares combination and the tangent ones.
-  const G = new Float64Array(p * p);
-  for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) G[i * p + j] = dotF(Zr[i], Zr[j]);
-  const gram = symmetricEigen(G, p);
-  const gmax = Math.max(...gram.values);
-  const trace = Zr.map((z) => {
-    let t = 0;
-    for (let a = 0; a < r; a++) t += z[a * r + a];
-    return t;
-  });
-  const c = new Float64Array(p);
-  for (let e = 0; e < p; e++) {
-    const mu = gram.values[e];
-    if (!(mu > 1e-12 * gmax)) continue;
-    let proj = 0;
-    for (let i = 0; i < p; i++) proj += gram.vectors.get(i, e) * trace[i];
-    for (let i = 0; i < p; i++) c[i] += (gram.vectors.get(i, e) * proj) / mu;
-  }
-  const zStar = new Float64Array(r * r);
-  for (let i = 0; i < p; i++) for (let q = 0; q < r * r; q++) zStar[q] += c[i] * Zr[i][q];
-  const star = symmetricEigen(zStar, r).values;
-  if (Math.min(...star) > 1e-3 * Math.max(...star)) {
-    const w = combine(c);
-    if (test.isRealisable(Array.from(w))) return { count: p, combination: w };
-  }
-  let count = 0;
-  let combination: Float64Array | null = null;
-  const tangent = Math.max(1e-12 * gmax, cone * cone);
-  for (let e = 0; e < p; e++) {
-    if (gram.values[e] > tangent) continue;
-    const w = combine(Array.from({ length: p }, (_, i) => gram.vectors.get(i, e)));
-    if (test.isRealisable(Array.from(w))) {
-      count++;
-      combination ??= w;
-    }
-  }
-  return { count, combination };
-}
-
-/**
- * Tag Ritz values realisable top-down, as analyseStability does — down to the first realisable one,
- * and all with Re ≥ −tol — but per cluster of numerically equal eigenvalues (|Δλ| ≤ clusterTol, single
- * linkage) rather than per vector: each vector is tested (RealisabilityTest, as the dense code does),
- * and where Ω is singular the cluster's span is tested as a whole (clusterRealisability); the larger
- * count of realisable directions is tagged on the cluster's eigenvalues in order.
- */
-function tagRealisable(
-  result: KrylovSchurResult,
-  test: RealisabilityTest,
-  comp: NullSpaceCompression,
-  tol: number,
-  clusterTol: number,
-  cone: number,
-): Tagged[] {
-  const sorted = [...result.pairs].sort((a, b) => b.re - a.re || b.im - a.im);
-  // Groups: one per Ritz vector (a real eigenvalue, or both members of a complex pair).
-  const groups: RitzPair[][] = [];
-  for (const pair of sorted) {
-    const g = groups.find((q) => q[0].vector === pair.vector);
-    if (g) g.push(pair);
-    else groups.push([pair]);
-  }
-  const clusters: RitzPair[][][] = [];
-  for (const g of groups) {
-    const near = (h: RitzPair[]) => Math.hypot(h[0].re - g[0].re, Math.abs(h[0].im) - Math.abs(g[0].im)) <= clusterTol;
-    const last = clusters[clusters.length - 1];
-    if (last !== undefined && last.some(near)) last.push(g);
-    else clusters.push([g]);
-  }
-  const out: Tagged[] = [];
-  let foundRealisable = false;
-  for (const cluster of clusters) {
-    const entries = cluster.flat();
-    const base = (pair: RitzPair) => ({
-      re: pair.re,
-      im: pair.im,
-      residual: pair.residual,
-      converged: pair.converged,
-      pair,
-    });
-    if (foundRealisable && entries.every((e) => e.re < -tol)) {
-      out.push(...entries.map(base));
-      continue;
-    }
-    // Per vector, as stability.ts: the real or the imaginary part of a complex eigenvector.
-    const perVector = cluster.map((g) => {
-      if (test.isRealisable(Array.from(g[0].vector))) return g[0].vector;
-      const imag = g[0].imag;
-      return imag !== null && test.isRealisable(Array.from(imag)) ? imag : null;
-    });
-    const tags: (Float64Array | null)[] = cluster.flatMap((g, i) => g.map(() => perVector[i]));
-    const vectors = cluster.flatMap((g) => (g[0].imag === null ? [g[0].vector] : [g[0].vector, g[0].imag]));
-    if (comp.k > 0 && vectors.length >= 2) {
-      const { count, combination } = clusterRealisability(comp, test, vectors, cone);
-      let tagged = tags.filter((t) => t !== null).length;
-      for (let i = 0; i < tags.length && tagged < count && combination !== null; i++) {
-        if (tags[i] !== null) continue;
-        tags[i] = combination;
-        tagged++;
-      }
-    }
-    entries.forEach((pair, i) => {
-      const v = tags[i];
-      out.push(v === null ? { ...base(pair), realisable: false } : { ...base(pair), realisable: true, realVector: v });
-    });
-    foundRealisable ||= tags.some((t) => t !== null);
-  }
-  return out;
-}
-
 /** Unit packed direction of a free-coordinate vector, signed as EscapeDirection documents. */
 function escapeDirection(
   flow: Flow,
@@ -493,7 +245,6 @@ export function analyseStabilityKrylov(
   const y = free.restrict(x);
   const jvp = new JacobianVectorProduct(free, y, o.jacobianStep ?? JACOBIAN_STEP);
   const test = new RealisabilityTest(flow, x, free, o.nullSpace, o.cone);
-  const comp = new NullSpaceCompression(flow, x, free, o.nullSpace);
   const tol = o.zeroEigenvalue * flow.lr;
   const size = free.size;
   const maxNev = Math.min(o.maxNev, Math.max(1, size - 2));
@@ -506,11 +257,11 @@ export function analyseStabilityKrylov(
   });
   let nev = Math.min(o.nev, maxNev);
   let result: KrylovSchurResult;
-  let tagged: Tagged[];
+  let tagged: TaggedEigenvalue[];
   let complete: boolean;
   for (;;) {
     result = solver.solve(nev, o.maxProducts);
-    tagged = tagRealisable(result, test, comp, tol, CLUSTER * result.normEstimate, o.cone);
+    tagged = tagRealisable(result, test, tol, o.cone);
     const reachedBelow = tagged.length > 0 && tagged[tagged.length - 1].re < -tol;
     const found = tagged.some((e) => e.realisable === true);
     complete = result.status === 'converged' && reachedBelow && found;
@@ -519,7 +270,7 @@ export function analyseStabilityKrylov(
   }
   // Optional deflated rounds from fresh random vectors: each can add one more copy of every multiple
   // eigenvalue right of −tol (the counts, not the verdict, depend on these).
-  const rightOf = (list: Tagged[]) => list.filter((e) => e.re >= -tol).length;
+  const rightOf = (list: TaggedEigenvalue[]) => list.filter((e) => e.re >= -tol).length;
   for (let round = 0; round < o.multiplicityRounds && complete; round++) {
     const before = rightOf(tagged);
     const nevRound = Math.min(maxNev, tagged.length + Math.max(2, before));
@@ -527,7 +278,7 @@ export function analyseStabilityKrylov(
     solver.restartFresh();
     const next = solver.solve(nevRound, o.maxProducts);
     if (next.status !== 'converged') break;
-    const nextTagged = tagRealisable(next, test, comp, tol, CLUSTER * next.normEstimate, o.cone);
+    const nextTagged = tagRealisable(next, test, tol, o.cone);
     result = next;
     tagged = nextTagged;
     if (rightOf(tagged) === before) break;

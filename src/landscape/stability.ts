@@ -1,4 +1,4 @@
-import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
+import { EigenvalueDecomposition } from 'ml-matrix';
 import { THRESHOLDS } from '../model/config.js';
 import type { Flow } from '../theory/flow.js';
 import { fieldCovariance } from '../model/overlaps.js';
@@ -66,6 +66,71 @@ export interface StabilityReport {
 }
 
 /**
+ * Z = Nᵀ δΩ(v) N, the compression of a direction's δΩ onto the null space N of Ω (docs/theory.md §6
+ * "Realisability"): N holds the eigenvectors of Ω with eigenvalues ≤ nullTolerance·max(1, λ_max).
+ * RealisabilityTest decides single vectors with it; the Krylov check (krylov-realisability.ts) also
+ * tests whole eigenspaces.
+ */
+export class NullSpaceCompression {
+  /** Dimension k of the null space of Ω (0 when Ω is positive definite). */
+  readonly nullity: number;
+  /** N (n × k, row-major). */
+  private readonly N: Float64Array;
+  private readonly n: number;
+
+  constructor(
+    private readonly flow: Flow,
+    x: Float64Array,
+    private readonly free: FreeCoordinates,
+    nullTolerance: number,
+  ) {
+    const n = flow.n;
+    this.n = n;
+    const { values, vectors } = symmetricEigen(fieldCovariance(flow.unpack(x)), n);
+    const threshold = nullTolerance * Math.max(1, ...values);
+    const columns = values.flatMap((v, i) => (v <= threshold ? [i] : []));
+    const k = columns.length;
+    this.nullity = k;
+    this.N = new Float64Array(n * k);
+    columns.forEach((c, j) => {
+      for (let i = 0; i < n; i++) this.N[i * k + j] = vectors.get(i, c);
+    });
+  }
+
+  /**
+   * Z (k × k, row-major) of the free-coordinate direction v, symmetrised and divided by max|δΩ|; null
+   * when δΩ = 0. Formed as (Nᵀ δΩ) N with every sum in index order.
+   */
+  compress(v: Float64Array): Float64Array | null {
+    const { n, nullity: k, N } = this;
+    const M = this.flow.layout.M;
+    const delta = this.free.embed(v, new Float64Array(this.flow.layout.dim));
+    // δΩ of the direction: its Q and R blocks; T is fixed, so its block is zero.
+    const dOmega = fieldCovariance({ ...this.flow.unpack(delta), T: new Float64Array(M * M) });
+    const scale = dOmega.reduce((m, e) => Math.max(m, Math.abs(e)), 0);
+    if (scale === 0) return null;
+    const left = new Float64Array(k * n);
+    for (let a = 0; a < k; a++)
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let i = 0; i < n; i++) s += N[i * k + a] * dOmega[i * n + j];
+        left[a * n + j] = s;
+      }
+    const Z = new Float64Array(k * k);
+    for (let a = 0; a < k; a++)
+      for (let b = 0; b < k; b++) {
+        let s = 0;
+        for (let j = 0; j < n; j++) s += left[a * n + j] * N[j * k + b];
+        Z[a * k + b] = s;
+      }
+    const z = new Float64Array(k * k);
+    for (let a = 0; a < k; a++)
+      for (let b = 0; b < k; b++) z[a * k + b] = (0.5 * (Z[a * k + b] + Z[b * k + a])) / scale;
+    return z;
+  }
+}
+
+/**
  * Realisability of a state-space direction (docs/theory.md §6 "Realisability"). Only perturbations with
  * Ω + εδΩ ⪰ 0 for small ε > 0 correspond to weights. Where Ω is positive definite every direction is
  * realisable. Where it has a null space N (the K = M families: students in the teacher span), Ω + εδΩ
@@ -76,44 +141,26 @@ export interface StabilityReport {
  * so this test keeps exactly the growth rates a weight perturbation can excite.)
  */
 export class RealisabilityTest {
-  private readonly nullBasis: Matrix | null;
+  readonly compression: NullSpaceCompression;
   readonly nullity: number;
 
   constructor(
-    private readonly flow: Flow,
+    flow: Flow,
     x: Float64Array,
-    private readonly free: FreeCoordinates,
+    free: FreeCoordinates,
     nullTolerance: number,
     private readonly coneTolerance: number,
   ) {
-    const n = flow.n;
-    const omega = fieldCovariance(flow.unpack(x));
-    const { values, vectors } = symmetricEigen(omega, n);
-    const threshold = nullTolerance * Math.max(1, ...values);
-    const nullColumns = values.flatMap((v, i) => (v <= threshold ? [i] : []));
-    this.nullity = nullColumns.length;
-    this.nullBasis =
-      nullColumns.length === 0 ? null : new Matrix(nullColumns.map((c) => vectors.getColumn(c))).transpose();
+    this.compression = new NullSpaceCompression(flow, x, free, nullTolerance);
+    this.nullity = this.compression.nullity;
   }
 
   /** Is the free-coordinate direction v realisable (as v or −v)? */
   isRealisable(v: number[]): boolean {
-    if (this.nullBasis === null) return true;
-    const n = this.flow.n;
-    const M = this.flow.layout.M;
-    const delta = this.free.embed(Float64Array.from(v), new Float64Array(this.flow.layout.dim));
-    // δΩ of the direction: its Q and R blocks; T is fixed, so its block is zero.
-    const dOmega = fieldCovariance({ ...this.flow.unpack(delta), T: new Float64Array(M * M) });
-    const scale = dOmega.reduce((m, e) => Math.max(m, Math.abs(e)), 0);
-    if (scale === 0) return true;
-    const N = this.nullBasis;
-    const Z = N.transpose()
-      .mmul(Matrix.from1DArray(n, n, dOmega))
-      .mmul(N);
-    const k = Z.rows;
-    const z = new Float64Array(k * k);
-    for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) z[i * k + j] = (0.5 * (Z.get(i, j) + Z.get(j, i))) / scale;
-    const { values } = symmetricEigen(z, k);
+    if (this.nullity === 0) return true;
+    const z = this.compression.compress(Float64Array.from(v));
+    if (z === null) return true;
+    const { values } = symmetricEigen(z, this.nullity);
     return Math.min(...values) >= -this.coneTolerance || Math.max(...values) <= this.coneTolerance;
   }
 }

@@ -9,7 +9,7 @@ const C4 = new Float64Array(16);
  * signed coefficients (a, −v).
  *
  * Activations with a sum that shares work between index quadruples provide it (ReLU and leaky ReLU by
- * field sets with closed-form Stein terms and a star-path P4, integrals/relu-sgd.ts; erf with the
+ * field sets with closed-form Stein terms and a star-path P4, integrals/relu-sgd/; erf with the
  * (k, l)-only factors hoisted, integrals/erf-sgd.ts). Any other activation gets the plain sum of its I4
  * over the quadruples, using I4(k,l,α,β) = I4(k,l,β,α) and S_kl = S_lk (coincident indices included, §1.4).
  */

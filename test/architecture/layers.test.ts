@@ -108,16 +108,7 @@ describe('source layout (issue 12)', () => {
   it('has no src/ file over 400 lines', () => {
     const long = files(src)
       .map((f) => ({ file: relative(root, f), lines: readFileSync(f, 'utf8').split('\n').length - 1 }))
-      // Merged at the end of a session and still to be split (issue 12 stays open until they are).
-      .filter(
-        (f) =>
-          f.lines > 400 &&
-          ![
-            'src/theory/linalg/arnoldi.ts',
-            'src/landscape/stability-krylov.ts',
-            'src/theory/integrals/relu-sgd.ts',
-          ].includes(f.file),
-      );
+      .filter((f) => f.lines > 400);
     expect(long).toEqual([]);
   });
 

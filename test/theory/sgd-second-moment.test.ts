@@ -196,7 +196,7 @@ describe('star-path P4 (orthant.ts)', () => {
     return Float64Array.of(r(0, 1), r(0, 2), r(0, 3), r(1, 2), r(1, 3), r(2, 3));
   };
 
-  /** P4 by the star path as relu-sgd.ts assembles it (centre = smallest complementary minor); NaN when it declines. */
+  /** P4 by the star path as relu-sgd/four-field-sets.ts assembles it (centre = smallest complementary minor); NaN when it declines. */
   function starP4(C: Float64Array): number {
     const corr = correlations(C);
     const minors = new Float64Array(4);

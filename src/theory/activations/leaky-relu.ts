@@ -1,4 +1,4 @@
-import { reluSecondMoment } from '../integrals/relu-sgd.js';
+import { reluSecondMoment } from '../integrals/relu-sgd/second-moment.js';
 import type { Activation, ActivationDefinition } from './activation.js';
 import { reluD2, reluI2, reluI3, reluJ2 } from './relu.js';
 import { reluI4 } from '../integrals/relu-i4.js';

@@ -1,4 +1,4 @@
-import { reluSecondMoment } from '../integrals/relu-sgd.js';
+import { reluSecondMoment } from '../integrals/relu-sgd/second-moment.js';
 import { type Activation, type ActivationDefinition, VARIANCE_FLOOR, clipCorrelation, orthant2 } from './activation.js';
 import { reluI4 } from '../integrals/relu-i4.js';
 

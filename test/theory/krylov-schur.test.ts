@@ -2,14 +2,10 @@ import { readFileSync } from 'node:fs';
 import { EigenvalueDecomposition, Matrix, inverse } from 'ml-matrix';
 import { describe, expect, it } from 'vitest';
 import { NormalSampler } from '../../src/random/normal.js';
-import {
-  KrylovSchur,
-  type MatVec,
-  francisSchur,
-  hessenbergReduce,
-  krylovSchur,
-  sortSchur,
-} from '../../src/theory/linalg/arnoldi.js';
+import { francisSchur, hessenbergReduce } from '../../src/theory/linalg/krylov/hessenberg-qr.js';
+import { KrylovSchur, krylovSchur } from '../../src/theory/linalg/krylov/krylov-schur.js';
+import { sortSchur } from '../../src/theory/linalg/krylov/schur-reorder.js';
+import type { MatVec } from '../../src/theory/linalg/krylov/types.js';
 
 /** A = X D X⁻¹ (n × n, row-major) with X = I + 0.3·G/√n (well conditioned) and D block diagonal. */
 function withSpectrum(n: number, top: [number, number][], seed: number, rest: () => number): Float64Array {
