@@ -5,6 +5,7 @@ import { censusBenchmark } from './census.js';
 import { hessianBenchmark } from './hessian.js';
 import { networkBenchmark } from './network.js';
 import { odeBenchmark } from './ode.js';
+import { stabilityBenchmark } from './stability.js';
 import { startupBenchmark } from './startup.js';
 import { statsBenchmark } from './stats.js';
 
@@ -26,6 +27,7 @@ const benchmarks: Benchmark[] = [
   networkBenchmark,
   statsBenchmark,
   hessianBenchmark,
+  stabilityBenchmark,
   censusBenchmark,
 ];
 
