@@ -5,6 +5,7 @@ import { censusBenchmark } from './census.js';
 import { hessianBenchmark } from './hessian.js';
 import { networkBenchmark } from './network.js';
 import { odeBenchmark } from './ode.js';
+import { saddleCheckBenchmark } from './saddle-check.js';
 import { stabilityBenchmark } from './stability.js';
 import { startupBenchmark } from './startup.js';
 import { statsBenchmark } from './stats.js';
@@ -28,6 +29,7 @@ const benchmarks: Benchmark[] = [
   statsBenchmark,
   hessianBenchmark,
   stabilityBenchmark,
+  saddleCheckBenchmark,
   censusBenchmark,
 ];
 

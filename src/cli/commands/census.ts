@@ -6,7 +6,6 @@ import { checkCost } from '../../runtime/cost.js';
 import { CENSUS_DEFAULTS, type CensusConfig, resolveCensusConfig } from '../../studies/census/config.js';
 import type { CensusResult } from '../../studies/census/compute.js';
 import { censusRows } from '../../studies/census/rows.js';
-import { runCensus } from '../../studies/census/runner.js';
 import { loadCensusScenario } from '../../studies/census/scenario.js';
 import { activationNames } from '../../theory/activations/index.js';
 import { landscapeFlowNames } from '../../theory/flows/index.js';
@@ -97,6 +96,8 @@ function summary(result: CensusResult): string {
 }
 
 async function runCensusCommand(f: Flags): Promise<void> {
+  // The study (worker pool, Vega plots) is loaded only now: start-up stays short (issue 11).
+  const { runCensus } = await import('../../studies/census/runner.js');
   if (f.out === undefined) throw new InputError('--out', 'is required (the output directory)');
   const out = resolve(f.out);
   const workers = parsePositiveInteger(f.workers, '--workers', 1);
