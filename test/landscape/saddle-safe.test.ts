@@ -54,3 +54,17 @@ function toOverlaps(r: { endState?: { Q: number[][]; R: number[][]; T: number[][
     v: new Float64Array(M).fill(1),
   };
 }
+
+describe('a run whose budget ends while it would leave a saddle', () => {
+  it('ends on the saddle (class saddle, finish t-max) without counting it among the saddles passed', () => {
+    // K = 17 seed 173 meets its L = 0.0460454 saddle (Re λ = 7.6e-3, escape time ln(100)/λ ≈ 600) late
+    // enough that leaving it would overrun t_max = 2000.
+    const ctx = new StatsContext(resolveStatsConfig({ K: 17, M: 17, inits: 1000, solver: { tMax: 2000 } }));
+    const r = runInitialisation(ctx, 173);
+    expect(r.class).toBe('saddle');
+    expect(r.finish).toBe('t-max');
+    expect(r.finalLoss).toBeCloseTo(0.0460454, 6);
+    expect(r.maxRealEigenvalue).toBeGreaterThan(0);
+    expect(r.saddles).toEqual([]);
+  }, 120_000);
+});

@@ -185,20 +185,21 @@ export function runInitialisation(ctx: StatsContext, seed: number): RunRecord {
     if (!ctx.stability) return 'unchecked';
     const stability = ctx.stability.check(point, loss);
     if (stability.kind !== 'saddle' || !stability.escape) return stability;
-    saddles.push({ loss, index: stability.nUnstable });
     // Leave on the flow's side of the saddle (where the state that led to it lies; Newton's root is
     // not the flow state): the flow-only run passes the saddle on that side. At a flow rest point the
     // side is unknown (x = point) and the direction's own sign convention stands.
     let side = 0;
     for (let i = 0; i < x.length; i++) side += (x[i] - point[i]) * stability.escape[i];
     const step = side < 0 ? -ESCAPE_STEP : ESCAPE_STEP;
-    for (let i = 0; i < x.length; i++) x[i] = point[i] + step * stability.escape[i];
     const span = Math.log(ESCAPE_REACH / ESCAPE_STEP) / stability.maxRealEigenvalue;
     if (t + span >= c.solver.tMax) {
-      // The budget ends before the run could leave this saddle: it ends on the saddle (not integrated further).
+      // The budget ends before the run could leave this saddle: it ends on the saddle (not integrated
+      // further), which is its end state, not a passed saddle (saddles_passed counts the ones left behind).
       t = c.solver.tMax;
       return stability;
     }
+    saddles.push({ loss, index: stability.nUnstable });
+    for (let i = 0; i < x.length; i++) x[i] = point[i] + step * stability.escape[i];
     integrate(span, 0);
     handOver = firstHandOver;
     chunk = c.solver.firstChunk;
