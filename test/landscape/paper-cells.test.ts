@@ -62,6 +62,16 @@ describe('paper cells: two-proportion z against published percentages', () => {
     expect(rare.z).toBeLessThan(3.2);
   });
 
+  it('no runs at all agree with nothing: every published cell fails (z NaN), so --check cannot pass on an empty shard', () => {
+    const cells = paperCells([], { global: 50, local: 50, k1: { '0': 0 } });
+    expect(cells).toHaveLength(3);
+    for (const c of cells) {
+      expect(c.pass).toBe(false);
+      expect(c.z).toBeNaN();
+    }
+    expect(paperAgrees([], { global: 100 })).toBe(false);
+  });
+
   it('an outcome without numbers yields no cell', () => {
     expect(paperCells(runs({ none: 10 }), { outcome: 'no-convergence' })).toEqual([]);
   });

@@ -43,7 +43,7 @@ export const PAPER_Z_LIMIT = 3;
  * runs, the paper's from `inits` — so the comparison is the two-proportion z-test with the pooled rate
  * p̄: z = (p̂ − p)/√(p̄(1 − p̄)(1/n + 1/N)). Against the published rate alone a published 0.00 % would
  * make a single observed run infinitely significant, although 0 of 10⁴ only says p ≲ 3e-4. z = 0 when
- * both are 0 % or both 100 %. Observed categories: local = spurious + marginal + saddle, global, none =
+ * both are 0 % or both 100 %; z = NaN (the cell fails) when there are no runs (n = 0). Observed categories: local = spurious + marginal + saddle, global, none =
  * not-converged (table.ts); k1 = j counts the runs at rest (global or local) with k1 = j.
  */
 export function paperCells(records: readonly RunRecord[], paper: PaperRow): PaperCell[] {
@@ -66,7 +66,8 @@ export function paperCells(records: readonly RunRecord[], paper: PaperRow): Pape
       const p = percent / 100;
       const pooled = (obs * n + p * N) / (n + N);
       const se = Math.sqrt(pooled * (1 - pooled) * (1 / n + 1 / N));
-      const z = se > 0 ? (obs - p) / se : 0;
+      // No runs (an empty shard, a row cut to nothing) measure nothing: NaN, which fails the cell.
+      const z = n === 0 ? Number.NaN : se > 0 ? (obs - p) / se : 0;
       return { cell, observed: obs, published: p, z, pass: Math.abs(z) <= PAPER_Z_LIMIT };
     });
 }
