@@ -169,6 +169,24 @@ function record(seed: number): RunRecord {
   };
 }
 
+describe('stats scenario rows', () => {
+  it('two rows with one id (same K, M, optimizer, initD; other thresholds) are refused at load, not after the first has run', () => {
+    const file = join(work, 'duplicate-rows.json');
+    const row = { K: 4, M: 3, paper: { global: 50 } };
+    writeFileSync(
+      file,
+      JSON.stringify({
+        kind: 'stats',
+        name: 'dup',
+        source: 'test',
+        base: { inits: 10 },
+        rows: [row, { ...row, thresholds: { convergedRhs: 1e-2 } }],
+      }),
+    );
+    expect(() => loadStatsScenario(file, {})).toThrow(/rows\[1\].*K4-M3.*rows\[0\]/);
+  });
+});
+
 describe('shipped stats scenarios', () => {
   const dir = join(root, 'scenarios');
   it.each(['table1.json', 'table2.json', 'table3.json'])(

@@ -82,7 +82,22 @@ export function loadStatsScenario(
   const selected = overrides.rows === undefined ? s.rows : s.rows.filter((r) => overrides.rows?.includes(r.K));
   if (selected.length === 0)
     throw new InputError('--rows', `matches no row of ${path} (its K values: ${s.rows.map((r) => r.K).join(', ')})`);
-  const rows = selected.map((row, i) => {
+  const idOf = (row: (typeof s.rows)[number]) =>
+    `${row.optimizer ? `${row.optimizer}-` : ''}K${row.K}-M${row.M}${row.initD ? `-d${row.initD}` : ''}`;
+  // The id names the row's output directory (DIR/<id>): two rows with one id would share it, and the
+  // second would be refused (another configuration) or silently resume the first — refuse before any run.
+  const firstWithId = new Map<string, number>();
+  s.rows.forEach((row, i) => {
+    const first = firstWithId.get(idOf(row));
+    if (first !== undefined)
+      throw new InputError(
+        `--scenario ${path}: rows[${i}]`,
+        `has the id ${idOf(row)} of rows[${first}] (one output directory); rows must differ in K, M, optimizer or initD`,
+      );
+    firstWithId.set(idOf(row), i);
+  });
+  const rows = selected.map((row) => {
+    const i = s.rows.indexOf(row);
     const input = {
       ...s.base,
       K: row.K,
@@ -93,8 +108,7 @@ export function loadStatsScenario(
       ...(overrides.shard ? { shard: overrides.shard } : {}),
       thresholds: { ...s.base.thresholds, ...row.thresholds },
     };
-    const id = `${row.optimizer ? `${row.optimizer}-` : ''}K${row.K}-M${row.M}${row.initD ? `-d${row.initD}` : ''}`;
-    return { id, config: resolveStatsConfig(input, `--scenario rows[${i}]`), paper: row.paper };
+    return { id: idOf(row), config: resolveStatsConfig(input, `--scenario rows[${i}]`), paper: row.paper };
   });
   return { name: s.name, description: s.description, source: s.source, rows };
 }
