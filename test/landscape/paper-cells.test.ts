@@ -76,3 +76,16 @@ describe('paper cells: two-proportion z against published percentages', () => {
     expect(paperCells(runs({ none: 10 }), { outcome: 'no-convergence' })).toEqual([]);
   });
 });
+
+describe('stats configuration: the older `spectrum` key', () => {
+  it('maps true to stability dense, false to off, and refuses both keys at once', async () => {
+    const { resolveStatsConfig } = await import('../../src/landscape/stats/config.js');
+    expect(resolveStatsConfig({ K: 3, M: 3, inits: 1, spectrum: true }).stability).toBe('dense');
+    expect(resolveStatsConfig({ K: 3, M: 3, inits: 1, spectrum: false }).stability).toBe('off');
+    expect(resolveStatsConfig({ K: 3, M: 3, inits: 1 }).stability).toBe('krylov');
+    expect('spectrum' in resolveStatsConfig({ K: 3, M: 3, inits: 1, spectrum: true })).toBe(false);
+    expect(() => resolveStatsConfig({ K: 3, M: 3, inits: 1, spectrum: true, stability: 'off' })).toThrow(
+      /stats\.spectrum/,
+    );
+  });
+});

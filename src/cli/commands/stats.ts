@@ -277,7 +277,7 @@ export function registerStats(program: Command): void {
     )
     .option(
       '--stability <method>',
-      `certify every non-global rest point and leave saddles along their unstable direction: krylov (10–40 ms per point at K = 17), dense (1.5–2 s), off (default ${STATS_DEFAULTS.stability})`,
+      `certify every non-global rest point: krylov (10–40 ms per point at K = 17) also leaves a saddle along its unstable direction; dense (1.5–2 s) only tells saddles from minima (a saddle the flow rests on ends as class saddle); off (default ${STATS_DEFAULTS.stability})`,
     )
     .option('--spectrum <on|off>', 'older spelling: on = --stability dense, off = --stability off')
     .option('--global-loss <L>', `global if the final loss is below L (default ${STATS_DEFAULTS.globalLoss})`)

@@ -121,6 +121,10 @@ export const StatsConfigSchema = z.strictObject({
     .enum(FINISH_MODES)
     .default(STATS_DEFAULTS.finish)
     .describe('newton: Newton once the flow has slowed; flow: integrate until max|F| ≤ convergedRhs.'),
+  spectrum: z
+    .boolean()
+    .optional()
+    .describe('Older spelling of `stability` (kept for existing files): true = dense, false = off.'),
   stability: z
     .enum(STABILITY_METHODS)
     .default(STATS_DEFAULTS.stability)
@@ -130,7 +134,10 @@ export const StatsConfigSchema = z.strictObject({
 });
 
 export type StatsConfigInput = z.input<typeof StatsConfigSchema>;
-export type StatsConfig = z.output<typeof StatsConfigSchema> & { initD: number; alpha: number | null };
+export type StatsConfig = Omit<z.output<typeof StatsConfigSchema>, 'spectrum'> & {
+  initD: number;
+  alpha: number | null;
+};
 
 /** Parse, fill defaults and check cross-field rules; `where` prefixes error paths (a flag or a JSON path). */
 export function resolveStatsConfig(input: unknown, where = 'stats'): StatsConfig {
@@ -139,7 +146,12 @@ export function resolveStatsConfig(input: unknown, where = 'stats'): StatsConfig
     const issue = parsed.error.issues[0];
     throw new InputError(`${where}.${issue.path.join('.')}`, issue.message);
   }
-  const c = parsed.data;
+  const { spectrum, ...c } = parsed.data;
+  if (spectrum !== undefined) {
+    if (typeof input === 'object' && input !== null && 'stability' in input)
+      throw new InputError(`${where}.spectrum`, 'cannot be combined with stability (an older spelling of it)');
+    c.stability = spectrum ? 'dense' : 'off';
+  }
   if (c.shard.index >= c.shard.count)
     throw new InputError(`${where}.shard`, `index ${c.shard.index} must be below the count ${c.shard.count}`);
   const { alpha } = resolveActivationChoice(c.activation, c.alpha, {
