@@ -180,6 +180,10 @@ export function runInitialisation(ctx: StatsContext, seed: number): RunRecord {
     maxRhs = r.maxRhs;
     return r.status;
   };
+  // Soon after an escape the flow can slow below the hand-over again near the saddle it left; Newton would
+  // find that saddle once more. A root at the loss of a saddle already passed (to 1e-9, far below the
+  // spacing of distinct levels, ≥ 1e-6) is not an end state: the flow goes on (docs/theory.md §13).
+  const passedBefore = (loss: number) => saddles.some((s) => Math.abs(s.loss - loss) <= 1e-9 * s.loss);
   /** A rest point reached: its verdict, or null when it is a saddle the run has now been pushed off. */
   const settle = (point: Float64Array, loss: number): PointStability | null | 'unchecked' => {
     if (!ctx.stability) return 'unchecked';
@@ -226,7 +230,7 @@ export function runInitialisation(ctx: StatsContext, seed: number): RunRecord {
       if (loss >= th.newtonMinLoss) {
         const root = solveFixedPoint(flow, x, { tolerance: atRest, maxIterations: NEWTON_ATTEMPT_ITERATIONS });
         newtonIterations += root.iterations;
-        if (root.status === 'converged' && maxAbsDiff(root.x, x) <= th.newtonMaxJump) {
+        if (root.status === 'converged' && maxAbsDiff(root.x, x) <= th.newtonMaxJump && !passedBefore(root.loss)) {
           const verdict = settle(root.x, root.loss);
           if (verdict === 'unchecked') return end('newton', root.x, root.residual, null);
           if (verdict !== null && (verdict.kind !== 'saddle' || t >= c.solver.tMax))
