@@ -5,6 +5,7 @@ import { censusBenchmark } from './census.js';
 import { hessianBenchmark } from './hessian.js';
 import { networkBenchmark } from './network.js';
 import { odeBenchmark } from './ode.js';
+import { recordingBenchmark } from './recording.js';
 import { startupBenchmark } from './startup.js';
 import { statsBenchmark } from './stats.js';
 
@@ -24,6 +25,7 @@ const benchmarks: Benchmark[] = [
   startupBenchmark,
   odeBenchmark,
   networkBenchmark,
+  recordingBenchmark,
   statsBenchmark,
   hessianBenchmark,
   censusBenchmark,
