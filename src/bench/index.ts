@@ -5,6 +5,7 @@ import { censusBenchmark } from './census.js';
 import { hessianBenchmark } from './hessian.js';
 import { networkBenchmark } from './network.js';
 import { odeBenchmark } from './ode.js';
+import { recordingBenchmark } from './recording.js';
 import { saddleCheckBenchmark } from './saddle-check.js';
 import { stabilityBenchmark } from './stability.js';
 import { startupBenchmark } from './startup.js';
@@ -26,6 +27,7 @@ const benchmarks: Benchmark[] = [
   startupBenchmark,
   odeBenchmark,
   networkBenchmark,
+  recordingBenchmark,
   statsBenchmark,
   hessianBenchmark,
   stabilityBenchmark,

@@ -6,10 +6,14 @@ import { type RunRecord, StatsContext, runInitialisation } from '../landscape/st
 import { randomOverlaps } from '../theory/init.js';
 import { runStats } from '../studies/stats/runner.js';
 import { compareWithReference } from './stats-reference.js';
+import { runYardstick, yardstickSection } from './stats-yardstick.js';
+import { THRESHOLDS } from '../model/config.js';
 import type { Benchmark } from './index.js';
 
 /** Initialisations per throughput measurement (the figure is a rate, extrapolated to 1e4). */
 const THROUGHPUT_INITS: Record<number, number> = { 8: 200, 17: 60 };
+/** Seed of the first throughput initialisation (init i uses THROUGHPUT_SEED + i). */
+const THROUGHPUT_SEED = 1000;
 /** Seeds of the comparison with the dopri5 flow-only reference at K = M = 17 (the reference costs ~0.4 s each). */
 const REFERENCE_SEEDS = 20;
 /** Per-init cost against K (one thread): inits per K. */
@@ -64,7 +68,7 @@ async function throughput(
 ): Promise<{ seconds: number; records: RunRecord[] }> {
   const dir = mkdtempSync(join(tmpdir(), 'scm-bench-stats-'));
   try {
-    const config = resolveStatsConfig({ K, M: K, inits: THROUGHPUT_INITS[K], seed: 1000, finish });
+    const config = resolveStatsConfig({ K, M: K, inits: THROUGHPUT_INITS[K], seed: THROUGHPUT_SEED, finish });
     const started = performance.now();
     let lastRecord = started;
     const result = await runStats(config, dir, { workers, onRecord: () => (lastRecord = performance.now()) });
@@ -96,13 +100,14 @@ async function run(): Promise<string> {
   ];
   const rhs17 = rhsSeconds(17);
   lines.push(
-    `Yardstick: one ReLU gd right-hand side at K = M = 17 takes ${fmt(rhs17 * 1e6)} µs here now (one thread, same run). No compiled (C) yardstick exists in this repository; the right-hand side is the unit of work of every method, so "init cost / rhs" is the load-independent figure. Rates count from the start to the last recorded run (worker start-up included).`,
+    `Yardstick: one ReLU gd right-hand side at K = M = 17 takes ${fmt(rhs17 * 1e6)} µs here now (one thread, same run). The right-hand side is the unit of work of every method, so "init cost / rhs" is the load-independent figure; the compiled (C) yardstick follows the table. Rates count from the start to the last recorded run (worker start-up included).`,
     '',
     '| K = M | workers | finish | inits | runs (s) | inits/s | ⇒ 1e4 inits (min) | wall per init ÷ rhs (1 thread) | end states |',
     '|---:|---:|---|---:|---:|---:|---:|---:|---|',
   );
   const rhsByK = new Map<number, number>([[17, rhs17]]);
   const rates: { K: number; workers: number; finish: string; rate: number }[] = [];
+  let oneThread17 = { rate: NaN, records: [] as RunRecord[], load: '' };
   for (const [K, workers, finish] of [
     [8, 1, 'newton'],
     [8, 2, 'newton'],
@@ -115,6 +120,7 @@ async function run(): Promise<string> {
     const t = await throughput(K, workers, finish);
     const rate = t.records.length / t.seconds;
     rates.push({ K, workers, finish, rate });
+    if (K === 17 && workers === 1 && finish === 'newton') oneThread17 = { rate, records: t.records, load: load() };
     const perInit = sum(t.records.map((r) => r.wallTime)) / t.records.length;
     lines.push(
       `| ${K} | ${workers} | ${finish} | ${t.records.length} | ${fmt(t.seconds)} | ${fmt(rate)} | ${fmt(TARGET_INITS / rate / 60)} | ${workers === 1 ? fmt(perInit / (rhsByK.get(K) as number)) : '—'} | ${classes(t.records)} |`,
@@ -126,6 +132,11 @@ async function run(): Promise<string> {
     '',
     `Target (issue 11): K = M = 17, 1e4 initialisations in ≤ ${TARGET_MINUTES} min on 2 cores, i.e. ≥ ${fmt(needed)} inits/s. Measured here: ${at17.map((r) => `finish ${r.finish} ${fmt(r.rate)} inits/s ⇒ ${fmt(TARGET_INITS / r.rate / 60)} min`).join(', ')} (load now ${load()}). At the yardstick's rate, the measured right-hand sides per init (next table) give the unloaded figure.`,
     '',
+  );
+  const seeds17 = Array.from({ length: THROUGHPUT_INITS[17] }, (_, i) => THROUGHPUT_SEED + i);
+  const yardstick = runYardstick(17, seeds17);
+  lines.push(
+    ...yardstickSection(17, yardstick, oneThread17, seeds17, THRESHOLDS.globalLoss, load()),
     '## End states against the dopri5 flow-only classification (K = M = 17, one thread)',
     '',
     `The same ${REFERENCE_SEEDS} seeds (base 2000) run by the stats runner and by the reference (dopri5 alone, rtol 1e-6, to max|F| ≤ 1e-9 or t = 1e4, classified the same way; src/bench/stats-reference.ts). \`newton\` = \`--finish newton\` (hand-over to Newton at max|F| < 1e-4, typed-array LU, src/landscape/newton.ts).`,

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InputError } from '../model/errors.js';
 import type { Activation } from '../theory/activations/activation.js';
-import { overlapsFromWeights } from '../theory/init.js';
+import { studentOverlaps, symmetricGram } from '../theory/init.js';
 import type { Overlaps } from '../model/overlaps.js';
 import type { TrainConfig } from './config.js';
 import { type ConstraintStep, constraintStep, projectOntoConstraint } from './constraints.js';
@@ -48,7 +48,7 @@ function initialiseSeed(config: TrainConfig, seed: number, fromFile: InitialWeig
   const a = fromFile?.a ? Float32Array.from(fromFile.a) : new Float32Array(K).fill(1);
   // Bookkeeping uses the float32 weights the network actually has, in float64 (so T = I only to ~1e-7).
   const teacher64 = Float64Array.from(teacher);
-  const { T } = overlapsFromWeights(Float64Array.from(W), teacher64, K, M, d);
+  const T = symmetricGram(teacher64, 0, M, d);
   return { W, teacher, a, teacher64, constants: { T, a: Float64Array.from(a) } };
 }
 
@@ -141,8 +141,8 @@ export class NetworkEnsemble {
 
   /**
    * Download the float32 weights and compute, per active seed in float64: the overlaps (Q, R from the
-   * weights; T fixed; a), the exact population loss (§2) and the (projected) gradient norm
-   * (PopulationGeometry.gradientNorm).
+   * weights, read in place; the teacher's T, computed once at the start; a), the exact population loss
+   * (§2) and the (projected) gradient norm (PopulationGeometry.gradientNorm).
    */
   measure(): Measurement[] {
     const { K, M, d } = this.config;
@@ -150,13 +150,7 @@ export class NetworkEnsemble {
     const a = this.tensors.readouts.dataSync();
     const withReadouts = this.config.layers === 'both';
     return this.seeds.map((_, s) => {
-      const o = overlapsFromWeights(
-        Float64Array.from(W.subarray(s * K * d, (s + 1) * K * d)),
-        this.teacher64[s],
-        K,
-        M,
-        d,
-      );
+      const o = studentOverlaps(W, s * K * d, this.teacher64[s], this.constants[s].T, K, M, d);
       o.a = Float64Array.from(a.subarray(s * K, (s + 1) * K));
       this.geometry.loadOverlaps(o);
       if (!this.geometry.finite()) return { overlaps: o, loss: NaN, gradNorm: NaN };

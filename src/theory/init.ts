@@ -80,20 +80,61 @@ export function rowGram(
   return G;
 }
 
-/** Overlaps of student weights W (K×d) and teacher weights W* (M×d), row-major: Q, R, T (§0); a = v = 1. */
-export function overlapsFromWeights(W: Float64Array, Wstar: Float64Array, K: number, M: number, d: number): Overlaps {
-  const Q = rowGram(W, K, W, K, d);
-  // Symmetrise exactly (the dot products are computed in the same order, but keep §7.3 explicit).
-  for (let i = 0; i < K; i++) for (let j = i + 1; j < K; j++) Q[j * K + i] = Q[i * K + j];
+/** Σ_x A[a + x]·B[b + x] over x = 0, …, d − 1 in this order (float32 entries are read exactly as float64). */
+function rowDot(A: ArrayLike<number>, a: number, B: ArrayLike<number>, b: number, d: number): number {
+  let dot = 0;
+  for (let x = 0; x < d; x++) dot += A[a + x] * B[b + x];
+  return dot;
+}
+
+/**
+ * Gram matrix AAᵀ/d (§0) of the `rows` rows of length d of A starting at `offset`: only the upper triangle
+ * is summed, then mirrored, so it is exactly symmetric (§7.3). Each entry is the same sum, in the same
+ * order, as rowGram's (a product of two doubles does not depend on the order of its factors).
+ */
+export function symmetricGram(A: ArrayLike<number>, offset: number, rows: number, d: number): Float64Array {
+  const G = new Float64Array(rows * rows);
+  for (let i = 0; i < rows; i++) {
+    for (let j = i; j < rows; j++) {
+      G[i * rows + j] = rowDot(A, offset + i * d, A, offset + j * d, d) / d;
+      G[j * rows + i] = G[i * rows + j];
+    }
+  }
+  return G;
+}
+
+/**
+ * Overlaps (§0) of the K×d student rows of W starting at `offset` (e.g. one seed's block of an ensemble's
+ * float32 weights) and the teacher W* (M×d) whose Gram T = W*W*ᵀ/d is passed in, computed once for a fixed
+ * teacher and shared, not copied: Q = WWᵀ/d (symmetricGram), R = WW*ᵀ/d (the sums of rowGram); a = v = 1.
+ */
+export function studentOverlaps(
+  W: ArrayLike<number>,
+  offset: number,
+  Wstar: Float64Array,
+  T: Float64Array,
+  K: number,
+  M: number,
+  d: number,
+): Overlaps {
+  const R = new Float64Array(K * M);
+  for (let k = 0; k < K; k++) {
+    for (let m = 0; m < M; m++) R[k * M + m] = rowDot(W, offset + k * d, Wstar, m * d, d) / d;
+  }
   return {
     K,
     M,
-    Q,
-    R: rowGram(W, K, Wstar, M, d),
-    T: rowGram(Wstar, M, Wstar, M, d),
+    Q: symmetricGram(W, offset, K, d),
+    R,
+    T,
     a: new Float64Array(K).fill(1),
     v: new Float64Array(M).fill(1),
   };
+}
+
+/** Overlaps of student weights W (K×d) and teacher weights W* (M×d), row-major: Q, R, T (§0); a = v = 1. */
+export function overlapsFromWeights(W: Float64Array, Wstar: Float64Array, K: number, M: number, d: number): Overlaps {
+  return studentOverlaps(W, 0, Wstar, symmetricGram(Wstar, 0, M, d), K, M, d);
 }
 
 /**
