@@ -42,6 +42,23 @@ export function fitPowerLaw(points: FitPoint[]): PowerLawFit | null {
       method: 'two-point',
     };
   }
+  const line = leastSquaresLine(xs, ys);
+  return { slope: line.slope, slopeSE: line.slopeSE, intercept: line.intercept, n, method: 'ols' };
+}
+
+/** The straight line y = intercept + slope·x by ordinary least squares, with standard errors from the residuals. */
+export interface LeastSquaresLine {
+  slope: number;
+  intercept: number;
+  /** Residual variance estimate rss/(n − 2). */
+  residualVariance: number;
+  slopeSE: number;
+  interceptSE: number;
+}
+
+/** Ordinary least squares on (xs, ys): n ≥ 3 points with at least two distinct x for finite standard errors. */
+export function leastSquaresLine(xs: readonly number[], ys: readonly number[]): LeastSquaresLine {
+  const n = xs.length;
   const mx = xs.reduce((s, v) => s + v, 0) / n;
   const my = ys.reduce((s, v) => s + v, 0) / n;
   let sxx = 0;
@@ -54,5 +71,12 @@ export function fitPowerLaw(points: FitPoint[]): PowerLawFit | null {
   const intercept = my - slope * mx;
   let rss = 0;
   for (let i = 0; i < n; i++) rss += (ys[i] - intercept - slope * xs[i]) ** 2;
-  return { slope, slopeSE: Math.sqrt(rss / (n - 2) / sxx), intercept, n, method: 'ols' };
+  const residualVariance = rss / (n - 2);
+  return {
+    slope,
+    intercept,
+    residualVariance,
+    slopeSE: Math.sqrt(residualVariance / sxx),
+    interceptSE: Math.sqrt(residualVariance * (1 / n + (mx * mx) / sxx)),
+  };
 }

@@ -1,3 +1,4 @@
+import type { Provenance } from '../io/provenance.js';
 import type { RenderedPlot } from './vega.js';
 
 /** One block of the report page: a heading, optional paragraphs and tables, and a grid of plots. */
@@ -103,6 +104,16 @@ function sectionHtml(section: ReportSection): string {
  * The report as ONE self-contained HTML page: inline CSS and inline SVG, no scripts, no external
  * resources, so it opens offline and can be attached to a CI run as a single file.
  */
+/** The page footer every report shows: package and version, commit (marked when the tree was modified), Node, time. */
+export function provenanceFooter(prov: Provenance): string[] {
+  return [
+    `${prov.package} ${prov.version}`,
+    `commit ${prov.gitCommit ?? 'unknown'}${prov.gitDirty ? ' (modified)' : ''}`,
+    `node ${prov.node}`,
+    prov.createdAt,
+  ];
+}
+
 export function renderReportHtml(page: ReportPage): string {
   return `<!DOCTYPE html>
 <html lang="en">

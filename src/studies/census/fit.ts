@@ -1,3 +1,4 @@
+import { leastSquaresLine } from '../../compare/fit.js';
 import { regularizedBeta } from './binomial.js';
 import { type CensusRow } from './rows.js';
 
@@ -43,21 +44,11 @@ export function fitInverseK(points: { K: number; loss: number }[]): Omit<FamilyF
   if (n < 3 || new Set(points.map((p) => p.K)).size < 3) return null;
   const xs = points.map((p) => 1 / p.K);
   const ys = points.map((p) => p.loss);
-  const mx = xs.reduce((s, v) => s + v, 0) / n;
-  const my = ys.reduce((s, v) => s + v, 0) / n;
-  let sxx = 0;
-  let sxy = 0;
-  for (let i = 0; i < n; i++) {
-    sxx += (xs[i] - mx) ** 2;
-    sxy += (xs[i] - mx) * (ys[i] - my);
-  }
-  const c = sxy / sxx;
-  const lInf = my - c * mx;
-  let rss = 0;
-  for (let i = 0; i < n; i++) rss += (ys[i] - lInf - c * xs[i]) ** 2;
-  const s2 = rss / (n - 2);
-  const cSE = Math.sqrt(s2 / sxx);
-  const lInfSE = Math.sqrt(s2 * (1 / n + (mx * mx) / sxx));
+  const line = leastSquaresLine(xs, ys);
+  const c = line.slope;
+  const lInf = line.intercept;
+  const cSE = line.slopeSE;
+  const lInfSE = line.interceptSE;
   const lInfHalfWidth = studentQuantile(0.975, n - 2) * lInfSE;
   const verdict =
     lInf - lInfHalfWidth > 0

@@ -1,7 +1,7 @@
 import type { Provenance } from '../../io/provenance.js';
 import { csvText } from '../../io/csv.js';
 import { markdownTable } from '../../io/markdown.js';
-import { type HtmlTable, type ReportSection, renderReportHtml } from '../../report/html.js';
+import { type HtmlTable, type ReportSection, renderReportHtml, provenanceFooter } from '../../report/html.js';
 import { renderPlot } from '../../report/vega.js';
 import type { StudyReport } from '../study.js';
 import { CENSUS_UPPER_CONFIDENCE } from './binomial.js';
@@ -160,12 +160,7 @@ export async function censusReport(result: CensusResult, prov: Provenance): Prom
     verdict: { state: 'none', text: 'no tolerances in this study' },
     command: prov.command,
     sections,
-    footer: [
-      `${prov.package} ${prov.version}`,
-      `commit ${prov.gitCommit ?? 'unknown'}`,
-      `node ${prov.node}`,
-      prov.createdAt,
-    ],
+    footer: provenanceFooter(prov),
   });
   return {
     files: [

@@ -1,5 +1,11 @@
 import type { Provenance } from '../../io/provenance.js';
-import { type ReportPage, type ReportSection, renderReportHtml, toleranceVerdict } from '../../report/html.js';
+import {
+  type ReportPage,
+  type ReportSection,
+  renderReportHtml,
+  toleranceVerdict,
+  provenanceFooter,
+} from '../../report/html.js';
 import type { StudyReport } from '../study.js';
 import { type ScenarioResult, allVerdicts, headline } from './execute.js';
 
@@ -50,12 +56,7 @@ export function reportHtml(
         : toleranceVerdict(verdicts, 'scenario'),
     command,
     sections: [overview, ...reports.flatMap((r) => r.sections)],
-    footer: [
-      `${provenance.package} ${provenance.version}`,
-      `commit ${provenance.gitCommit ?? 'unknown'}${provenance.gitDirty ? ' (modified)' : ''}`,
-      `node ${provenance.node}`,
-      provenance.createdAt,
-    ],
+    footer: provenanceFooter(provenance),
   };
   return renderReportHtml(page);
 }

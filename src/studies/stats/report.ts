@@ -1,7 +1,13 @@
 import type { Provenance } from '../../io/provenance.js';
 import { csvText } from '../../io/csv.js';
 import { fmt } from '../../report/format.js';
-import { type HtmlTable, type PageVerdict, renderReportHtml, toleranceVerdict } from '../../report/html.js';
+import {
+  type HtmlTable,
+  type PageVerdict,
+  renderReportHtml,
+  toleranceVerdict,
+  provenanceFooter,
+} from '../../report/html.js';
 import { type LossLevel, landscapeHistogramPlot } from '../../report/histograms.js';
 import { renderPlot } from '../../report/vega.js';
 import { catalogueFamilies } from '../../landscape/catalogue.js';
@@ -185,12 +191,7 @@ export async function statsReport(
     verdict: statsVerdict(result, passed),
     command: prov.command,
     sections,
-    footer: [
-      `${prov.package} ${prov.version}`,
-      `commit ${prov.gitCommit ?? 'unknown'}`,
-      `node ${prov.node}`,
-      prov.createdAt,
-    ],
+    footer: provenanceFooter(prov),
   });
   return {
     files: [
