@@ -1,9 +1,11 @@
 import type { Flow } from '../theory/flow.js';
 import { rowGram } from '../theory/init.js';
+import { maxAbs } from '../theory/solvers/solve.js';
 import { fieldCovariance, identity } from '../model/overlaps.js';
 import { minEigenvalue } from '../theory/linalg/eigen.js';
 import { type BlockAnsatz, ReducedSystem, paperAnsatz } from './ansatz.js';
 import { type NewtonOptions, type NewtonStatus, newtonSolve, solveFixedPoint } from './newton.js';
+import { countAntiAligned } from './classify.js';
 import { STABILITY_DEFAULTS, type StabilityOptions, type StabilityReport, analyseStability } from './stability.js';
 
 /**
@@ -48,6 +50,30 @@ export interface FamilySolution {
   status: NewtonStatus;
   loss: number;
   stability: StabilityReport;
+}
+
+/**
+ * A fixed point given as a packed state outside the ansatz (`fixed-points --from`, an end state the census
+ * reached): its measured k1 (§13), residual max|F|, loss and §14 stability; no reduced scalars.
+ */
+export function solutionAt(
+  flow: Flow,
+  x: Float64Array,
+  status: NewtonStatus,
+  stability: StabilityReport = analyseStability(flow, x),
+): FamilySolution {
+  const rhs = new Float64Array(x.length);
+  flow.rhs(x, rhs);
+  return {
+    k1: countAntiAligned(flow.unpack(x)),
+    scalars: {},
+    reducedResidual: Number.NaN,
+    x,
+    residual: maxAbs(rhs),
+    status,
+    loss: flow.loss(x),
+    stability,
+  };
 }
 
 /** Distinct roots differ by more than this in some scalar (roots are solved to |F| ~ 1e-12). */

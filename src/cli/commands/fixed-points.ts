@@ -6,8 +6,8 @@ import { configDocument, configJson } from '../../io/config-file.js';
 import { createProgress } from '../../runtime/progress.js';
 import { readJsonFile } from '../../io/read-json.js';
 import { type CataloguedPoint, catalogueFamilies, fixedPointJSON } from '../../landscape/catalogue.js';
-import { countAntiAligned, countAntiAlignedArgmax } from '../../landscape/classify.js';
-import type { FamilySolution } from '../../landscape/families.js';
+import { countAntiAlignedArgmax } from '../../landscape/classify.js';
+import { type FamilySolution, solutionAt } from '../../landscape/families.js';
 import { withOutputDirectory } from '../../io/output-dir.js';
 import { checkCost } from '../../runtime/cost.js';
 import { estimateFixedPoints } from '../cost.js';
@@ -27,7 +27,6 @@ import type { Flow, FlowName } from '../../theory/flow.js';
 import { landscapeFlowNames } from '../../theory/flows/index.js';
 import type { Overlaps } from '../../model/overlaps.js';
 import { overlapsFromJSON } from '../../theory/overlaps.js';
-import { maxAbs } from '../../theory/solvers/solve.js';
 import {
   optional,
   parseEnum,
@@ -139,19 +138,7 @@ function fixedPointFrom(r: Resolved, flow: Flow, overlaps: Overlaps): FamilySolu
   // At the global minimum the Jacobian is singular (docs/theory.md §7.4): report it, do not solve there.
   const solved =
     stability0.verdict === 'global-minimum' ? null : solveFixedPoint(flow, x0, { tolerance: r.newtonTolerance });
-  const x = solved?.x ?? x0;
-  const rhs = new Float64Array(x.length);
-  flow.rhs(x, rhs);
-  return {
-    k1: countAntiAligned(flow.unpack(x)),
-    scalars: {},
-    reducedResidual: Number.NaN,
-    x,
-    residual: maxAbs(rhs),
-    status: solved?.status ?? 'converged',
-    loss: flow.loss(x),
-    stability: solved ? analyseStability(flow, x) : stability0,
-  };
+  return solved ? solutionAt(flow, solved.x, solved.status) : solutionAt(flow, x0, 'converged', stability0);
 }
 
 const PERTURBATION_COLUMNS = [

@@ -1,15 +1,13 @@
 import type { Overlaps } from '../../model/overlaps.js';
 import { catalogueFamilies } from '../../landscape/catalogue.js';
-import { countAntiAligned, countAntiAlignedArgmax } from '../../landscape/classify.js';
+import { countAntiAlignedArgmax } from '../../landscape/classify.js';
 import { permutationSignature, sameSignature } from '../../landscape/distinct.js';
-import type { FamilySolution } from '../../landscape/families.js';
+import { type FamilySolution, solutionAt } from '../../landscape/families.js';
 import { shardSeeds } from '../../landscape/stats/config.js';
 import { type RunRecord, StatsContext, runInitialisation } from '../../landscape/stats/run.js';
 import { overlapsFromJSON } from '../../theory/overlaps.js';
-import { analyseStability } from '../../landscape/stability.js';
 import { runPool } from '../../runtime/pool.js';
 import { createProgress } from '../../runtime/progress.js';
-import { maxAbs } from '../../theory/solvers/solve.js';
 import type { StudyContext } from '../study.js';
 import type { CensusConfig, CensusShape } from './config.js';
 import { type PointHessian, pointHessian } from './hessian.js';
@@ -68,19 +66,7 @@ export const MATCH_TOLERANCE = 1e-5;
 
 /** The fixed point of a reached end state that is not in the catalogue: its §14 stability at the end state. */
 function reachedSolution(ctx: StatsContext, x: Float64Array): FamilySolution {
-  const { flow } = ctx;
-  const rhs = new Float64Array(x.length);
-  flow.rhs(x, rhs);
-  return {
-    k1: countAntiAligned(flow.unpack(x)),
-    scalars: {},
-    reducedResidual: Number.NaN,
-    x,
-    residual: maxAbs(rhs),
-    status: 'converged',
-    loss: flow.loss(x),
-    stability: analyseStability(flow, x),
-  };
+  return solutionAt(ctx.flow, x, 'converged');
 }
 
 const shapeDir = (s: { K: number; M: number }) => `points/K${s.K}-M${s.M}`;
