@@ -1,10 +1,9 @@
 import { loadavg } from 'node:os';
 import { type ActivationName, activationByName } from '../theory/activations/index.js';
-import type { Activation } from '../theory/activations/activation.js';
 import { Flow } from '../theory/flow.js';
 import { randomOverlaps } from '../theory/init.js';
 import { fieldCovariance, signedCoefficients } from '../model/overlaps.js';
-import { sgdSecondMoment } from '../theory/sgd-term.js';
+import { quadrupleSecondMoment, sgdSecondMoment } from '../theory/sgd-term.js';
 import { solve } from '../theory/solvers/solve.js';
 import { markdownTable } from '../io/markdown.js';
 
@@ -43,34 +42,6 @@ const BEFORE_NOTE = [
   'sets, at the old speed.',
 ].join('\n');
 
-/**
- * S by the definition: every (k ≤ l, α ≤ β) quadruple through act.I4 with its own 4×4 covariance (ReLU:
- * the θ-moment recursion and a fresh 48-node P4 per quadruple). The reference for the error column.
- */
-function quadrupleSum(
-  act: Activation,
-  omega: Float64Array,
-  c: Float64Array,
-  K: number,
-  n: number,
-  out: Float64Array,
-): void {
-  const C4 = new Float64Array(16);
-  for (let k = 0; k < K; k++) {
-    for (let l = k; l < K; l++) {
-      let s = 0;
-      for (let a = 0; a < n; a++) {
-        for (let b = a; b < n; b++) {
-          const q = [k, l, a, b];
-          for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) C4[i * 4 + j] = omega[q[i] * n + q[j]];
-          s += (a === b ? 1 : 2) * c[a] * c[b] * act.I4(C4);
-        }
-      }
-      out[k * K + l] = out[l * K + k] = s;
-    }
-  }
-}
-
 function sgdRow(name: ActivationName, K: number, rate: Rate): string[] {
   const act = activationByName(name);
   // d = K + M: a full-rank Ω. At d < 4 every 4-field set is exactly singular and takes the generic
@@ -96,7 +67,7 @@ function sgdRow(name: ActivationName, K: number, rate: Rate): string[] {
   const fast = new Float64Array(K * K);
   const slow = new Float64Array(K * K);
   sgdSecondMoment(act, omega, c, K, n, fast);
-  quadrupleSum(act, omega, c, K, n, slow);
+  quadrupleSecondMoment(act, omega, c, K, n, slow);
   let err = 0;
   for (let i = 0; i < K * K; i++) err = Math.max(err, Math.abs(fast[i] - slow[i]) / Math.abs(slow[i]));
   return [

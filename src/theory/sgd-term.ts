@@ -1,7 +1,9 @@
 import type { Activation } from './activations/activation.js';
+import { principalSubmatrix } from './linalg/submatrix.js';
 
 /** 4×4 covariance of one index quadruple (k, l, α, β), reused across calls (no allocation per RHS). */
 const C4 = new Float64Array(16);
+const QUADRUPLE = new Int32Array(4);
 
 /**
  * S_kl = Σ_{α,β} c_α c_β I4(k, l, α, β) = E[g′(λ_k) g′(λ_l) err²] for k, l < K (docs/theory.md §4.2), written
@@ -21,10 +23,22 @@ export function sgdSecondMoment(
   n: number,
   out: Float64Array,
 ): void {
-  if (act.sgdSecondMoment) {
-    act.sgdSecondMoment(omega, c, K, n, out);
-    return;
-  }
+  if (act.sgdSecondMoment) act.sgdSecondMoment(omega, c, K, n, out);
+  else quadrupleSecondMoment(act, omega, c, K, n, out);
+}
+
+/**
+ * S by its definition: every (k ≤ l, α ≤ β) quadruple through act.I4 with its own 4×4 covariance — the
+ * sum for activations without a shared-work form, and the reference of the SGD benchmark (bench/ode-sgd.ts).
+ */
+export function quadrupleSecondMoment(
+  act: Activation,
+  omega: Float64Array,
+  c: Float64Array,
+  K: number,
+  n: number,
+  out: Float64Array,
+): void {
   for (let k = 0; k < K; k++) {
     for (let l = k; l < K; l++) {
       let s = 0;
@@ -32,25 +46,15 @@ export function sgdSecondMoment(
         if (c[alpha] === 0) continue;
         for (let beta = alpha; beta < n; beta++) {
           if (c[beta] === 0) continue;
-          s += (alpha === beta ? 1 : 2) * c[alpha] * c[beta] * act.I4(quadrupleCovariance(omega, n, k, l, alpha, beta));
+          QUADRUPLE[0] = k;
+          QUADRUPLE[1] = l;
+          QUADRUPLE[2] = alpha;
+          QUADRUPLE[3] = beta;
+          s += (alpha === beta ? 1 : 2) * c[alpha] * c[beta] * act.I4(principalSubmatrix(omega, n, QUADRUPLE, C4));
         }
       }
       out[k * K + l] = s;
       out[l * K + k] = s;
     }
   }
-}
-
-function quadrupleCovariance(
-  omega: Float64Array,
-  n: number,
-  k: number,
-  l: number,
-  alpha: number,
-  beta: number,
-): Float64Array {
-  const rows = [k * n, l * n, alpha * n, beta * n] as const;
-  const cols = [k, l, alpha, beta] as const;
-  for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) C4[i * 4 + j] = omega[rows[i] + cols[j]];
-  return C4;
 }

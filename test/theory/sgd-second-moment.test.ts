@@ -11,7 +11,7 @@ import {
   starNodeCount,
 } from '../../src/theory/integrals/orthant.js';
 import { type Overlaps, fieldCovariance, signedCoefficients } from '../../src/model/overlaps.js';
-import { sgdSecondMoment } from '../../src/theory/sgd-term.js';
+import { quadrupleSecondMoment, sgdSecondMoment } from '../../src/theory/sgd-term.js';
 import { solve } from '../../src/theory/solvers/solve.js';
 import { NormalSampler } from '../../src/random/normal.js';
 import { referenceSecondMoment } from './reference/sgd-second-moment.js';
@@ -172,6 +172,22 @@ describe('sgdSecondMoment against the frozen per-quadruple reference (§4.2, ≤
       .map(([label, o]) => [label, relativeError(leaky, o, label)] as const)
       .filter(([, e]) => !(e <= TOLERANCE));
     expect(failures).toEqual([]);
+  });
+
+  it('an activation without a shared-work sum gets the plain quadruple sum, equal to the reference to round-off', () => {
+    // erf's I4 without its sgdSecondMoment: sgd-term.ts falls back to quadrupleSecondMoment.
+    const { sgdSecondMoment: _, ...erfPlain } = activationByName('erf');
+    const o = state('mixed', 5, 0, 10);
+    const n = o.K + o.M;
+    const omega = fieldCovariance(o);
+    const c = signedCoefficients(o);
+    const [viaDispatch, direct, ref] = [0, 1, 2].map(() => new Float64Array(o.K * o.K));
+    sgdSecondMoment(erfPlain, omega, c, o.K, n, viaDispatch);
+    quadrupleSecondMoment(erfPlain, omega, c, o.K, n, direct);
+    referenceSecondMoment(activationByName('erf'), omega, c, o.K, n, ref);
+    expect(viaDispatch).toEqual(direct);
+    for (let i = 0; i < ref.length; i++)
+      expect(Math.abs(direct[i] - ref[i])).toBeLessThanOrEqual(1e-13 * Math.abs(ref[i]));
   });
 
   it('leaky relu with slope 0 takes the ReLU sum', () => {

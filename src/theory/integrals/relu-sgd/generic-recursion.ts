@@ -1,3 +1,4 @@
+import { principalSubmatrix } from '../../linalg/submatrix.js';
 import { orthant4 } from '../orthant.js';
 import { reluI4WithOrthant } from '../relu-i4.js';
 import { THETA_MOMENT_REGULARISATION } from '../theta-moment.js';
@@ -31,13 +32,12 @@ export function recursionI4(
   quad[1] = l;
   quad[2] = alpha;
   quad[3] = beta;
-  for (let s = 0; s < 4; s++) for (let t = 0; t < 4; t++) C4[s * 4 + t] = omega[quad[s] * n + quad[t]];
-  return reluI4WithOrthant(C4, 0, p4);
+  return reluI4WithOrthant(principalSubmatrix(omega, n, quad, C4), 0, p4);
 }
 
 /** P4 of the sorted 4-set `fields` by orthant4 on its regularised covariance: the value the per-quadruple sum cached. */
 export function recursionOrthant(omega: Float64Array, n: number, fields: Int32Array): number {
-  for (let s = 0; s < 4; s++) for (let t = 0; t < 4; t++) C4reg[s * 4 + t] = omega[fields[s] * n + fields[t]];
+  principalSubmatrix(omega, n, fields, C4reg);
   for (let s = 0; s < 4; s++) C4reg[s * 5] *= 1 + THETA_MOMENT_REGULARISATION;
   return orthant4(C4reg);
 }
