@@ -52,6 +52,11 @@ export interface Activation {
    */
   I4(C: Float64Array): number;
   /**
+   * The Stein coefficients S (K×n) of the population gradient (§4, theory/stein.ts) with work shared between
+   * pairs. Optional: without it they are formed from J2 and D2 pair by pair.
+   */
+  steinCoefficients?(omega: Float64Array, c: Float64Array, K: number, n: number, out: Float64Array): void;
+  /**
    * S_kl = Σ_{α,β} c_α c_β I4(k, l, α, β) (§4.2) written to `out` (K×K), with the work shared between
    * index quadruples. Optional: without it the SGD flow sums I4 over the quadruples (theory/sgd-term.ts).
    */

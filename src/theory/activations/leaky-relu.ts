@@ -1,3 +1,4 @@
+import { reluSteinCoefficients } from '../integrals/relu-stein.js';
 import { reluSecondMoment } from '../integrals/relu-sgd/second-moment.js';
 import type { Activation, ActivationDefinition } from './activation.js';
 import { reluD2, reluI2, reluI3, reluJ2 } from './relu.js';
@@ -21,6 +22,7 @@ export function leakyRelu(alpha: number): Activation {
     // g″ = (1−α)δ and E[δ(u) w] = 0, so only the relu part of g(w) survives.
     D2: (c11, c13, c33) => beta2 * reluD2(c11, c13, c33),
     I4: (C) => reluI4(C, alpha),
+    steinCoefficients: (omega, c, K, n, out) => reluSteinCoefficients(alpha, omega, c, K, n, out),
     sgdSecondMoment: (omega, c, K, n, out) => reluSecondMoment(alpha, omega, c, K, n, out),
     device: { g: (ops, lambda) => ops.leakyRelu(lambda, alpha), dg: (ops, lambda) => ops.step(lambda, alpha) },
   };

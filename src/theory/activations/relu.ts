@@ -1,3 +1,4 @@
+import { reluSteinCoefficients } from '../integrals/relu-stein.js';
 import { reluSecondMoment } from '../integrals/relu-sgd/second-moment.js';
 import { type Activation, type ActivationDefinition, VARIANCE_FLOOR, clipCorrelation, orthant2 } from './activation.js';
 import { reluI4 } from '../integrals/relu-i4.js';
@@ -37,6 +38,7 @@ export const relu: Activation = {
   J2: reluJ2,
   D2: reluD2,
   I4: (C) => reluI4(C, 0),
+  steinCoefficients: (omega, c, K, n, out) => reluSteinCoefficients(0, omega, c, K, n, out),
   sgdSecondMoment: (omega, c, K, n, out) => reluSecondMoment(0, omega, c, K, n, out),
   // θ(λ) = step(g): relu(λ) > 0 exactly when λ > 0 (θ(0) = 0), so g′ reuses g.
   device: { g: (ops, lambda) => ops.relu(lambda), dg: (ops, _lambda, g) => ops.step(g) },
