@@ -1,3 +1,4 @@
+import { isLocal } from '../../landscape/stats/table.js';
 import type { Overlaps } from '../../model/overlaps.js';
 import { catalogueFamilies } from '../../landscape/catalogue.js';
 import { countAntiAlignedArgmax } from '../../landscape/classify.js';
@@ -120,7 +121,7 @@ async function censusShape(config: CensusConfig, shape: CensusShape, ctx: StudyC
       global.reachCount++;
       continue;
     }
-    if (!record.endState || !['spurious', 'marginal', 'saddle'].includes(record.class)) {
+    if (!record.endState || !isLocal(record)) {
       unconverged++;
       continue;
     }

@@ -15,7 +15,7 @@ import type { StatsConfig } from '../../landscape/stats/config.js';
 import { runsCsv } from '../../landscape/stats/runs-csv.js';
 import { STATES_FILE, statesJsonl } from '../../landscape/stats/states-jsonl.js';
 import { StatsContext, type RunRecord } from '../../landscape/stats/run.js';
-import { TABLE_COLUMNS, tableMarkdown } from '../../landscape/stats/table.js';
+import { TABLE_COLUMNS, isLocal, tableMarkdown } from '../../landscape/stats/table.js';
 import type { StudyReport } from '../study.js';
 import type { StatsResult } from './compute.js';
 import { paperAgrees, paperCellsMarkdown } from './paper.js';
@@ -94,11 +94,7 @@ const HISTOGRAM_GROUPS = ['spurious', 'marginal', 'saddle', 'not-converged'];
 
 /** The x range: the converged non-global end states and the levels, plus 15%; slower runs beyond it are counted, not drawn. */
 function histogramRange(records: RunRecord[], levels: StableLevel[]): number | undefined {
-  const converged = records
-    .filter(
-      (r) => (r.class === 'spurious' || r.class === 'marginal' || r.class === 'saddle') && Number.isFinite(r.finalLoss),
-    )
-    .map((r) => r.finalLoss);
+  const converged = records.filter((r) => isLocal(r) && Number.isFinite(r.finalLoss)).map((r) => r.finalLoss);
   if (converged.length === 0) return undefined;
   return 1.15 * Math.max(...converged, ...levels.map((l) => l.loss));
 }
