@@ -184,11 +184,21 @@ export function runInitialisation(ctx: StatsContext, seed: number): RunRecord {
   // find that saddle once more. A root at the loss of a saddle already passed (to 1e-9, far below the
   // spacing of distinct levels, ≥ 1e-6) is not an end state: the flow goes on (docs/theory.md §13).
   const passedBefore = (loss: number) => saddles.some((s) => Math.abs(s.loss - loss) <= 1e-9 * s.loss);
-  /** A rest point reached: its verdict, or null when it is a saddle the run has now been pushed off. */
-  const settle = (point: Float64Array, loss: number): PointStability | null | 'unchecked' => {
-    if (!ctx.stability) return 'unchecked';
+  /**
+   * A rest point reached (the flow at rest, or a Newton root): the run's end there; `escaped` when it was a
+   * saddle the run has now been pushed off; null when the run goes on without an escape (a saddle found
+   * by the dense check, which gives no direction, at a Newton root).
+   */
+  const restAt = (
+    finish: 'flow' | 'newton',
+    point: Float64Array,
+    loss: number,
+    rhs: number,
+  ): RunRecord | 'escaped' | null => {
+    if (!ctx.stability) return end(finish, point, rhs, null);
     const stability = ctx.stability.check(point, loss);
-    if (stability.kind !== 'saddle' || !stability.escape) return stability;
+    if (stability.kind !== 'saddle') return end(finish, point, rhs, stability);
+    if (!stability.escape) return finish === 'flow' ? end('flow', point, rhs, stability) : null;
     // Leave on the flow's side of the saddle (where the state that led to it lies; Newton's root is
     // not the flow state): the flow-only run passes the saddle on that side. At a flow rest point the
     // side is unknown (x = point) and the direction's own sign convention stands.
@@ -200,14 +210,14 @@ export function runInitialisation(ctx: StatsContext, seed: number): RunRecord {
       // The budget ends before the run could leave this saddle: it ends on the saddle (not integrated
       // further), which is its end state, not a passed saddle (saddles_passed counts the ones left behind).
       t = c.solver.tMax;
-      return stability;
+      return end('t-max', point, rhs, stability);
     }
     saddles.push({ loss, index: stability.nUnstable });
     for (let i = 0; i < x.length; i++) x[i] = point[i] + step * stability.escape[i];
     integrate(span, 0);
     handOver = firstHandOver;
     chunk = c.solver.firstChunk;
-    return null;
+    return 'escaped';
   };
   while (t < c.solver.tMax) {
     const status = integrate(Math.min(chunk, c.solver.tMax - t), handOver);
@@ -219,23 +229,17 @@ export function runInitialisation(ctx: StatsContext, seed: number): RunRecord {
     if (status === 'converged') {
       if (handOver <= atRest) {
         // The flow itself is at rest to the §7.9 tolerance: a minimum, or a saddle it converged onto.
-        const point = Float64Array.from(x);
-        const rhs = maxRhs;
-        const verdict = settle(point, loss);
-        if (verdict === 'unchecked') return end('flow', point, rhs, null);
-        if (verdict !== null)
-          return end(verdict.kind === 'saddle' && t >= c.solver.tMax ? 't-max' : 'flow', point, rhs, verdict);
-        continue;
+        const outcome = restAt('flow', Float64Array.from(x), loss, maxRhs);
+        if (outcome === 'escaped' || outcome === null) continue;
+        return outcome;
       }
       if (loss >= th.newtonMinLoss) {
         const root = solveFixedPoint(flow, x, { tolerance: atRest, maxIterations: NEWTON_ATTEMPT_ITERATIONS });
         newtonIterations += root.iterations;
         if (root.status === 'converged' && maxAbsDiff(root.x, x) <= th.newtonMaxJump && !passedBefore(root.loss)) {
-          const verdict = settle(root.x, root.loss);
-          if (verdict === 'unchecked') return end('newton', root.x, root.residual, null);
-          if (verdict !== null && (verdict.kind !== 'saddle' || t >= c.solver.tMax))
-            return end(verdict.kind === 'saddle' ? 't-max' : 'newton', root.x, root.residual, verdict);
-          if (verdict === null) continue;
+          const outcome = restAt('newton', root.x, root.loss, root.residual);
+          if (outcome === 'escaped') continue;
+          if (outcome !== null) return outcome;
         }
       }
       // Not finished here (a saddle without an escape direction, a failed or far Newton root, or the
