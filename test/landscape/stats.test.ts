@@ -222,6 +222,9 @@ describe('shipped stats scenarios', () => {
     expect(plot?.id).toBe('init-dimension');
     expect(JSON.stringify(plot?.spec)).toContain('"series":"gd K=8 M=8 k1=1"');
     expect(initDimensionPlot([fake(8, 9), fake(8, 7)])).toBeNull();
+    const empty = statsResult({ ...s.rows[0].config, initD: 300 }, [], 0);
+    const values = (initDimensionPlot([fake(8, 9), empty])?.spec as { data: { values: { p: number }[] } }).data.values;
+    expect(values.every((v) => Number.isFinite(v.p))).toBe(true);
   });
 
   it('main-table1 (k1 distribution) and main-table2 (global by optimizer) load with the published numbers', () => {

@@ -14,6 +14,8 @@ export function initDimensionPlot(results: StatsResult[]): PlotSpec | null {
   if (new Set(results.map((r) => r.config.initD)).size < 2) return null;
   const points = results.flatMap((r) => {
     const n = r.records.length;
+    // An empty row (a shard without seeds of it) has no fraction to draw.
+    if (n === 0) return [];
     const series = `${r.config.optimizer} K=${r.config.K} M=${r.config.M}`;
     const point = (what: string, count: number) => {
       const p = count / n;
