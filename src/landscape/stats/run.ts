@@ -1,4 +1,4 @@
-import { type OverlapsJSON, overlapsToJSON } from '../../model/overlaps.js';
+import { type Overlaps, type OverlapsJSON, overlapsToJSON } from '../../model/overlaps.js';
 import { makeFlow } from '../../theory/config.js';
 import { type Flow } from '../../theory/flow.js';
 import { randomOverlaps, studentConstraintOf } from '../../theory/init.js';
@@ -93,6 +93,12 @@ const RKC_START_RHS = 1e-2;
 const ESCAPE_STEP = 1e-3;
 const ESCAPE_REACH = 0.1;
 
+/** The Q, R, T of a non-global end state for states.jsonl (only those are written; global runs skip this). */
+function endStateOf(overlaps: Overlaps): Pick<Required<OverlapsJSON>, 'Q' | 'R' | 'T'> {
+  const { Q, R, T } = overlapsToJSON(overlaps);
+  return { Q, R, T };
+}
+
 function maxAbsDiff(a: Float64Array, b: Float64Array): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
@@ -142,7 +148,6 @@ export function runInitialisation(ctx: StatsContext, seed: number): RunRecord {
       },
       th,
     );
-    const { Q, R, T } = overlapsToJSON(overlaps);
     return {
       seed,
       finalLoss: loss,
@@ -158,7 +163,7 @@ export function runInitialisation(ctx: StatsContext, seed: number): RunRecord {
       nUnstable: stability?.nUnstable ?? null,
       maxRealEigenvalue: stability?.maxRealEigenvalue ?? null,
       saddles,
-      ...(cls.class === 'global' ? {} : { endState: { Q, R, T } }),
+      ...(cls.class === 'global' ? {} : { endState: endStateOf(overlaps) }),
     };
   };
   const integrate = (span: number, convergenceTol: number) => {
