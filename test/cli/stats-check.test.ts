@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -43,6 +43,17 @@ describe('stats --scenario --check', () => {
     expect(r.stderr).toContain('2 published cell(s) beyond |z| = 3');
     expect(r.stderr).toMatch(/K2-M2 global: 100\.00 % vs 50\.00 % \(z = \d+\.\d+, n = 60\)/);
     expect(r.stderr).toMatch(/K2-M2 k1=0: /);
+  });
+
+  it.each([
+    [['--stability', 'maybe'], '--stability'],
+    [['--stability', 'off', '--spectrum', 'on'], '--stability'],
+  ])('stats %j is an input error naming %s, and writes nothing', async (flags, named) => {
+    const out = join(work, `bad-${named}-${flags.length}`);
+    const r = await cli('stats', '--K', '2', '--M', '2', '--inits', '2', ...flags, '--out', out);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(named);
+    expect(existsSync(out)).toBe(false);
   });
 
   it('--check without --scenario is an input error', async () => {
