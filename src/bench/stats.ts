@@ -17,7 +17,7 @@ const THROUGHPUT_SEED = 1000;
 /** Seeds of the comparison with the dopri5 flow-only reference at K = M = 17 (the reference costs ~0.4 s each). */
 const REFERENCE_SEEDS = 20;
 /** Per-init cost against K (one thread): inits per K. */
-const SCALING_INITS: Record<number, number> = { 8: 40, 17: 20, 30: 6, 50: 2, 100: 1 };
+const SCALING_INITS: Record<number, number> = { 8: 40, 17: 20, 30: 8, 50: 4, 100: 2 };
 const TARGET_INITS = 1e4;
 const TARGET_MINUTES = 10;
 /** Fixed reading of the measurements of 2026-12-01 (issue 11), kept with the table it explains. */
@@ -93,7 +93,7 @@ async function run(): Promise<string> {
     '',
     `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, ${new Date().toISOString()}. Load average (1, 5, 15 min) at start: ${load()} — the machine is shared, so wall-clock rates are lower bounds; the yardstick columns (right-hand-side equivalents, measured in the same run) are load-independent.`,
     '',
-    'Each `stats` run (default configuration): random init at d = K (seed = base + i); dopri5 (rtol 1e-6, atol 1e-9) in chunks of doubling length until max|F| < 1e-2, then rkc (Runge–Kutta–Chebyshev, same tolerances, docs/theory.md §7.5a); global as soon as L < 1e-5 after a chunk. `newton` (the default finish) hands over to Newton (typed-array LU, src/landscape/newton.ts) at max|F| < 1e-4; `flow` integrates to rest (max|F| ≤ 1e-9) or t = 1e4. Both with the default Krylov saddle check of every non-global rest point (§13, §14).',
+    'Each `stats` run (default configuration): random init at d = K (seed = base + i); dopri5 (rtol 1e-6, atol 1e-9) in chunks of doubling length until max|F| < 1e-2, then rkc (Runge–Kutta–Chebyshev, docs/theory.md §7.5a) at rtol 1e-4 until max|F| < 1e-4 and at rtol 1e-6 from there; global as soon as L < 1e-5 after a chunk. `flow` (the default finish) integrates to rest (max|F| ≤ 1e-9) or t = 1e4; `newton` hands over to Newton (typed-array LU, src/landscape/newton.ts) at max|F| < 1e-4. Both with the default Krylov saddle check of every non-global rest point (§13, §14).',
     '',
     '## Throughput',
     '',
@@ -109,18 +109,18 @@ async function run(): Promise<string> {
   const rates: { K: number; workers: number; finish: string; rate: number }[] = [];
   let oneThread17 = { rate: NaN, records: [] as RunRecord[], load: '' };
   for (const [K, workers, finish] of [
-    [8, 1, 'newton'],
-    [8, 2, 'newton'],
-    [17, 1, 'newton'],
-    [17, 2, 'newton'],
+    [8, 1, 'flow'],
+    [8, 2, 'flow'],
     [17, 1, 'flow'],
     [17, 2, 'flow'],
+    [17, 1, 'newton'],
+    [17, 2, 'newton'],
   ] as const) {
     if (!rhsByK.has(K)) rhsByK.set(K, rhsSeconds(K));
     const t = await throughput(K, workers, finish);
     const rate = t.records.length / t.seconds;
     rates.push({ K, workers, finish, rate });
-    if (K === 17 && workers === 1 && finish === 'newton') oneThread17 = { rate, records: t.records, load: load() };
+    if (K === 17 && workers === 1 && finish === 'flow') oneThread17 = { rate, records: t.records, load: load() };
     const perInit = sum(t.records.map((r) => r.wallTime)) / t.records.length;
     lines.push(
       `| ${K} | ${workers} | ${finish} | ${t.records.length} | ${fmt(t.seconds)} | ${fmt(rate)} | ${fmt(TARGET_INITS / rate / 60)} | ${workers === 1 ? fmt(perInit / (rhsByK.get(K) as number)) : '—'} | ${classes(t.records)} |`,
@@ -154,10 +154,10 @@ async function run(): Promise<string> {
     '',
     '## Cost per init against K (one thread, K = M)',
     '',
-    'The integration alone: `--finish flow --stability off` (a dense Newton Jacobian at K = 100 would be 15 150² doubles, and its LU ~1e12 flops). rhs evals/init counts every right-hand side (dopri5 and rkc stages, rkc power iterations); exponent = least-squares slope of log(cost) against log K.',
+    'The default settings (`--finish flow`, Krylov saddle check; a dense Newton Jacobian at K = 100 would be 15 150² doubles, and its LU ~1e12 flops). rhs evals/init counts every right-hand side (dopri5 and rkc stages, rkc power iterations, the Jacobian–vector products of the saddle check); check s/init = the time in the saddle check; exponent = least-squares slope of log(cost) against log K.',
     '',
-    '| K = M | state size | inits | s/init | rhs µs | rhs evals/init | s/init ÷ rhs | load at end |',
-    '|---:|---:|---:|---:|---:|---:|---:|---|',
+    '| K = M | state size | inits | s/init | check s/init | rhs µs | rhs evals/init | s/init ÷ rhs | end states | load at end |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---|---|',
   );
   const Ks: number[] = [];
   const costs: number[] = [];
@@ -165,20 +165,31 @@ async function run(): Promise<string> {
   for (const [Ktext, inits] of Object.entries(SCALING_INITS)) {
     const K = Number(Ktext);
     const rhs = rhsByK.get(K) ?? rhsSeconds(K);
-    const ctx = new StatsContext(resolveStatsConfig({ K, M: K, inits, seed: 3000, finish: 'flow', stability: 'off' }));
+    const ctx = new StatsContext(resolveStatsConfig({ K, M: K, inits, seed: 3000 }));
     let calls = 0;
     const evaluate = ctx.flow.rhs.bind(ctx.flow);
     ctx.flow.rhs = (x, dx) => {
       calls++;
       evaluate(x, dx);
     };
+    let checkSeconds = 0;
+    const checker = ctx.stability;
+    if (checker) {
+      const check = checker.check.bind(checker);
+      checker.check = (x, loss) => {
+        const started = performance.now();
+        const verdict = check(x, loss);
+        checkSeconds += (performance.now() - started) / 1000;
+        return verdict;
+      };
+    }
     const records = Array.from({ length: inits }, (_, i) => runInitialisation(ctx, 3000 + i));
     const perInit = sum(records.map((r) => r.wallTime)) / inits;
     Ks.push(K);
     costs.push(perInit);
     evals.push(calls / inits);
     lines.push(
-      `| ${K} | ${ctx.flow.layout.dim} | ${inits} | ${fmt(perInit)} | ${fmt(rhs * 1e6)} | ${fmt(calls / inits)} | ${fmt(perInit / rhs)} | ${load()} |`,
+      `| ${K} | ${ctx.flow.layout.dim} | ${inits} | ${fmt(perInit)} | ${fmt(checkSeconds / inits)} | ${fmt(rhs * 1e6)} | ${fmt(calls / inits)} | ${fmt(perInit / rhs)} | ${classes(records)} | ${load()} |`,
     );
   }
   lines.push(

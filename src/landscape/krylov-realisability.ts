@@ -74,14 +74,22 @@ function clusterRealisability(
   if (!(top > 0)) return { count: p, combination: vectors[0] };
   const cols = range.values.flatMap((v, i) => (v > 1e-10 * top ? [i] : []));
   const r = cols.length;
+  // Zr = Vᵀ Z V with V (k×r) the range basis, as two products (O(k²r), not O(k²r²): K = M = 100 has k ≈ 100).
+  const V = new Float64Array(k * r);
+  for (let i = 0; i < k; i++) for (let a = 0; a < r; a++) V[i * r + a] = range.vectors.get(i, cols[a]);
+  const ZV = new Float64Array(k * r);
   const Zr = Z.map((z) => {
+    ZV.fill(0);
+    for (let i = 0; i < k; i++)
+      for (let j = 0; j < k; j++) {
+        const zij = z[i * k + j];
+        for (let b = 0; b < r; b++) ZV[i * r + b] += zij * V[j * r + b];
+      }
     const out = new Float64Array(r * r);
-    for (let a = 0; a < r; a++)
-      for (let b = 0; b < r; b++) {
-        let s = 0;
-        for (let i = 0; i < k; i++)
-          for (let j = 0; j < k; j++) s += range.vectors.get(i, cols[a]) * z[i * k + j] * range.vectors.get(j, cols[b]);
-        out[a * r + b] = s;
+    for (let i = 0; i < k; i++)
+      for (let a = 0; a < r; a++) {
+        const via = V[i * r + a];
+        for (let b = 0; b < r; b++) out[a * r + b] += via * ZV[i * r + b];
       }
     return out;
   });

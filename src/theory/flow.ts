@@ -43,6 +43,8 @@ export class Flow {
   private readonly da: Float64Array;
   private readonly radial: Float64Array;
   private readonly extraTerm: ((dx: Float64Array) => void) | null;
+  /** T = I exactly: the teacher block of S Ω is a copy (docs/theory.md §4 "Orthonormal teachers"). */
+  private readonly teacherIdentity: boolean;
   /**
    * For packed entry i < nQ + KM (a Q or R entry): its position in Ω (n×n) above the diagonal
    * (row i_, column j_ ≥ i_) and the mirrored position below. Because A is K×n with the same row
@@ -68,6 +70,7 @@ export class Flow {
     const n = this.n;
     this.omega = fieldCovariance(fixed);
     this.c = signedCoefficients(fixed);
+    this.teacherIdentity = isIdentity(fixed.T, M);
     this.stein = new Float64Array(K * n);
     this.b = new Float64Array(K * n);
     this.sym = new Float64Array(K * K);
@@ -126,7 +129,7 @@ export class Flow {
     const L = this.layout;
     this.loadField(x);
     steinCoefficients(this.act, this.omega, this.c, K, n, this.stein);
-    driftFromStein(this.stein, this.omega, K, n, this.b);
+    driftFromStein(this.stein, this.omega, K, n, this.b, this.teacherIdentity);
     // A_kγ = −η a_k b_kγ, computed in place in b (§4).
     const b = this.b;
     for (let k = 0; k < K; k++) {
@@ -204,4 +207,10 @@ export class Flow {
   unpack(x: Float64Array): Overlaps {
     return unpackOverlaps(x, this.layout, this.fixed);
   }
+}
+
+/** Whether the M×M row-major matrix T is exactly the identity. */
+function isIdentity(T: Float64Array, M: number): boolean {
+  for (let i = 0; i < M; i++) for (let j = 0; j < M; j++) if (T[i * M + j] !== (i === j ? 1 : 0)) return false;
+  return true;
 }

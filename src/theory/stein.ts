@@ -1,5 +1,6 @@
 import { type Activation, VARIANCE_FLOOR } from './activations/activation.js';
 import type { StudentConstraint } from './init.js';
+import { rowDotBlock } from './linalg/row-dot-block.js';
 
 /**
  * Stein coefficients S (K×n, row-major) of the population gradient, for every activation:
@@ -40,59 +41,26 @@ export function steinCoefficients(
 
 /**
  * out (K×n) = S (K×n) · Ω (n×n): b_kγ = E[err g′(λ_k) h_γ] (docs/theory.md §4). Ω is symmetric, so
- * b_kγ = Σ_β S_kβ Ω_γβ is a dot product of two contiguous rows; computing a 2×2 block of outputs per
- * pass reuses every loaded entry twice and keeps the sums in registers (~3× faster than the axpy form
- * at K = M = 17). This K·n² product is the arithmetic floor of the fast form.
+ * b_kγ = Σ_β S_kβ Ω_γβ is a dot product of two contiguous rows (linalg/row-dot-block.ts). This K·n²
+ * product is the arithmetic floor of the fast form. With `teacherIdentity` (T = I, the orthonormal
+ * teachers of every random initialisation, §4 "Orthonormal teachers", §15) the teacher block is not multiplied: for a teacher
+ * column γ = K + m, Σ_{β ≥ K} S_kβ T_mβ = S_kγ, which removes K·M² of the K·n² multiply-adds (a quarter
+ * at K = M).
  */
-export function driftFromStein(S: Float64Array, omega: Float64Array, K: number, n: number, out: Float64Array): void {
-  let k = 0;
-  for (; k + 1 < K; k += 2) {
-    const sa = k * n;
-    const sb = sa + n;
-    let g = 0;
-    for (; g + 1 < n; g += 2) {
-      const r0 = g * n;
-      const r1 = r0 + n;
-      let a0 = 0;
-      let a1 = 0;
-      let b0 = 0;
-      let b1 = 0;
-      for (let b = 0; b < n; b++) {
-        const x = S[sa + b];
-        const y = S[sb + b];
-        const o0 = omega[r0 + b];
-        const o1 = omega[r1 + b];
-        a0 += x * o0;
-        a1 += x * o1;
-        b0 += y * o0;
-        b1 += y * o1;
-      }
-      out[sa + g] = a0;
-      out[sa + g + 1] = a1;
-      out[sb + g] = b0;
-      out[sb + g + 1] = b1;
-    }
-    for (; g < n; g++) {
-      const r0 = g * n;
-      let a0 = 0;
-      let b0 = 0;
-      for (let b = 0; b < n; b++) {
-        a0 += S[sa + b] * omega[r0 + b];
-        b0 += S[sb + b] * omega[r0 + b];
-      }
-      out[sa + g] = a0;
-      out[sb + g] = b0;
-    }
+export function driftFromStein(
+  S: Float64Array,
+  omega: Float64Array,
+  K: number,
+  n: number,
+  out: Float64Array,
+  teacherIdentity = false,
+): void {
+  if (!teacherIdentity) {
+    rowDotBlock(S, omega, K, n, 0, n, n, false, out);
+    return;
   }
-  for (; k < K; k++) {
-    const sa = k * n;
-    for (let g = 0; g < n; g++) {
-      const r0 = g * n;
-      let a0 = 0;
-      for (let b = 0; b < n; b++) a0 += S[sa + b] * omega[r0 + b];
-      out[sa + g] = a0;
-    }
-  }
+  rowDotBlock(S, omega, K, n, 0, K, n, false, out);
+  rowDotBlock(S, omega, K, n, K, n, K, true, out);
 }
 
 /**

@@ -7,21 +7,26 @@ import { analyseStability } from '../../src/landscape/stability.js';
  * Issue 9: at K = M = 17 the Newton finish used to land on saddles met during the slow passage (seeds
  * 173, 375, 384, 97 ended "spurious" at saddles of loss 0.0460, 0.0492, 0.0585, 0.0539). With the
  * default Krylov check the run leaves each saddle and ends where the flow alone ends (finish = flow,
- * no check, a budget long enough for the flow to come to rest).
+ * no check, a budget long enough for the flow to come to rest). The default finish (flow, since
+ * issue 11) passes these saddles without stopping; it must end there too.
  */
 describe('saddle-safe classification at K = M = 17', () => {
   const base = { K: 17, M: 17, inits: 1000 };
-  const checked = new StatsContext(resolveStatsConfig(base));
+  const checked = new StatsContext(resolveStatsConfig({ ...base, finish: 'newton' }));
+  const byDefault = new StatsContext(resolveStatsConfig(base));
   const flowOnly = new StatsContext(
     resolveStatsConfig({ ...base, finish: 'flow', stability: 'off', solver: { tMax: 1e5 } }),
   );
 
   it.each([173, 375])(
-    'seed %i: the default run passes a saddle and ends on the flow-only end state, a stable minimum',
+    'seed %i: the Newton-finish run passes a saddle and ends on the flow-only end state, a stable minimum; so does the default run',
     (seed) => {
       const fast = runInitialisation(checked, seed);
       const slow = runInitialisation(flowOnly, seed);
+      const plain = runInitialisation(byDefault, seed);
       expect(slow.finish).toBe('flow');
+      expect([plain.class, plain.k1]).toEqual([slow.class, slow.k1]);
+      expect(Math.abs(plain.finalLoss - slow.finalLoss)).toBeLessThan(1e-8);
       expect(fast.saddles.length).toBeGreaterThan(0);
       expect(fast.class).toBe(slow.class);
       expect(fast.k1).toBe(slow.k1);
@@ -59,7 +64,9 @@ describe('a run whose budget ends while it would leave a saddle', () => {
   it('ends on the saddle (class saddle, finish t-max) without counting it among the saddles passed', () => {
     // K = 17 seed 173 meets its L = 0.0460454 saddle (Re λ = 7.6e-3, escape time ln(100)/λ ≈ 600) late
     // enough that leaving it would overrun t_max = 2000.
-    const ctx = new StatsContext(resolveStatsConfig({ K: 17, M: 17, inits: 1000, solver: { tMax: 2000 } }));
+    const ctx = new StatsContext(
+      resolveStatsConfig({ K: 17, M: 17, inits: 1000, finish: 'newton', solver: { tMax: 2000 } }),
+    );
     const r = runInitialisation(ctx, 173);
     expect(r.class).toBe('saddle');
     expect(r.finish).toBe('t-max');

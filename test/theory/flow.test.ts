@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { type Activation, activationByName } from '../../src/theory/activations/index.js';
 import { Flow, type FlowName } from '../../src/theory/flow.js';
-import { overlapsFromWeights } from '../../src/theory/init.js';
+import { overlapsFromWeights, randomOverlaps } from '../../src/theory/init.js';
 import { populationLoss } from '../../src/theory/loss.js';
 import { type Overlaps, fieldCovariance, signedCoefficients } from '../../src/model/overlaps.js';
 import { driftFromStein, driftNaive, steinCoefficients } from '../../src/theory/stein.js';
 import { NormalSampler } from '../../src/random/normal.js';
 
+const RELU = activationByName('relu');
 const ACTIVATIONS: Activation[] = [
   activationByName('relu'),
   activationByName('leaky-relu', 0.2),
@@ -81,6 +82,54 @@ describe('fast (Stein) drift b = SΩ equals the naive I3 triple loop (docs/theor
       expect(maxAbsDiff(fast, naive)).toBeLessThan(1e-13 * Math.max(1, maxAbs(naive)));
     });
   }
+});
+
+describe('driftFromStein with T = I skips the teacher block (docs/theory.md §4 "Orthonormal teachers")', () => {
+  // Shapes that reach every remainder of the 4 × 2 blocking (rows mod 4, columns mod 2) in both blocks.
+  const shapes = [
+    [1, 1],
+    [2, 3],
+    [3, 2],
+    [5, 4],
+    [6, 7],
+    [8, 8],
+    [9, 5],
+  ];
+  for (const [K, M] of shapes) {
+    it(`K=${K} M=${M}: equals the full product and the naive I3 loop`, () => {
+      const o = randomOverlaps(K, M, K + M + 1, K * 31 + M);
+      const n = K + M;
+      const omega = fieldCovariance(o);
+      const c = signedCoefficients(o);
+      const S = new Float64Array(K * n);
+      const full = new Float64Array(K * n);
+      const skipped = new Float64Array(K * n);
+      const naive = new Float64Array(K * n);
+      steinCoefficients(RELU, omega, c, K, n, S);
+      driftFromStein(S, omega, K, n, full);
+      driftFromStein(S, omega, K, n, skipped, true);
+      driftNaive(RELU, omega, c, K, n, naive);
+      // The same products minus exact multiplications by T's 0s and 1s: equal to a few ulps.
+      expect(maxAbsDiff(skipped, full)).toBeLessThan(1e-14 * Math.max(1, maxAbs(full)));
+      expect(maxAbsDiff(skipped, naive)).toBeLessThan(1e-13 * Math.max(1, maxAbs(naive)));
+    });
+  }
+  it('a flow with T = I and one with T = I up to 1 ulp give the same right-hand side to rounding', () => {
+    const K = 5;
+    const M = 4;
+    const o = randomOverlaps(K, M, 12, 7);
+    const near = { ...o, T: o.T.slice() };
+    near.T[0] = 1 + Number.EPSILON; // no longer exactly I: the full product is taken
+    const exact = new Flow('gd', RELU, o, { lr: 1 });
+    const general = new Flow('gd', RELU, near, { lr: 1 });
+    const x = exact.pack(o);
+    const a = new Float64Array(x.length);
+    const b = new Float64Array(x.length);
+    exact.rhs(x, a);
+    general.rhs(x, b);
+    expect(maxAbsDiff(a, b)).toBeLessThan(1e-13);
+    expect(maxAbsDiff(a, b)).toBeGreaterThan(0);
+  });
 });
 
 /**
