@@ -79,7 +79,7 @@ export function yardstickSection(
   const lines = [
     '## Against the fixed-step C yardstick (one thread)',
     '',
-    `src/bench/yardstick/relu-gd-rk4.c, compiled by the bench with -O3: the same ReLU gd flow on (Q, R) (docs/theory.md §4.1, §4 ReLU fast form) by classical RK4 with dt = ${DT} (the stability limit at K = M = 17, §7.5) to t = ${T_MAX} (${(4 * T_MAX) / DT} right-hand sides per init, no stopping test), from the same initial overlaps (randomOverlaps at d = K) as the harness's ${seeds.length} runs of the K = M = ${K}, 1 worker, \`newton\` row above. Target (issue 11): the harness ≥ 5× the yardstick's inits/s.`,
+    `src/bench/yardstick/relu-gd-rk4.c, compiled by the bench with -O3: the same ReLU gd flow on (Q, R) (docs/theory.md §4.1, §4 ReLU fast form) by classical RK4 with dt = ${DT} (the stability limit at K = M = 17, §7.5) to t = ${T_MAX} (${(4 * T_MAX) / DT} right-hand sides per init, no stopping test), from the same initial overlaps (randomOverlaps at d = K) as the harness's ${seeds.length} runs of the K = M = ${K}, 1 worker, \`flow\` (default) row above. Target (issue 11): the harness ≥ 5× the yardstick's inits/s.`,
     '',
   ];
   if (run.kind === 'skipped') {
