@@ -10,6 +10,7 @@ import { saddleCheckBenchmark } from './saddle-check.js';
 import { stabilityBenchmark } from './stability.js';
 import { startupBenchmark } from './startup.js';
 import { statsBenchmark } from './stats.js';
+import { statsToleranceBenchmark } from './stats-tolerance.js';
 
 /**
  * `npm run bench` (node dist/bench/index.js [name ...]): runs each benchmark module (all, or the named
@@ -29,6 +30,7 @@ const benchmarks: Benchmark[] = [
   networkBenchmark,
   recordingBenchmark,
   statsBenchmark,
+  statsToleranceBenchmark,
   hessianBenchmark,
   stabilityBenchmark,
   saddleCheckBenchmark,

@@ -1,6 +1,6 @@
 import { cpus, loadavg } from 'node:os';
 import { markdownTable } from '../io/markdown.js';
-import { resolveStatsConfig } from '../landscape/stats/config.js';
+import { STATS_DEFAULTS, resolveStatsConfig } from '../landscape/stats/config.js';
 import { type RunRecord, StatsContext, runInitialisation } from '../landscape/stats/run.js';
 import type { Benchmark } from './index.js';
 
@@ -54,7 +54,7 @@ function run(): string {
   const rows = pairs.flatMap(({ finish, ms, differ, saddles, checker }) => [
     [`${finish}, off (no check)`, (ms.off / SEEDS).toFixed(0), '1', '–', '–', '–'],
     [
-      `${finish}, krylov${finish === 'flow' ? ' (default)' : ''}`,
+      `${finish}, krylov${finish === STATS_DEFAULTS.finish ? ' (default)' : ''}`,
       (ms.krylov / SEEDS).toFixed(0),
       (ms.krylov / ms.off).toFixed(2),
       String(differ),

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resolveStatsConfig } from '../landscape/stats/config.js';
+import { STATS_DEFAULTS as D, resolveStatsConfig } from '../landscape/stats/config.js';
 import { type RunRecord, StatsContext, runInitialisation } from '../landscape/stats/run.js';
 import { randomOverlaps } from '../theory/init.js';
 import { runStats } from '../studies/stats/runner.js';
@@ -30,6 +30,8 @@ const BEFORE =
   'Since then (issue 11, this table): the teacher block of S Ω is not multiplied when T = I and the product runs 4 × 2 blocks (1.6–1.8× the product, docs/theory.md §4), the slow rkc stretch runs at rtol 1e-4, atol 1e-6 (half of its right-hand sides, §7.5a), the Krylov realisability projection is O(k²r) instead of O(k²r²) (3.8 → 1.8 s per check at K = 100), and the default finish is `flow`. ' +
   'How to read the load: the wall-clock rates above hold at the load stated; the right-hand-side equivalents (wall per init ÷ rhs, measured in the same run) do not depend on it. Profile of one K = M = 100 init (node --cpu-prof, seed 1000, default settings, 16.1 s, load ≈ 1, 2026-12-01): the S Ω product (row-dot-block) 74 %, the Stein coefficients (asin, sqrt) 8 %, the rest of the right-hand side (scaling, gather) 5 %, the linear algebra of the saddle check (Arnoldi orthogonalisation, restarts, null-space compression) 6 %, rkc and dopri5 vector updates 5 %: what limits K = 100 is the 3K³ multiply-adds per right-hand side at ≈ 2.5 GMAC/s in JavaScript (C with SIMD reaches several times that) times ≈ 9e3 right-hand sides per run, ≈ 6e3 of them in the accuracy-limited rkc stretch (mean step 3.8 with ≈ 19 stages, stiffness ρ ≈ 30–60).\n';
 
+/** 1e-6, 1e4: a default as the docs write it. */
+const sci = (x: number) => x.toExponential().replace('e+', 'e');
 const fmt = (x: number, digits = 3) => (Number.isFinite(x) ? x.toPrecision(digits) : String(x));
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 const load = () =>
@@ -99,7 +101,7 @@ async function run(): Promise<string> {
     '',
     `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, ${new Date().toISOString()}. Load average (1, 5, 15 min) at start: ${load()} — the machine is shared, so wall-clock rates are lower bounds; the yardstick columns (right-hand-side equivalents, measured in the same run) are load-independent.`,
     '',
-    'Each `stats` run (default configuration): random init at d = K (seed = base + i); dopri5 (rtol 1e-6, atol 1e-9) in chunks of doubling length until max|F| < 1e-2, then rkc (Runge–Kutta–Chebyshev, docs/theory.md §7.5a) at rtol 1e-4, atol 1e-6 until max|F| < 1e-4 and at rtol 1e-6, atol 1e-9 from there; global as soon as L < 1e-5 after a chunk. `flow` (the default finish) integrates to rest (max|F| ≤ 1e-9) or t = 1e4; `newton` hands over to Newton (typed-array LU, src/landscape/newton.ts) at max|F| < 1e-4. Both with the default Krylov saddle check of every non-global rest point (§13, §14).',
+    `Each \`stats\` run (default configuration): random init at d = K (seed = base + i); dopri5 (rtol ${sci(D.rtol)}, atol ${sci(D.atol)}) in chunks of doubling length until max|F| < 1e-2, then rkc (Runge–Kutta–Chebyshev, docs/theory.md §7.5a) at rtol ${sci(D.rkcRtol)}, atol ${sci(D.rkcAtol)} until max|F| < 1e-4 and at rtol ${sci(D.rtol)}, atol ${sci(D.atol)} from there; global as soon as L < ${sci(D.globalLoss)} after a chunk. \`${D.finish}\` is the default finish; \`flow\` integrates to rest (max|F| ≤ ${sci(D.convergedRhs)}) or t = ${sci(D.tMax)}, \`newton\` hands over to Newton (typed-array LU, src/landscape/newton.ts) at max|F| < ${sci(D.newtonStartRhs)}. Both with the default ${D.stability} saddle check of every non-global rest point (§13, §14).`,
     '',
     '## Throughput',
     '',
@@ -164,7 +166,7 @@ async function run(): Promise<string> {
     '',
     '## Cost per init against K (one thread, K = M)',
     '',
-    'The default settings (`--finish flow`, Krylov saddle check; a dense Newton Jacobian at K = 100 would be 15 150² doubles, and its LU ~1e12 flops). rhs evals/init counts every right-hand side (dopri5 and rkc stages, rkc power iterations, the Jacobian–vector products of the saddle check); check s/init = the time in the saddle check; exponent = least-squares slope of log(cost) against log K.',
+    'The default settings (`--finish flow`, Krylov saddle check; a dense Newton Jacobian at K = 100 would be 15 050² doubles, and its LU ~1e12 flops). rhs evals/init counts every right-hand side (dopri5 and rkc stages, rkc power iterations, the Jacobian–vector products of the saddle check); check s/init = the time in the saddle check; exponent = least-squares slope of log(cost) against log K.',
     '',
     '| K = M | state size | inits | s/init | check s/init | rhs µs | rhs evals/init | s/init ÷ rhs | end states | load at end |',
     '|---:|---:|---:|---:|---:|---:|---:|---:|---|---|',

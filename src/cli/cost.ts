@@ -9,6 +9,7 @@ import {
   estimateOde,
   initSeconds,
   jacobianBytes,
+  krylovBytes,
   lanes,
   networkCost,
   newtonSeconds,
@@ -17,6 +18,7 @@ import {
   savedBytes,
   spectrumSeconds,
   stateSize,
+  statsRunEvaluations,
 } from '../runtime/cost.js';
 
 /**
@@ -54,16 +56,18 @@ export function estimateTrain(config: TrainConfig, workers: number): CostEstimat
 
 /**
  * One stats initialisation (the limit applies per run: the whole table is resumable and shardable, and its
- * progress bar shows the ETA): random init at initD, the flow until it slows down (typically t ≈ 400 at
- * K = M = 17, reports/bench/stats.md; at most tMax), the Newton finish, the dense spectrum when asked for (the Krylov check costs about one Newton solve's RHS evaluations, within the estimate's margin).
+ * progress bar shows the ETA): random init at initD, the measured right-hand-side equivalents of a
+ * default run (statsRunEvaluations), plus the Newton finish and the dense spectrum when asked for. Dense
+ * n×n matrices are held only by those two; the default (flow finish, Krylov check) holds a Krylov basis.
  */
 export function estimateStatsRun(config: StatsConfig, workers: number): CostEstimate {
   const { K, M } = config;
-  const t = Math.min(config.solver.tMax, 400);
-  let seconds = initSeconds(K, M, config.initD) + odeEvaluations(K, t, 'dopri5', null) * rhsSeconds(K, M);
+  let seconds = initSeconds(K, M, config.initD) + statsRunEvaluations(K) * rhsSeconds(K, M);
   if (config.finish === 'newton') seconds += newtonSeconds(K, M);
   if (config.stability === 'dense') seconds += spectrumSeconds(K, M);
-  const bytes = lanes(workers) * (jacobianBytes(K, M) + 8 * (K + M) * config.initD);
+  const dense = config.finish === 'newton' || config.stability === 'dense';
+  const matrices = dense ? jacobianBytes(K, M) : krylovBytes(K, M);
+  const bytes = lanes(workers) * (matrices + 8 * (K + M) * config.initD);
   return { seconds, bytes, what: `one stats initialisation at K = ${K}, M = ${M}` };
 }
 

@@ -94,6 +94,20 @@ export function spectrumSeconds(K: number, M: number): number {
   return 2 * n * rhsSeconds(K, M) + C.spectrumNs * 1e-9 * n ** 3;
 }
 
+/**
+ * Right-hand-side equivalents of one default `stats` run (flow finish, rkc stretches, Krylov check;
+ * reports/bench/stats.md "Cost per init against K", 2026-12-01: 2.2e3, 3.8e3, 4.6e3, 7.0e3, 1.0e4 at
+ * K = M = 8, 17, 30, 50, 100), fitted as 2.2e3·(K/8)^0.62.
+ */
+export function statsRunEvaluations(K: number): number {
+  return 2.2e3 * Math.max(1, K / 8) ** 0.62;
+}
+
+/** Krylov basis of the saddle check (two buffers of ncv + 1 ≤ 41 state vectors, landscape/stability-krylov.ts). */
+export function krylovBytes(K: number, M: number): number {
+  return 2 * 41 * 8 * stateSize(K, M);
+}
+
 /** Memory of the dense n×n matrices of a Newton solve or a spectrum. */
 export function jacobianBytes(K: number, M: number): number {
   const n = stateSize(K, M);

@@ -43,7 +43,10 @@ export class Flow {
   private readonly da: Float64Array;
   private readonly radial: Float64Array;
   private readonly extraTerm: ((dx: Float64Array) => void) | null;
-  /** T = I exactly: the teacher block of S Ω is a copy (docs/theory.md §4 "Orthonormal teachers"). */
+  /**
+   * T = I exactly: the teacher columns of S Ω are S_{:,K:} + S_{:,:K} R, with no multiplication by T
+   * (docs/theory.md §4 "Orthonormal teachers").
+   */
   private readonly teacherIdentity: boolean;
   /**
    * For packed entry i < nQ + KM (a Q or R entry): its position in Ω (n×n) above the diagonal

@@ -24,9 +24,17 @@ describe('cost model (src/runtime/cost.ts)', () => {
   });
 
   it('stats is limited per initialisation, fixed-points by the n³ spectra', () => {
-    const stats = (K: number) => estimateStatsRun(resolveStatsConfig({ K, M: K, inits: 10_000 }, 'stats'), 1);
+    const stats = (K: number, extra = {}) =>
+      estimateStatsRun(resolveStatsConfig({ K, M: K, inits: 10_000, ...extra }, 'stats'), 1);
     expect(stats(17).seconds).toBeLessThan(10);
-    expect(stats(200).bytes).toBeGreaterThan(COST_LIMITS.bytes);
+    // The default run holds no dense matrix: K = M = 100 (15.6 s per run measured) is within the limits;
+    // the Newton finish or the dense spectrum need 15 050² matrices there, and K = M = 1000 is out of reach.
+    expect(stats(100).bytes).toBeLessThan(COST_LIMITS.bytes);
+    expect(stats(100).seconds).toBeLessThan(COST_LIMITS.seconds);
+    expect(stats(100).seconds).toBeGreaterThan(15.6 / 3);
+    expect(stats(100, { finish: 'newton' }).bytes).toBeGreaterThan(COST_LIMITS.bytes);
+    expect(stats(100, { stability: 'dense' }).bytes).toBeGreaterThan(COST_LIMITS.bytes);
+    expect(stats(1000).seconds).toBeGreaterThan(COST_LIMITS.seconds);
     expect(estimateFixedPoints({ K: 17, M: 17, families: 18, perturb: null }).seconds).toBeLessThan(600);
     expect(estimateFixedPoints({ K: 60, M: 60, families: 61, perturb: null }).seconds).toBeGreaterThan(
       COST_LIMITS.seconds,

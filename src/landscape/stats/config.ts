@@ -26,9 +26,10 @@ export type StabilityMethod = (typeof STABILITY_METHODS)[number];
  * Defaults:
  * - globalLoss 1e-5, convergedRhs 1e-9: docs/theory.md §7.9.
  * - finish flow: integrate to rest (max|F| ≤ 1e-9). Since the slow stretch is integrated by rkc
- *   (docs/theory.md §7.5a) its last decades of max|F| cost less than one Newton Jacobian at K = M = 17
- *   (≈ 1000 right-hand sides vs 442 plus an O(n³) LU and the risk of a far root): measured 0.086 vs
- *   0.169 s per init on one thread, the same end states in 60 of 60 seeds. `newton` is kept; a Newton
+ *   (docs/theory.md §7.5a) its last decades of max|F| (≈ 1000 right-hand sides at K = M = 17) cost less
+ *   than Newton's forward-difference Jacobian (442) with its O(n³) LU, chord steps and the risk of a far
+ *   root: reports/bench/stats.md (2026-12-01) 17.4 vs 7.40 inits/s on one thread, the same end states as
+ *   the dopri5 flow-only reference in 20 of 20 seeds for both. `newton` is kept; a Newton
  *   root near a slow saddle passage can be another fixed point (seed 1018 at K = M = 17 without the
  *   stability check: Newton k1 = 6, flow k1 = 2).
  * - newtonStartRhs 1e-4 (finish newton): hand over from the ODE to Newton once the flow has slowed to
@@ -39,15 +40,16 @@ export type StabilityMethod = (typeof STABILITY_METHODS)[number];
  *   state is not the attractor the flow is approaching; the flow continues instead. At hand-over the
  *   attractor is ~max|F|/|λ_slow| ≈ 1e-4/3e-3 ≈ 0.03 away.
  * - tMax 1e4: the flow's time budget (the paper's slow runs; a run still moving then is not-converged).
- * - rtol 1e-6, atol 1e-9 (dopri5, through the transient): dopri5 is stability-limited here
- *   (dt ≈ 2.5/|λ_min|, §7.5), so tighter tolerances buy nothing for the end state but cost steps.
+ * - rtol 1e-6, atol 1e-9 (dopri5 through the transient; rkc below max|F| < 1e-4 and when leaving a
+ *   saddle): dopri5 is stability-limited here (dt ≈ 2.5/|λ_min|, §7.5), so tighter tolerances buy nothing
+ *   for the end state but cost steps.
  * - rkcRtol 1e-4, rkcAtol 1e-6 (rkc, from max|F| < 1e-2 to 1e-4, §7.5a; below 1e-4 rkc returns to
  *   rtol and atol): rkc is accuracy-limited there, and its right-hand sides per unit time fall like
  *   tol^(−1/6) (h ∝ tol^(1/3), stages ∝ √h); atol matters because entries of R decay towards 0. Measured
  *   at K = M = 17 (60 seeds, right-hand sides per run in that stretch): 4.1e3 at (1e-6, 1e-9), 2.0e3 at
- *   (1e-4, 1e-9), 1.3e3 at (1e-4, 1e-6); at K = M = 100 9.0e3 → 5.9e3 for the last step. End states
- *   (class, k1) the same as with (1e-6, 1e-9) in 400 of 400 seeds (README, issue 11 for the larger
- *   samples). rkcRtol 1e-4 down to rest left 2 of 60 runs creeping near rest until t = 1e4.
+ *   (1e-4, 1e-9), 1.3e3 at (1e-4, 1e-6); at K = M = 100 (one run) 9.0e3 at (1e-4, 1e-9) and 5.9e3 at
+ *   (1e-4, 1e-6). End states (class, k1) the same as with (1e-6, 1e-9): reports/bench/stats-tolerance.md
+ *   and docs/theory.md §7.5a. rkcRtol 1e-4 down to rest left 2 of 60 runs creeping near rest until t = 1e4.
  * - firstChunk 100: the flow is integrated in chunks of doubling length (100, 200, 400, ...), checking
  *   the loss (global) and the hand-over condition in between.
  * - stability krylov: every non-global rest point is checked for realisable unstable directions by
@@ -103,14 +105,18 @@ export const StatsThresholdsSchema = z.strictObject({
 
 export const StatsSolverSchema = z.strictObject({
   tMax: positive().default(STATS_DEFAULTS.tMax),
-  rtol: positive().default(STATS_DEFAULTS.rtol).describe('Relative tolerance of dopri5 (the transient).'),
+  rtol: positive()
+    .default(STATS_DEFAULTS.rtol)
+    .describe('Relative tolerance of dopri5 (the transient) and of rkc below max|F| < 1e-4 and leaving saddles.'),
   rkcRtol: positive()
     .default(STATS_DEFAULTS.rkcRtol)
-    .describe('Relative tolerance of rkc (the slow stretch, once max|F| < 1e-2; docs/theory.md §7.5a).'),
+    .describe('Relative tolerance of rkc from max|F| < 1e-2 until 1e-4 (the slow stretch, docs/theory.md §7.5a).'),
   rkcAtol: positive()
     .default(STATS_DEFAULTS.rkcAtol)
     .describe('Absolute tolerance of rkc in the slow stretch (docs/theory.md §7.5a).'),
-  atol: positive().default(STATS_DEFAULTS.atol),
+  atol: positive()
+    .default(STATS_DEFAULTS.atol)
+    .describe('Absolute tolerance that goes with rtol (the same stretches).'),
   firstChunk: positive().default(STATS_DEFAULTS.firstChunk),
   maxSteps: positiveInt().default(STATS_DEFAULTS.maxSteps),
 });

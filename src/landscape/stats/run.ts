@@ -69,7 +69,7 @@ export class StatsContext {
 /**
  * Iteration cap of one hand-over Newton attempt: from max|F| < 1e-4 a regular root takes 1–3 Jacobians;
  * more means the state is not yet in the attractor's Newton basin, and the flow is cheaper than
- * damped Newton steps (each costs 2n rhs evaluations and an O(n³) factorisation).
+ * damped Newton steps (each costs n rhs evaluations, a forward-difference Jacobian, and an O(n³) factorisation).
  */
 const NEWTON_ATTEMPT_ITERATIONS = 8;
 
@@ -122,7 +122,8 @@ function maxAbsDiff(a: Float64Array, b: Float64Array): number {
 /**
  * One initialisation: random overlaps at dimension initD from `seed` (src/theory/init.ts; projected on
  * the sphere / Stiefel manifold for ngd / ongd), integrated in chunks of doubling length, by dopri5
- * through the transient and by rkc once max|F| < RKC_START_RHS (§7.5a).
+ * through the transient, by rkc at rkcRtol/rkcAtol once max|F| < RKC_START_RHS and by rkc at rtol/atol
+ * once max|F| < RKC_TAIL_RHS (§7.5a).
  * After each chunk: loss < globalLoss → global. With finish = newton, once the flow has slowed to
  * max|F| < newtonStartRhs (and the loss is not near 0), Newton (newton.ts) polishes the state to rest
  * (max|F| ≤ 1e-9, §7.9); a root far from the flow state (newtonMaxJump) or a failed Newton lets the flow
@@ -244,7 +245,8 @@ export function runInitialisation(ctx: StatsContext, seed: number): RunRecord {
     if (status === 'diverged' || status === 'max-steps') return end(status, x, maxRhs, null);
     const loss = flow.loss(x);
     if (loss < th.globalLoss) return end('loss', x, maxRhs, null);
-    // dopri5 stopped at the rkc switch: go on from here with rkc (the chunk continues).
+    // A stretch ended at its switch (dopri5 → rkc at 1e-2, rkc slow → tail at 1e-4): go on with the next
+    // stretch, in a chunk of the same length.
     if (status === 'converged' && maxRhs >= handOver) continue;
     if (status === 'converged') {
       if (handOver <= atRest) {

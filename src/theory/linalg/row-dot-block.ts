@@ -3,11 +3,13 @@
  * of A with rows of B, both row-major with the same stride, i.e. a block of A Bᵀ (of A B when B is
  * symmetric: the drift b = S Ω of docs/theory.md §4, stein.ts driftFromStein). The sum runs over
  * b < len; with `identityBeyond`, B[g, b] for b ≥ len is taken to be δ_gb, which adds A[k, g] (the
- * orthonormal teacher block T = I of Ω, skipped rather than multiplied).
+ * orthonormal teacher block T = I of Ω, skipped rather than multiplied). That reading needs g0 ≥ len (the
+ * added column is then one of the skipped ones); callers keep it, the kernel does not check.
  *
  * A 4 × 2 block of outputs per pass: each loaded B entry serves four rows of A and each A entry two
  * rows of B, with the eight sums in registers — 1.3× the 2 × 2 form at K = M = 17 and 1.4× at 100
- * (reports/bench/ode.md). Allocates nothing.
+ * (measured side by side when it replaced that form, 2026-12-01; a 4 × 3 block gave nothing more: scalar
+ * JavaScript is at one multiply-add per cycle here). Allocates nothing.
  */
 export function rowDotBlock(
   A: Float64Array,
