@@ -3,6 +3,7 @@ import { totalSteps } from '../network/config.js';
 import { parseRecordSpec } from '../network/record.js';
 import type { StatsConfig } from '../landscape/stats/config.js';
 import type { CensusConfig } from '../studies/census/config.js';
+import { DENSE_STABILITY_MAX_SIZE } from '../landscape/fixed-point-stability.js';
 import type { Scenario } from '../studies/scenario/resolve.js';
 import {
   type CostEstimate,
@@ -80,8 +81,18 @@ const CENSUS_ROOTS_PER_FAMILY = 6;
 const HESSIAN_EIGEN_NS = 6;
 
 /**
- * A census: per shape, the initialisations (as `stats`, spectrum on, spread over the workers), the
- * catalogue (one spectrum per root) and a Hessian per point at d ≤ K + M.
+ * One point's stability in a census: the dense spectrum, or the Krylov check (≈ 1e3 right-hand-side
+ * equivalents: 10–40 ms at K = M = 17, 1.4 s at 100, reports/bench/stats.md) where the census takes it.
+ */
+function pointStabilitySeconds(K: number, M: number, config: CensusConfig): number {
+  const m = config.catalogueStability;
+  const krylov = m === 'krylov' || (m === 'auto' && stateSize(K, M) > DENSE_STABILITY_MAX_SIZE);
+  return krylov ? 1e3 * rhsSeconds(K, M) : spectrumSeconds(K, M);
+}
+
+/**
+ * A census: per shape, the initialisations (as `stats`, spread over the workers), the catalogue (one
+ * stability analysis per root) and a Hessian per point at d ≤ K + M.
  */
 export function estimateCensus(config: CensusConfig, workers: number): CostEstimate {
   let seconds = 0;
@@ -90,7 +101,7 @@ export function estimateCensus(config: CensusConfig, workers: number): CostEstim
     const run = estimateStatsRun(stats, workers);
     const points = CENSUS_ROOTS_PER_FAMILY * (M + 1);
     const P = K * (K + M);
-    seconds += (stats.inits * run.seconds) / lanes(workers) + points * spectrumSeconds(K, M);
+    seconds += (stats.inits * run.seconds) / lanes(workers) + points * pointStabilitySeconds(K, M, config);
     if (config.hessian) seconds += points * HESSIAN_EIGEN_NS * 1e-9 * P ** 3;
     // End states held until the report: inits × state size; a Hessian is 2 P × P matrices.
     bytes = Math.max(bytes, run.bytes + 8 * stats.inits * stateSize(K, M) + 16 * P * P);

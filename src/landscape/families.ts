@@ -7,6 +7,7 @@ import { type BlockAnsatz, ReducedSystem, paperAnsatz } from './ansatz.js';
 import { type NewtonOptions, type NewtonStatus, newtonSolve, solveFixedPoint } from './newton.js';
 import { countAntiAligned } from './classify.js';
 import { STABILITY_DEFAULTS, type StabilityOptions, type StabilityReport, analyseStability } from './stability.js';
+import { type FixedPointStabilityMethod, fixedPointStability } from './fixed-point-stability.js';
 
 /**
  * Starting guesses of the reduced Newton solve, as R scalars (Q follows as RRᵀ, see guessScalars):
@@ -35,6 +36,8 @@ export interface GuessGrid {
 export interface FamilyOptions {
   newton?: NewtonOptions;
   stability?: StabilityOptions;
+  /** How each solution's stability is computed (fixed-point-stability.ts); default dense. */
+  stabilityMethod?: FixedPointStabilityMethod;
   guesses?: GuessGrid;
 }
 
@@ -167,7 +170,7 @@ function globalMinimum(flow: Flow, ansatz: BlockAnsatz, options: FamilyOptions):
     residual,
     status: 'converged',
     loss: flow.loss(x),
-    stability: analyseStability(flow, x, options.stability),
+    stability: fixedPointStability(flow, x, options.stabilityMethod ?? 'dense', options.stability),
   };
 }
 
@@ -228,7 +231,7 @@ export function solveFamily(flow: Flow, k1: number, options: FamilyOptions = {})
       residual: polished.residual,
       status: polished.status,
       loss: polished.loss,
-      stability: analyseStability(flow, polished.x, options.stability),
+      stability: fixedPointStability(flow, polished.x, options.stabilityMethod ?? 'dense', options.stability),
     };
   });
   return solutions.sort((a, b) => a.loss - b.loss);

@@ -4,6 +4,7 @@ import { InputError } from '../../model/errors.js';
 import { withOutputDirectory } from '../../io/output-dir.js';
 import { checkCost } from '../../runtime/cost.js';
 import { CENSUS_DEFAULTS, type CensusConfig, resolveCensusConfig } from '../../studies/census/config.js';
+import { FIXED_POINT_STABILITY_METHODS } from '../../landscape/fixed-point-stability.js';
 import type { CensusResult } from '../../studies/census/compute.js';
 import { censusRows } from '../../studies/census/rows.js';
 import { loadCensusScenario } from '../../studies/census/scenario.js';
@@ -35,6 +36,7 @@ const FLAG_OF: Record<string, string> = {
   lr: '--lr',
   seed: '--seed',
   hessian: '--hessian',
+  catalogueStability: '--catalogue-stability',
 };
 
 /**
@@ -67,6 +69,12 @@ function configFromFlags(f: Flags): CensusConfig {
     lr: parsePositiveNumber(f.lr, '--lr', 1),
     seed: parseNonNegativeInteger(f.seed, '--seed', 0),
     hessian: parseEnum(f.hessian, ['on', 'off'] as const, '--hessian', CENSUS_DEFAULTS.hessian ? 'on' : 'off') === 'on',
+    catalogueStability: parseEnum(
+      f.catalogueStability,
+      FIXED_POINT_STABILITY_METHODS,
+      '--catalogue-stability',
+      CENSUS_DEFAULTS.catalogueStability,
+    ),
   };
   try {
     return resolveCensusConfig(input, 'census');
@@ -138,6 +146,10 @@ export function registerCensus(program: Command): void {
     .option('--lr <eta>', 'learning rate η (default 1; eigenvalues scale with it)')
     .option('--seed <s>', 'base seed: initialisation i uses seed + i (default 0)')
     .option('--hessian <on|off>', 'weight-space Hessian of every point at d = rank Ω (ReLU, gd/gd2l; default on)')
+    .option(
+      '--catalogue-stability <m>',
+      `stability of every point: ${FIXED_POINT_STABILITY_METHODS.join('|')} (default ${CENSUS_DEFAULTS.catalogueStability}: dense spectra up to 500 state coordinates, K = M = 18; Krylov above)`,
+    )
     .option('--scenario <file>', 'a census scenario JSON (scenarios/hidden-minima.json)')
     .option('--workers <n>', 'worker threads for the runs (default 1); results do not depend on it')
     .option('--force', 'run even when the estimated time or memory exceeds the limit (1 h, 8 GiB; src/runtime/cost.ts)')

@@ -4,6 +4,7 @@ import { catalogueFamilies } from '../../landscape/catalogue.js';
 import { countAntiAlignedArgmax } from '../../landscape/classify.js';
 import { permutationSignature, sameSignature } from '../../landscape/distinct.js';
 import { type FamilySolution, solutionAt } from '../../landscape/families.js';
+import { fixedPointStability } from '../../landscape/fixed-point-stability.js';
 import { shardSeeds } from '../../landscape/stats/config.js';
 import { type RunRecord, StatsContext, runInitialisation } from '../../landscape/stats/run.js';
 import { overlapsFromJSON } from '../../theory/overlaps.js';
@@ -66,8 +67,8 @@ export interface CensusResult {
 export const MATCH_TOLERANCE = 1e-5;
 
 /** The fixed point of a reached end state that is not in the catalogue: its §14 stability at the end state. */
-function reachedSolution(ctx: StatsContext, x: Float64Array): FamilySolution {
-  return solutionAt(ctx.flow, x, 'converged');
+function reachedSolution(ctx: StatsContext, x: Float64Array, config: CensusConfig): FamilySolution {
+  return solutionAt(ctx.flow, x, 'converged', fixedPointStability(ctx.flow, x, config.catalogueStability));
 }
 
 const shapeDir = (s: { K: number; M: number }) => `points/K${s.K}-M${s.M}`;
@@ -81,6 +82,7 @@ async function censusShape(config: CensusConfig, shape: CensusShape, ctx: StudyC
   const labels = Array.from({ length: M + 1 }, (_, i) => i);
   const families = ctx.progress ? createProgress(`${label} ansatz`, labels.length, { unit: 'families' }) : null;
   const catalogue = catalogueFamilies(context.flow, labels, {
+    stabilityMethod: config.catalogueStability,
     onFamily: (solved, k1) => families?.update(solved, `(k1 = ${k1})`),
   });
   families?.done();
@@ -134,7 +136,7 @@ async function censusShape(config: CensusConfig, shape: CensusShape, ctx: StudyC
       points[i].reachCount++;
       continue;
     }
-    const fixedPoint = reachedSolution(context, state);
+    const fixedPoint = reachedSolution(context, state, config);
     const k1 = fixedPoint.k1;
     const index = points.filter((p) => p.solution === 'reached' && p.k1 === k1).length;
     points.push({

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { InputError } from '../../model/errors.js';
 import { FlowConfigSchema, ModelConfigSchema } from '../../model/config.js';
 import { STATS_DEFAULTS, type StatsConfig, resolveStatsConfig } from '../../landscape/stats/config.js';
+import { FIXED_POINT_STABILITY_METHODS } from '../../landscape/fixed-point-stability.js';
 
 /**
  * Configuration of a census of minima (docs/hessian.md "Census of minima"): which landscapes (K, M),
@@ -15,11 +16,17 @@ import { STATS_DEFAULTS, type StatsConfig, resolveStatsConfig } from '../../land
 export const CENSUS_DEFAULTS = {
   inits: 1000,
   hessian: true,
+  /** Stability of the catalogue's points and the reached states: dense spectra up to K = M = 18 (500 state coordinates), Krylov above. */
+  catalogueStability: 'auto',
   /** Stats runs leave saddles (§13, saddle-safe acceptance): a run that slows down near a saddle is not stopped there. */
   stability: 'krylov',
 } as const;
 
-/** Largest teacher width: the catalogue costs one n×n spectrum per root (n = 610 at K = M = 20, ~4 s each). */
+/**
+ * Largest teacher width: the catalogue costs one Newton polish per root (an n×n LU, n = 2420 at
+ * K = M = 40) and, with dense stability, one n×n spectrum (4 s at n = 610, K = M = 20; `auto` takes
+ * Krylov there).
+ */
 export const CENSUS_MAX_M = 40;
 
 export const CensusConfigSchema = z.strictObject({
@@ -48,6 +55,12 @@ export const CensusConfigSchema = z.strictObject({
     .boolean()
     .default(CENSUS_DEFAULTS.hessian)
     .describe('Weight-space Hessian (ReLU, gd/gd2l) of every point at d = rank of its joint Gram matrix.'),
+  catalogueStability: z
+    .enum(FIXED_POINT_STABILITY_METHODS)
+    .default(CENSUS_DEFAULTS.catalogueStability)
+    .describe(
+      'Stability of every point: dense spectrum, krylov (rightmost eigenvalues), or auto (dense up to 500 state coordinates).',
+    ),
 });
 
 export interface CensusShape {
